@@ -1,0 +1,630 @@
+"""Optical character recognition with a neural network trained by per-example SGD.
+
+10-301/10-601 HW5. A network of sigmoid hidden layers (one by default) and a
+softmax output, trained on cross-entropy with module-based backpropagation.
+Standard library and numpy only; Python 3.9 syntax.
+
+    python3 neuralnet.py <train_input> <validation_input> <train_out>
+        <validation_out> <metrics_out> <num_epoch> <hidden_units> <init_flag>
+        <learning_rate>
+
+Shapes used throughout: M input features, D hidden units, K = 10 classes,
+N examples. Every weight matrix folds its bias into column 0, so alpha is
+D x (M+1) and beta is K x (D+1).
+
+Speed notes. SGD updates one example at a time, so its numpy calls are many
+and small: the single-example paths below reuse preallocated buffers (`out=`)
+rather than allocating temporaries. Whole datasets (losses, predictions) go
+through the same modules as matrices, one matrix product per layer. Arrays
+returned by the single-example `forward`/`backward` methods and `Linear.dw`
+are those buffers: they are overwritten by the next call, so copy what you
+keep.
+"""
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import warnings
+from typing import Callable, Dict, List, Sequence, Tuple, Union
+
+import numpy as np
+
+INIT_FN_TYPE = Callable[[Tuple[int, int]], np.ndarray]
+LETTERS = ["a", "e", "g", "i", "l", "n", "o", "r", "t", "u"]
+PROG = "neuralnet.py"
+
+# exp(-a) overflows float64 for a < -709.78. Clipping a there changes sigmoid(a)
+# by less than 1e-307 and keeps numpy from warning about the overflow.
+SIGMOID_CLIP = 709.0
+
+
+# ----------------------------------------------------------------------------
+# Initialization and shuffling (exactly as the handout's starter code)
+# ----------------------------------------------------------------------------
+
+def shuffle(X: np.ndarray, y: np.ndarray, epoch: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Permute the examples with a seed fixed by the epoch number.
+
+    :param X: inputs, shape (N, M)
+    :param y: labels, shape (N,)
+    :param epoch: epoch number, the seed; always shuffle the ORIGINAL order
+    :return: (X, y) in the permuted order
+    """
+    np.random.seed(epoch)
+    ordering = np.random.permutation(len(y))
+    return X[ordering], y[ordering]
+
+
+def zero_init(shape: Tuple[int, int]) -> np.ndarray:
+    """ZERO initialization: a matrix of zeros of the given (rows, cols) shape."""
+    return np.zeros(shape=shape)
+
+
+def random_init(shape: Tuple[int, int]) -> np.ndarray:
+    """RANDOM initialization: uniform in [-0.1, 0.1], seeded by rows * cols.
+
+    The bias column is drawn too (the seed fixes every entry) and zeroed by
+    the caller.
+    """
+    M, D = shape
+    np.random.seed(M * D)  # the handout fixes this seed
+    return np.random.uniform(-0.1, 0.1, (M, D))
+
+
+# ----------------------------------------------------------------------------
+# Softmax and cross-entropy
+# ----------------------------------------------------------------------------
+
+class SoftMaxCrossEntropy:
+    """Softmax over logits followed by cross-entropy against an integer label.
+
+    Stable for any finite logits: the softmax shifts by the largest logit and
+    the loss is a log-softmax, so neither exp nor log ever overflows.
+    """
+
+    def _softmax(self, z: np.ndarray) -> np.ndarray:
+        """
+        :param z: logits, shape (K,) or (N, K)
+        :return: probabilities y_hat of the same shape, each row summing to 1
+        """
+        if z.ndim == 1:
+            e = np.exp(z - z.max())
+            return e / e.sum()
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _cross_entropy(self, y: int, y_hat: np.ndarray) -> float:
+        """
+        :param y: the true label, an int in 0..K-1
+        :param y_hat: predicted probabilities, shape (K,)
+        :return: -log(y_hat[y]); inf where that probability is exactly 0
+        """
+        p = float(y_hat[y])
+        return -math.log(p) if p > 0.0 else math.inf
+
+    def forward(self, z: np.ndarray, y: Union[int, np.ndarray]) -> Tuple[np.ndarray, Union[float, np.ndarray]]:
+        """
+        :param z: logits, shape (K,) for one example or (N, K) for N
+        :param y: the label (int), or labels of shape (N,)
+        :return: (y_hat, loss): probabilities of z's shape, and the
+                 cross-entropy, a float for one example or shape (N,) for N
+        """
+        if z.ndim == 1:
+            shift = z.max()
+            e = np.exp(z - shift)
+            total = e.sum()
+            return e / total, float(shift + math.log(total) - z[y])
+        shift = z.max(axis=1, keepdims=True)
+        e = np.exp(z - shift)
+        total = e.sum(axis=1, keepdims=True)
+        log_norm = (shift + np.log(total))[:, 0]
+        return e / total, log_norm - z[np.arange(len(y)), y]
+
+    def backward(self, y: int, y_hat: np.ndarray) -> np.ndarray:
+        """
+        :param y: the true label, an int in 0..K-1
+        :param y_hat: predicted probabilities, shape (K,)
+        :return: dloss/dz = y_hat - onehot(y), shape (K,)
+        """
+        grad = y_hat.copy()
+        grad[y] -= 1.0
+        return grad
+
+
+_SOFTMAX_CE = SoftMaxCrossEntropy()
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Module-level form of SoftMaxCrossEntropy._softmax (older handout tests)."""
+    return _SOFTMAX_CE._softmax(z)
+
+
+def cross_entropy(y: int, y_hat: np.ndarray) -> float:
+    """Module-level form of SoftMaxCrossEntropy._cross_entropy."""
+    return _SOFTMAX_CE._cross_entropy(y, y_hat)
+
+
+def d_softmax_cross_entropy(y: int, y_hat: np.ndarray) -> np.ndarray:
+    """Module-level form of SoftMaxCrossEntropy.backward."""
+    return _SOFTMAX_CE.backward(y, y_hat)
+
+
+# ----------------------------------------------------------------------------
+# Modules
+# ----------------------------------------------------------------------------
+
+class Sigmoid:
+    """Elementwise logistic function z = 1 / (1 + exp(-a))."""
+
+    def __init__(self):
+        self.cache: Dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """
+        :param x: pre-activations a, shape (D,) or (N, D)
+        :return: z = sigmoid(a), same shape
+        """
+        z = np.negative(x)
+        np.minimum(z, SIGMOID_CLIP, out=z)
+        np.exp(z, out=z)
+        z += 1.0
+        np.reciprocal(z, out=z)
+        self.cache["z"] = z
+        return z
+
+    def backward(self, dz: Union[np.ndarray, float]) -> np.ndarray:
+        """
+        :param dz: dloss/dz, shape (D,) (or a scalar such as 1)
+        :return: dloss/da = dz * z * (1 - z), shape (D,)
+        """
+        z = self.cache["z"]
+        grad = 1.0 - z
+        grad *= z
+        grad *= dz
+        return grad
+
+
+class Linear:
+    """Affine layer z = w @ [1, x], the bias folded into column 0 of w."""
+
+    def __init__(self, input_size: int, output_size: int,
+                 weight_init_fn: INIT_FN_TYPE, learning_rate: float):
+        """
+        :param input_size: units in the input, NOT counting the folded bias
+        :param output_size: units in the output
+        :param weight_init_fn: makes a (rows, cols) matrix; called once for
+                               the whole w, whose bias column is then zeroed
+        :param learning_rate: SGD step size
+        """
+        self.lr = learning_rate
+        self.w = np.array(weight_init_fn((output_size, input_size + 1)), dtype=np.float64)
+        self.w[:, 0] = 0.0  # biases start at zero under every init
+        self.dw = np.zeros_like(self.w)
+        self.cache: Dict[str, np.ndarray] = {}
+        self._x1 = np.ones(input_size + 1)  # [1, x] of the current example
+        self._update = np.empty_like(self.w)  # lr * dw, made in step()
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """
+        :param x: input WITHOUT the bias, shape (input_size,) for one example
+                  or (N, input_size) for a whole dataset
+        :return: z = w @ [1, x], shape (output_size,) or (N, output_size)
+        """
+        if x.ndim == 2:
+            return x @ self.w[:, 1:].T + self.w[:, 0]
+        if self._x1.shape[0] != self.w.shape[1]:  # w was replaced by another shape
+            self._x1 = np.ones(self.w.shape[1])
+        self._x1[1:] = x
+        self.cache["x1"] = self._x1
+        return self.w @ self._x1
+
+    def backward(self, dz: np.ndarray) -> np.ndarray:
+        """
+        Store dloss/dw = outer(dz, [1, x]) in self.dw; leave w to step().
+
+        :param dz: dloss/dz, shape (output_size,)
+        :return: dloss/dx, shape (input_size,), the bias entry dropped
+        """
+        if self.dw.shape != self.w.shape:
+            self.dw = np.empty_like(self.w)
+        np.multiply(dz[:, None], self.cache["x1"], out=self.dw)
+        return (dz @ self.w)[1:]
+
+    def step(self) -> None:
+        """SGD update w -= learning_rate * dw."""
+        if self._update.shape != self.w.shape:
+            self._update = np.empty_like(self.w)
+        np.multiply(self.dw, self.lr, out=self._update)
+        self.w -= self._update
+
+
+class NN:
+    """Sigmoid hidden layers and a softmax output, trained by per-example SGD."""
+
+    def __init__(self, input_size: int, hidden_size: Union[int, Sequence[int]],
+                 output_size: int, weight_init_fn: INIT_FN_TYPE, learning_rate: float):
+        """
+        :param input_size: M, features per example (no bias)
+        :param hidden_size: D, units of the hidden layer; or a sequence of
+                            sizes, one per hidden layer
+        :param output_size: K, number of classes
+        :param weight_init_fn: zero_init or random_init
+        :param learning_rate: SGD step size
+
+        Layers are linear1 ... linear{k+1} for k hidden layers, with a Sigmoid
+        after each hidden one (self.sigmoid is the first).
+        """
+        self.weight_init_fn = weight_init_fn
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.output_size = output_size
+        hidden_sizes = [hidden_size] if isinstance(hidden_size, (int, np.integer)) else list(hidden_size)
+        sizes = [input_size, *hidden_sizes, output_size]
+        self.linears = [Linear(n_in, n_out, weight_init_fn, learning_rate)
+                        for n_in, n_out in zip(sizes, sizes[1:])]
+        self.sigmoids = [Sigmoid() for _ in hidden_sizes]
+        for i, layer in enumerate(self.linears, start=1):
+            setattr(self, f"linear{i}", layer)
+        self.sigmoid = self.sigmoids[0]
+        self.softmax = SoftMaxCrossEntropy()
+
+    def _logits(self, x: np.ndarray) -> np.ndarray:
+        """
+        :param x: one example (M,) or a dataset (N, M)
+        :return: output-layer logits, shape (K,) or (N, K)
+        """
+        for linear, sigmoid in zip(self.linears, self.sigmoids):
+            x = sigmoid.forward(linear.forward(x))
+        return self.linears[-1].forward(x)
+
+    def forward(self, x: np.ndarray, y: int) -> Tuple[np.ndarray, float]:
+        """
+        :param x: one example, shape (M,)
+        :param y: its label
+        :return: (y_hat, loss): probabilities, shape (K,), and cross-entropy
+        """
+        return self.softmax.forward(self._logits(x), y)
+
+    def backward(self, y: int, y_hat: np.ndarray) -> None:
+        """Fill every layer's dw with the gradient of the last forward's loss.
+
+        :param y: the label passed to forward
+        :param y_hat: the probabilities forward returned, shape (K,)
+        """
+        grad = self.linears[-1].backward(self.softmax.backward(y, y_hat))
+        for linear, sigmoid in zip(reversed(self.linears[:-1]), reversed(self.sigmoids)):
+            grad = linear.backward(sigmoid.backward(grad))
+
+    def step(self) -> None:
+        """Apply one SGD update to every layer."""
+        for linear in self.linears:
+            linear.step()
+
+    def compute_loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        """
+        :param X: inputs, shape (N, M)
+        :param y: labels, shape (N,)
+        :return: mean cross-entropy over the N examples
+        """
+        _, losses = self.softmax.forward(self._logits(X), y)
+        return float(np.mean(losses))
+
+    def train(self, X_tr: np.ndarray, y_tr: np.ndarray,
+              X_test: np.ndarray, y_test: np.ndarray,
+              n_epochs: int) -> Tuple[List[float], List[float]]:
+        """Per-example SGD for n_epochs, reshuffling the original order each epoch.
+
+        :param X_tr: training inputs (N, M); y_tr: labels (N,)
+        :param X_test: validation inputs (N', M); y_test: labels (N',)
+        :return: (train_losses, test_losses), mean cross-entropy after each epoch
+        """
+        train_losses, test_losses = [], []
+        for epoch in range(n_epochs):
+            X_shuffled, y_shuffled = shuffle(X_tr, y_tr, epoch)
+            for x, label in zip(X_shuffled, y_shuffled.tolist()):
+                y_hat, _ = self.forward(x, label)
+                self.backward(label, y_hat)
+                self.step()
+            train_losses.append(self.compute_loss(X_tr, y_tr))
+            test_losses.append(self.compute_loss(X_test, y_test))
+        return train_losses, test_losses
+
+    def test(self, X: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, float]:
+        """
+        :param X: inputs, shape (N, M)
+        :param y: labels, shape (N,)
+        :return: (labels, error_rate): argmax predictions (ties to the
+                 smallest index), shape (N,), and the fraction wrong
+        """
+        labels = np.argmax(self.softmax._softmax(self._logits(X)), axis=1)
+        return labels, float(np.mean(labels != y))
+
+
+# ----------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------
+
+class UsageError(Exception):
+    """A bad argument or path: exit status 2."""
+
+
+class InputError(Exception):
+    """Unusable input data or an output that cannot be written: exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{message} (see --help)")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _hidden_units(text: str) -> Union[int, List[int]]:
+    """A positive integer, or comma-separated positive integers (one per layer)."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer (or a list such as 50,50), got {text!r}")
+    return sizes[0] if len(sizes) == 1 else sizes
+
+
+def _init_flag(text: str) -> int:
+    if text.strip() not in ("1", "2"):
+        raise argparse.ArgumentTypeError(f"expected 1 (RANDOM) or 2 (ZERO), got {text!r}")
+    return int(text)
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Train a neural network on OCR letters by SGD "
+                     "and write predicted labels and metrics.")
+    parser.add_argument("train_input", type=str, help="path to the training input .csv file")
+    parser.add_argument("validation_input", type=str, help="path to the validation input .csv file")
+    parser.add_argument("train_out", type=str, help="path to output .labels file for training predictions")
+    parser.add_argument("validation_out", type=str, help="path to output .labels file for validation predictions")
+    parser.add_argument("metrics_out", type=str, help="path of the output .txt file for cross-entropies and errors")
+    parser.add_argument("num_epoch", type=_non_negative_int, help="number of training epochs (0 or more)")
+    parser.add_argument("hidden_units", type=_hidden_units,
+                        help="number of hidden units (positive); 50,50 gives two hidden layers")
+    parser.add_argument("init_flag", type=_init_flag, help="1 for RANDOM init, 2 for ZERO init")
+    parser.add_argument("learning_rate", type=_learning_rate, help="SGD learning rate (positive)")
+    return parser
+
+
+def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Read `label,p1,...,pM` rows; raise InputError naming file, row and column.
+
+    Blank lines are skipped (as np.loadtxt does); rows are numbered as lines
+    of the file. CRLF line endings and a UTF-8 byte-order mark are accepted.
+
+    :return: (X, y): pixels of shape (N, M) and int labels of shape (N,)
+    """
+    where = f"{what} {path!r}"
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{where}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{where}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{where}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not a text file (not UTF-8)") from None
+    rows = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not rows:
+        raise InputError(f"{where}: the file is empty")
+    table = _parse_table([line for _, line in rows])
+    if table is None:
+        _raise_first_bad_cell(rows, where)
+
+    labels, pixels = table[:, 0], table[:, 1:]
+    bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) | (labels > len(LETTERS) - 1))
+    if bad.size:
+        number, line = rows[bad[0]]
+        raise InputError(f"{where}: row {number}, column 1: label {line.split(',')[0].strip()!r} "
+                         f"is not an integer in 0..{len(LETTERS) - 1}")
+    bad_rows, bad_cols = np.nonzero((pixels < 0.0) | (pixels > 1.0))
+    if bad_rows.size:
+        (number, line), column = rows[bad_rows[0]], bad_cols[0] + 1
+        raise InputError(f"{where}: row {number}, column {column + 1}: pixel "
+                         f"{line.split(',')[column].strip()!r} is outside [0, 1]")
+    return pixels, labels.astype(int)
+
+
+def _parse_table(lines: List[str]) -> Union[np.ndarray, None]:
+    """The lines as a rectangular table of finite numbers with 2+ columns, else None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            table = np.loadtxt(lines, delimiter=",", ndmin=2, comments=None, dtype=np.float64)
+    except (ValueError, Warning):
+        return None
+    if table.shape[1] < 2 or not np.isfinite(table).all():
+        return None
+    return table
+
+
+def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> None:
+    """Find the first row or cell that _parse_table rejected and say which."""
+    width = len(rows[0][1].split(","))
+    for number, line in rows:
+        cells = line.split(",")
+        if len(cells) != width:
+            raise InputError(f"{where}: row {number} has {len(cells)} columns; "
+                             f"row {rows[0][0]} has {width}")
+        for column, cell in enumerate(cells, start=1):
+            try:
+                value = float(cell)
+            except ValueError:
+                hint = " (the file must have no header row)" if number == rows[0][0] else ""
+                raise InputError(f"{where}: row {number}, column {column}: "
+                                 f"{cell.strip()!r} is not a number{hint}") from None
+            if not math.isfinite(value):
+                raise InputError(f"{where}: row {number}, column {column}: "
+                                 f"{cell.strip()!r} is not a finite number")
+    if width < 2:
+        raise InputError(f"{where}: rows have 1 column; expected a label and pixels")
+    raise InputError(f"{where}: cannot be read as a table of numbers")
+
+
+def args2data(args) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                             str, str, str, int, Union[int, List[int]], int, float]:
+    """
+    :return: (X_tr, y_tr, X_val, y_val, out_tr, out_val, out_metrics,
+              n_epochs, n_hid, init_flag, lr): X without the label column
+              and without a bias column
+    """
+    X_tr, y_tr = load_csv(args.train_input, "train_input")
+    X_val, y_val = load_csv(args.validation_input, "validation_input")
+    if X_val.shape[1] != X_tr.shape[1]:
+        raise InputError(f"validation_input {args.validation_input!r}: rows have "
+                         f"{X_val.shape[1] + 1} columns; train_input rows have {X_tr.shape[1] + 1}")
+    return (X_tr, y_tr, X_val, y_val, args.train_out, args.validation_out, args.metrics_out,
+            args.num_epoch, args.hidden_units, args.init_flag, args.learning_rate)
+
+
+def check_output_paths(args) -> None:
+    """Refuse outputs that would clobber an input or each other, or cannot be made."""
+    inputs = {"train_input": args.train_input, "validation_input": args.validation_input}
+    outputs = {"train_out": args.train_out, "validation_out": args.validation_out,
+               "metrics_out": args.metrics_out}
+    seen: Dict[str, str] = {}
+    for name, path in outputs.items():
+        for in_name, in_path in inputs.items():
+            if _same_file(path, in_path):
+                raise UsageError(f"{name} {path!r} is the same file as {in_name}; "
+                                 "refusing to overwrite an input")
+        for other_name, other_path in seen.items():
+            if _same_file(path, other_path):
+                raise UsageError(f"{name} {path!r} is the same file as {other_name}")
+        seen[name] = path
+        if os.path.isdir(path):
+            raise InputError(f"{name} {path!r}: is a directory")
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise InputError(f"{name} {path!r}: directory {directory!r} does not exist")
+        if not os.access(directory, os.W_OK):
+            raise InputError(f"{name} {path!r}: directory {directory!r} is not writable")
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist yet
+        return False
+
+
+def write_outputs(contents: Dict[str, str]) -> None:
+    """Write every file atomically: all to temporary files first, then rename each.
+
+    A failure before the renames leaves every existing output untouched.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    pending = []
+    try:
+        for path, text in contents.items():
+            directory, name = os.path.split(os.path.abspath(path))
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+            pending.append(tmp)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in zip(pending, contents):
+            os.replace(tmp, path)
+    except OSError as e:
+        raise InputError(f"cannot write {e.filename or 'output'!r}: {e.strerror or e}") from None
+    finally:
+        for tmp in pending:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+def format_metrics(train_losses: List[float], test_losses: List[float],
+                   train_error: float, test_error: float) -> str:
+    lines = []
+    for epoch, (loss_tr, loss_te) in enumerate(zip(train_losses, test_losses), start=1):
+        lines.append(f"epoch={epoch} crossentropy(train): {float(loss_tr)}")
+        lines.append(f"epoch={epoch} crossentropy(validation): {float(loss_te)}")
+    lines.append(f"error(train): {float(train_error)}")
+    lines.append(f"error(validation): {float(test_error)}")
+    return "\n".join(lines) + "\n"
+
+
+def format_labels(labels: np.ndarray) -> str:
+    return "".join(f"{label}\n" for label in labels.tolist())
+
+
+def run(args) -> None:
+    check_output_paths(args)
+    (X_tr, y_tr, X_test, y_test, out_tr, out_te, out_metrics,
+     n_epochs, n_hid, init_flag, lr) = args2data(args)
+    nn = NN(input_size=X_tr.shape[-1], hidden_size=n_hid, output_size=len(LETTERS),
+            weight_init_fn=zero_init if init_flag == 2 else random_init, learning_rate=lr)
+    # Only a learning rate so large that the weights overflow float64 can make
+    # non-finite values; that is reported below instead of warned about here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        train_losses, test_losses = nn.train(X_tr, y_tr, X_test, y_test, n_epochs)
+        train_labels, train_error = nn.test(X_tr, y_tr)
+        test_labels, test_error = nn.test(X_test, y_test)
+    weights_finite = all(np.isfinite(layer.w).all() for layer in nn.linears)
+    if not (weights_finite and np.isfinite(train_losses + test_losses).all()):
+        raise InputError(f"training diverged: weights overflowed with learning_rate {lr}; "
+                         "use a smaller one")
+    write_outputs({
+        out_tr: format_labels(train_labels),
+        out_te: format_labels(test_labels),
+        out_metrics: format_metrics(train_losses, test_losses, train_error, test_error),
+    })
+
+
+def main(argv: Union[Sequence[str], None] = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 bad input, 2 bad arguments)."""
+    try:
+        run(build_parser().parse_args(argv))
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except InputError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no output written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(f"{PROG}: error: out of memory", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
