@@ -84,16 +84,17 @@ class SoftMaxCrossEntropy:
     the loss is a log-softmax, so neither exp nor log ever overflows.
     """
 
+    def __init__(self):
+        self._y_hat = np.empty(0)  # single-example buffers, sized on first use
+        self._grad = np.empty(0)
+
     def _softmax(self, z: np.ndarray) -> np.ndarray:
         """
         :param z: logits, shape (K,) or (N, K)
         :return: probabilities y_hat of the same shape, each row summing to 1
         """
-        if z.ndim == 1:
-            e = np.exp(z - z.max())
-            return e / e.sum()
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
     def _cross_entropy(self, y: int, y_hat: np.ndarray) -> float:
         """
@@ -109,18 +110,28 @@ class SoftMaxCrossEntropy:
         :param z: logits, shape (K,) for one example or (N, K) for N
         :param y: the label (int), or labels of shape (N,)
         :return: (y_hat, loss): probabilities of z's shape, and the
-                 cross-entropy, a float for one example or shape (N,) for N
+                 cross-entropy, a float for one example or shape (N,) for N.
+                 The loss is the log-softmax log(sum(exp(z))) - z[y].
         """
-        if z.ndim == 1:
-            shift = z.max()
+        if z.ndim == 2:
+            shift = z.max(axis=1, keepdims=True)
             e = np.exp(z - shift)
-            total = e.sum()
-            return e / total, float(shift + math.log(total) - z[y])
-        shift = z.max(axis=1, keepdims=True)
-        e = np.exp(z - shift)
-        total = e.sum(axis=1, keepdims=True)
-        log_norm = (shift + np.log(total))[:, 0]
-        return e / total, log_norm - z[np.arange(len(y)), y]
+            total = e.sum(axis=1, keepdims=True)
+            log_norm = (shift + np.log(total))[:, 0]
+            return e / total, log_norm - z[np.arange(len(y)), y]
+        # One example, the SGD hot path: the same math in a reused buffer.
+        y_hat = self._y_hat if self._y_hat.shape == z.shape else self._resize(z.shape)
+        logits = z.tolist()  # for K = 10, Python's max and indexing beat numpy's
+        shift = max(logits)
+        np.subtract(z, shift, out=y_hat)
+        np.exp(y_hat, out=y_hat)
+        total = float(y_hat.sum())
+        y_hat /= total
+        return y_hat, shift + math.log(total) - logits[y]
+
+    def _resize(self, shape: Tuple[int, ...]) -> np.ndarray:
+        self._y_hat, self._grad = np.empty(shape), np.empty(shape)
+        return self._y_hat
 
     def backward(self, y: int, y_hat: np.ndarray) -> np.ndarray:
         """
@@ -128,27 +139,25 @@ class SoftMaxCrossEntropy:
         :param y_hat: predicted probabilities, shape (K,)
         :return: dloss/dz = y_hat - onehot(y), shape (K,)
         """
-        grad = y_hat.copy()
+        grad = self._grad if self._grad.shape == y_hat.shape else np.empty(y_hat.shape)
+        np.copyto(grad, y_hat)
         grad[y] -= 1.0
         return grad
 
 
-_SOFTMAX_CE = SoftMaxCrossEntropy()
-
-
 def softmax(z: np.ndarray) -> np.ndarray:
     """Module-level form of SoftMaxCrossEntropy._softmax (older handout tests)."""
-    return _SOFTMAX_CE._softmax(z)
+    return SoftMaxCrossEntropy()._softmax(z)
 
 
 def cross_entropy(y: int, y_hat: np.ndarray) -> float:
     """Module-level form of SoftMaxCrossEntropy._cross_entropy."""
-    return _SOFTMAX_CE._cross_entropy(y, y_hat)
+    return SoftMaxCrossEntropy()._cross_entropy(y, y_hat)
 
 
 def d_softmax_cross_entropy(y: int, y_hat: np.ndarray) -> np.ndarray:
     """Module-level form of SoftMaxCrossEntropy.backward."""
-    return _SOFTMAX_CE.backward(y, y_hat)
+    return SoftMaxCrossEntropy().backward(y, y_hat)
 
 
 # ----------------------------------------------------------------------------
@@ -160,13 +169,18 @@ class Sigmoid:
 
     def __init__(self):
         self.cache: Dict[str, np.ndarray] = {}
+        self._z = np.empty(0)  # output buffer, sized to the input
+        self._grad = np.empty(0)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
         :param x: pre-activations a, shape (D,) or (N, D)
         :return: z = sigmoid(a), same shape
         """
-        z = np.negative(x)
+        if self._z.shape != x.shape:
+            self._z, self._grad = np.empty(x.shape), np.empty(x.shape)
+        z = self._z
+        np.negative(x, out=z)
         np.minimum(z, SIGMOID_CLIP, out=z)
         np.exp(z, out=z)
         z += 1.0
@@ -180,7 +194,8 @@ class Sigmoid:
         :return: dloss/da = dz * z * (1 - z), shape (D,)
         """
         z = self.cache["z"]
-        grad = 1.0 - z
+        grad = self._grad
+        np.subtract(1.0, z, out=grad)
         grad *= z
         grad *= dz
         return grad
@@ -203,8 +218,19 @@ class Linear:
         self.w[:, 0] = 0.0  # biases start at zero under every init
         self.dw = np.zeros_like(self.w)
         self.cache: Dict[str, np.ndarray] = {}
-        self._x1 = np.ones(input_size + 1)  # [1, x] of the current example
-        self._update = np.empty_like(self.w)  # lr * dw, made in step()
+        self._fit_buffers()
+
+    def _fit_buffers(self) -> None:
+        """Make the single-example buffers for the current w (a caller may assign
+        a new w of any shape at any time)."""
+        self.w = np.asarray(self.w, dtype=np.float64)
+        rows, cols = self.w.shape
+        self._fitted_w = self.w
+        self._x1 = np.ones(cols)  # [1, x]: entry 0 is the bias input and stays 1
+        self._z = np.empty(rows)
+        self._dw = np.empty((rows, cols))
+        self._dx1 = np.empty(cols)  # dloss/d[1, x]; entry 0 is dropped
+        self._update = np.empty((rows, cols))  # lr * dw
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
@@ -214,11 +240,12 @@ class Linear:
         """
         if x.ndim == 2:
             return x @ self.w[:, 1:].T + self.w[:, 0]
-        if self._x1.shape[0] != self.w.shape[1]:  # w was replaced by another shape
-            self._x1 = np.ones(self.w.shape[1])
-        self._x1[1:] = x
-        self.cache["x1"] = self._x1
-        return self.w @ self._x1
+        if self.w is not self._fitted_w:
+            self._fit_buffers()
+        x1 = self._x1
+        x1[1:] = x
+        self.cache["x1"] = x1
+        return np.dot(self.w, x1, out=self._z)
 
     def backward(self, dz: np.ndarray) -> np.ndarray:
         """
@@ -227,15 +254,16 @@ class Linear:
         :param dz: dloss/dz, shape (output_size,)
         :return: dloss/dx, shape (input_size,), the bias entry dropped
         """
-        if self.dw.shape != self.w.shape:
-            self.dw = np.empty_like(self.w)
-        np.multiply(dz[:, None], self.cache["x1"], out=self.dw)
-        return (dz @ self.w)[1:]
+        if self.w is not self._fitted_w:
+            self._fit_buffers()
+        np.multiply(dz[:, None], self.cache["x1"], out=self._dw)
+        self.dw = self._dw
+        return np.dot(dz, self.w, out=self._dx1)[1:]
 
     def step(self) -> None:
         """SGD update w -= learning_rate * dw."""
-        if self._update.shape != self.w.shape:
-            self._update = np.empty_like(self.w)
+        if self._update.shape != self.dw.shape:
+            self._update = np.empty(self.dw.shape)
         np.multiply(self.dw, self.lr, out=self._update)
         self.w -= self._update
 
@@ -269,13 +297,15 @@ class NN:
             setattr(self, f"linear{i}", layer)
         self.sigmoid = self.sigmoids[0]
         self.softmax = SoftMaxCrossEntropy()
+        self._hidden = list(zip(self.linears, self.sigmoids))  # (Linear, Sigmoid) pairs
+        self._hidden_reversed = self._hidden[::-1]
 
     def _logits(self, x: np.ndarray) -> np.ndarray:
         """
         :param x: one example (M,) or a dataset (N, M)
         :return: output-layer logits, shape (K,) or (N, K)
         """
-        for linear, sigmoid in zip(self.linears, self.sigmoids):
+        for linear, sigmoid in self._hidden:
             x = sigmoid.forward(linear.forward(x))
         return self.linears[-1].forward(x)
 
@@ -294,7 +324,7 @@ class NN:
         :param y_hat: the probabilities forward returned, shape (K,)
         """
         grad = self.linears[-1].backward(self.softmax.backward(y, y_hat))
-        for linear, sigmoid in zip(reversed(self.linears[:-1]), reversed(self.sigmoids)):
+        for linear, sigmoid in self._hidden_reversed:
             grad = linear.backward(sigmoid.backward(grad))
 
     def step(self) -> None:

@@ -1,0 +1,135 @@
+"""Benchmark neuralnet.py's whole CLI run against a baseline on fixed workloads.
+
+    python3 benchmarks/bench.py                       # neuralnet.py vs the naive baseline
+    python3 benchmarks/bench.py --runs 9 --workload small
+    python3 benchmarks/bench.py --compare "python3 other/neuralnet.py"
+
+Each workload runs every command --runs times, interleaved (A, B, A, B, ...)
+so that noise on this shared machine hits both alike, and reports:
+- the median wall time of the whole process (interpreter start included),
+- the ratio of neuralnet.py's median to each other command's median,
+- the marginal microseconds per SGD step: (median - median of a 0-epoch run)
+  / (epochs * training rows), which includes the per-epoch evaluation,
+- the peak resident memory of the process (max over runs),
+and checks that every command wrote the same labels and metrics within 1e-9.
+
+Data comes from $NEURALNET_DATA or ../shared/data.
+"""
+import argparse
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+WORKLOADS = {  # name: (data prefix, epochs, hidden units, init flag, learning rate)
+    "small": ("small", 100, 50, 1, 0.001),
+    "medium": ("medium", 10, 50, 1, 0.001),
+}
+
+
+def run_once(command, data_dir, prefix, epochs, hidden, init, lr, out_dir):
+    """Run one command on one workload; return (seconds, peak KiB, output paths)."""
+    outputs = [os.path.join(out_dir, name) for name in ("train.labels", "validation.labels", "metrics.txt")]
+    argv = command + [os.path.join(data_dir, f"{prefix}_train.csv"),
+                      os.path.join(data_dir, f"{prefix}_validation.csv"),
+                      *outputs, str(epochs), str(hidden), str(init), str(lr)]
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed ({process.returncode}): {stderr.strip()}")
+    return seconds, usage.ru_maxrss, outputs
+
+
+def read_outputs(paths):
+    with open(paths[0]) as tr, open(paths[1]) as va, open(paths[2]) as m:
+        metrics = [line.rsplit(": ", 1) for line in m.read().splitlines()]
+        return tr.read(), va.read(), [(k, float(v)) for k, v in metrics]
+
+
+def same_outputs(a, b):
+    if a[0] != b[0] or a[1] != b[1] or [k for k, _ in a[2]] != [k for k, _ in b[2]]:
+        return False, None
+    worst = max((abs(x - y) for (_, x), (_, y) in zip(a[2], b[2])), default=0.0)
+    return worst <= 1e-9, worst
+
+
+def describe_machine():
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        cpu = platform.processor() or "?"
+    import numpy
+    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}; {platform.system()} {platform.release()}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="runs per command and workload (default 5)")
+    parser.add_argument("--workload", choices=sorted(WORKLOADS), action="append",
+                        help="workload(s) to run (default: all)")
+    parser.add_argument("--compare", action="append", default=[], metavar="CMD",
+                        help="another command taking the nine arguments, e.g. 'python3 x.py' (repeatable)")
+    parser.add_argument("--no-naive", action="store_true", help="leave out the built-in naive baseline")
+    args = parser.parse_args()
+
+    data_dir = os.environ.get("NEURALNET_DATA") or os.path.join(ROOT, "..", "shared", "data")
+    if not os.path.isfile(os.path.join(data_dir, "small_train.csv")):
+        sys.exit(f"course data not found in {data_dir}: set NEURALNET_DATA")
+    commands = {"neuralnet.py": [sys.executable, os.path.join(ROOT, "neuralnet.py")]}
+    if not args.no_naive:
+        commands["naive"] = [sys.executable, os.path.join(HERE, "naive_neuralnet.py")]
+    for text in args.compare:
+        commands[text] = shlex.split(text)
+
+    print(f"machine: {describe_machine()}")
+    print(f"runs per command: {args.runs} (medians; commands interleaved)\n")
+    for name in args.workload or list(WORKLOADS):
+        prefix, epochs, hidden, init, lr = WORKLOADS[name]
+        rows = sum(1 for _ in open(os.path.join(data_dir, f"{prefix}_train.csv")))
+        print(f"workload {name}: {prefix} set ({rows} training rows), {epochs} epochs, "
+              f"{hidden} hidden, init {init}, lr {lr}")
+        times = {label: [] for label in commands}
+        zero_epoch_times = {label: [] for label in commands}
+        peak = {label: 0 for label in commands}
+        outputs = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.runs):
+                for label, command in commands.items():
+                    out_dir = os.path.join(tmp, str(len(outputs)))
+                    os.makedirs(out_dir, exist_ok=True)
+                    seconds, kib, paths = run_once(command, data_dir, prefix, epochs, hidden, init, lr, out_dir)
+                    times[label].append(seconds)
+                    peak[label] = max(peak[label], kib)
+                    outputs[label] = read_outputs(paths)
+                    zero_epoch_times[label].append(
+                        run_once(command, data_dir, prefix, 0, hidden, init, lr, out_dir)[0])
+        ours = statistics.median(times["neuralnet.py"])
+        for label in commands:
+            median = statistics.median(times[label])
+            per_step = (median - statistics.median(zero_epoch_times[label])) / (epochs * rows) * 1e6
+            line = (f"  {label:14s} median {median:6.3f} s  (min {min(times[label]):.3f}, "
+                    f"max {max(times[label]):.3f})  {per_step:6.1f} us/SGD step  "
+                    f"peak {peak[label] / 1024:5.1f} MiB")
+            if label != "neuralnet.py":
+                ok, worst = same_outputs(outputs["neuralnet.py"], outputs[label])
+                line += f"  neuralnet.py/this = {ours / median:.2f}x"
+                line += "  outputs match" if ok else f"  OUTPUTS DIFFER (worst metric diff {worst})"
+            print(line)
+        print()
+
+
+if __name__ == "__main__":
+    main()
