@@ -419,5 +419,387 @@ class TestAgainstReference(unittest.TestCase):
         self.assertRegex(labels, r"^(\d\n){100}$")
 
 
+# ----------------------------------------------------------------------------
+# Bad input and failure safety
+# ----------------------------------------------------------------------------
+
+try:
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    HAVE_HYPOTHESIS = True
+except ImportError:  # a test-only dependency: pip install -r requirements-dev.txt
+    HAVE_HYPOTHESIS = False
+
+OUTPUT_NAMES = ("train.labels", "validation.labels", "metrics.txt")
+
+
+def run_main(argv):
+    """Run neuralnet.main in-process; return (exit status, stderr text)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = neuralnet.main([str(a) for a in argv])
+    return status, err.getvalue()
+
+
+class CliTestCase(unittest.TestCase):
+    """A temporary folder with a small valid train and validation file."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.train = self.path("train.csv")
+        self.validation = self.path("validation.csv")
+        write_csv(self.train, tiny_rows(12, 6, seed=1))
+        write_csv(self.validation, tiny_rows(5, 6, seed=2))
+        self.outputs = [self.path(n) for n in OUTPUT_NAMES]
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write(self, name, text, mode="w"):
+        with open(self.path(name), mode, **({} if "b" in mode else {"newline": ""})) as f:
+            f.write(text)
+        return self.path(name)
+
+    def argv(self, train=None, validation=None, outputs=None, numbers=(2, 3, 1, 0.1)):
+        return [train or self.train, validation or self.validation, *(outputs or self.outputs), *numbers]
+
+    def snapshot(self):
+        """Every file in the folder and its bytes."""
+        result = {}
+        for name in sorted(os.listdir(self.tmp)):
+            if os.path.isfile(self.path(name)):
+                with io.open(self.path(name), "rb") as f:  # io.open: not the one tests patch
+                    result[name] = f.read()
+        return result
+
+    def assert_clean_failure(self, argv, status, fragment):
+        """Exit status, one error line naming the problem, no file created or changed."""
+        before = self.snapshot()
+        got_status, err = run_main(argv)
+        self.assertEqual(got_status, status, err)
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertTrue(err.startswith("neuralnet.py: error: "), err)
+        self.assertIn(fragment, err)
+        self.assertEqual(self.snapshot(), before)
+        return err
+
+    def assert_success(self, argv):
+        status, err = run_main(argv)
+        self.assertEqual(status, 0, err)
+        self.assertEqual(err, "")
+        with open(self.outputs[2]) as f:
+            lines = f.read().splitlines()
+        self.assertTrue(lines[-1].startswith("error(validation): "))
+        self.assertTrue(all(np.isfinite(float(line.rsplit(": ", 1)[1])) for line in lines))
+        return lines
+
+
+class TestBadInputFiles(CliTestCase):
+    def test_missing(self):
+        self.assert_clean_failure(self.argv(train=self.path("nope.csv")), 1, "nope.csv': no such file")
+
+    def test_directory(self):
+        os.mkdir(self.path("folder"))
+        self.assert_clean_failure(self.argv(validation=self.path("folder")), 1,
+                                  "validation_input")
+
+    def test_unreadable(self):
+        real_open = open
+
+        def guarded_open(path, *args, **kwargs):
+            if path == self.train:
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, *args, **kwargs)
+
+        with mock.patch("builtins.open", guarded_open):
+            self.assert_clean_failure(self.argv(), 1, "train.csv': permission denied")
+        if os.geteuid() != 0:  # root reads anything: only the mock above applies
+            os.chmod(self.train, 0)
+            self.assert_clean_failure(self.argv(), 1, "permission denied")
+
+    def test_bad_contents(self):
+        good = tiny_rows(4, 3, seed=3)
+        body = "".join(",".join(map(str, r)) + "\n" for r in good)
+        cases = {
+            "empty": ("", "the file is empty"),
+            "only blank lines": ("\n \n\r\n", "the file is empty"),
+            "header row": ("label,p1,p2,p3\n" + body, "row 1, column 1: 'label' is not a number (the file must have no header row)"),
+            "ragged row": (body + "1,0,1\n", "row 5 has 3 columns; row 1 has 4"),
+            "empty cell": (body + "1,0,,1\n", "row 5, column 3: '' is not a number"),
+            "non-numeric": (body.replace("\n", "\n2,0,x,1\n", 1), "row 2, column 3: 'x' is not a number"),
+            "NaN": (body + "2,0,nan,1\n", "row 5, column 3: 'nan' is not a finite number"),
+            "infinity": (body + "2,0,1,-inf\n", "row 5, column 4: '-inf' is not a finite number"),
+            "overflow": (body + "2,1e400,1,0\n", "row 5, column 2: '1e400' is not a finite number"),
+            "label 10": (body + "10,0,1,0\n", "row 5, column 1: label '10' is not an integer in 0..9"),
+            "label -1": (body + "-1,0,1,0\n", "row 5, column 1: label '-1' is not an integer in 0..9"),
+            "label 2.5": (body + "2.5,0,1,0\n", "row 5, column 1: label '2.5' is not an integer in 0..9"),
+            "pixel 255": (body + "3,0,255,0\n", "row 5, column 3: pixel '255' is outside [0, 1]"),
+            "pixel -0.5": (body + "3,0,1,-0.5\n", "row 5, column 4: pixel '-0.5' is outside [0, 1]"),
+            "one column": ("3\n4\n", "rows have 1 column; expected a label and pixels"),
+        }
+        for name, (text, fragment) in cases.items():
+            with self.subTest(name):
+                path = self.write("bad.csv", text)
+                self.assert_clean_failure(self.argv(train=path), 1, f"train_input '{path}': {fragment}")
+                self.assert_clean_failure(self.argv(validation=path), 1, f"validation_input '{path}'")
+
+    def test_not_text(self):
+        path = self.write("bin.csv", b"\xff\xfe\x00\x01garbage", "wb")
+        self.assert_clean_failure(self.argv(train=path), 1, "not a text file")
+
+    def test_validation_width_differs(self):
+        path = self.write("narrow.csv", "1,0,1,0\n2,1,1,1\n")
+        self.assert_clean_failure(self.argv(validation=path), 1,
+                                  "rows have 4 columns; train_input rows have 7")
+
+    def test_accepted_variants(self):
+        rows = tiny_rows(6, 6, seed=4)
+        body = "".join(",".join(map(str, r)) + "\n" for r in rows)
+        variants = {
+            "CRLF line endings": body.replace("\n", "\r\n"),
+            "trailing blank lines": body + "\n\n  \n",
+            "a single row": body.splitlines()[0] + "\n",
+            "no final newline": body.rstrip("\n"),
+            "byte-order mark": "\ufeff" + body,
+            "grey pixels": body.replace(",1", ",0.25"),
+        }
+        for name, text in variants.items():
+            with self.subTest(name):
+                path = self.write("variant.csv", text)
+                self.assert_success(self.argv(train=path))
+                self.assert_success(self.argv(validation=path))
+
+    def test_a_crlf_file_trains_exactly_like_its_lf_twin(self):
+        with open(self.train) as f:
+            path = self.write("crlf.csv", f.read().replace("\n", "\r\n"))
+        self.assert_success(self.argv())
+        lf = self.snapshot()
+        self.assert_success(self.argv(train=path))
+        crlf = self.snapshot()
+        for name in OUTPUT_NAMES:
+            self.assertEqual(lf[name], crlf[name])
+
+
+class TestBadArguments(CliTestCase):
+    def test_bad_numbers(self):
+        cases = [
+            ((-1, 3, 1, 0.1), "argument num_epoch: expected a non-negative integer, got '-1'"),
+            (("1.5", 3, 1, 0.1), "argument num_epoch"),
+            (("abc", 3, 1, 0.1), "argument num_epoch"),
+            ((2, 0, 1, 0.1), "argument hidden_units: expected a positive integer"),
+            ((2, -3, 1, 0.1), "argument hidden_units"),
+            ((2, "x", 1, 0.1), "argument hidden_units"),
+            ((2, "50,0", 1, 0.1), "argument hidden_units"),
+            ((2, "4,", 1, 0.1), "argument hidden_units"),
+            ((2, 3, 0, 0.1), "argument init_flag: expected 1 (RANDOM) or 2 (ZERO), got '0'"),
+            ((2, 3, 3, 0.1), "argument init_flag"),
+            ((2, 3, "one", 0.1), "argument init_flag"),
+            ((2, 3, 1, 0), "argument learning_rate: expected a finite positive number, got '0'"),
+            ((2, 3, 1, -0.5), "argument learning_rate"),
+            ((2, 3, 1, "nan"), "argument learning_rate"),
+            ((2, 3, 1, "inf"), "argument learning_rate"),
+            ((2, 3, 1, "fast"), "argument learning_rate"),
+        ]
+        for numbers, fragment in cases:
+            with self.subTest(numbers=numbers):
+                self.assert_clean_failure(self.argv(numbers=numbers), 2, fragment)
+
+    def test_missing_and_extra_arguments(self):
+        self.assert_clean_failure(self.argv()[:-1], 2, "the following arguments are required: learning_rate")
+        self.assert_clean_failure([], 2, "the following arguments are required")
+        self.assert_clean_failure(self.argv() + ["extra"], 2, "unrecognized arguments: extra")
+
+
+class TestOutputSafety(CliTestCase):
+    def test_output_equal_to_input_is_refused(self):
+        spelled_otherwise = os.path.join(self.tmp, ".", "x", "..", "train.csv")
+        os.symlink(self.validation, self.path("link.csv"))
+        for outputs, fragment in (
+                ([self.train, *self.outputs[1:]], "train_out"),
+                ([self.outputs[0], self.validation, self.outputs[2]], "validation_out"),
+                ([*self.outputs[:2], spelled_otherwise], "metrics_out"),
+                ([*self.outputs[:2], self.path("link.csv")], "metrics_out")):
+            with self.subTest(outputs=outputs):
+                err = self.assert_clean_failure(self.argv(outputs=outputs), 2, fragment)
+                self.assertIn("refusing to overwrite an input", err)
+
+    def test_two_outputs_the_same_file(self):
+        a = self.outputs[0]
+        self.assert_clean_failure(self.argv(outputs=[a, a, self.outputs[2]]), 2,
+                                  "validation_out")
+        with open(a, "w") as f:
+            f.write("old\n")
+        os.link(a, self.path("hardlink"))
+        self.assert_clean_failure(self.argv(outputs=[a, self.outputs[1], self.path("hardlink")]), 2,
+                                  "is the same file as train_out")
+
+    def test_missing_output_directory(self):
+        out = os.path.join(self.tmp, "no", "such", "dir", "m.txt")
+        self.assert_clean_failure(self.argv(outputs=[*self.outputs[:2], out]), 1, "does not exist")
+
+    def test_output_is_a_directory(self):
+        os.mkdir(self.path("folder"))
+        self.assert_clean_failure(self.argv(outputs=[self.path("folder"), *self.outputs[1:]]), 1,
+                                  "is a directory")
+
+    def test_failed_run_leaves_earlier_outputs_identical(self):
+        self.assert_success(self.argv())
+        bad = self.write("bad.csv", "1,0,x\n")
+        self.assert_clean_failure(self.argv(train=bad), 1, "not a number")
+        self.assert_clean_failure(self.argv(numbers=(2, 3, 1, 1e308)), 1, "training diverged")
+
+    def test_failure_while_writing_leaves_outputs_identical(self):
+        self.assert_success(self.argv())
+        real_mkstemp, calls = tempfile.mkstemp, []
+
+        def failing_third(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 3:
+                raise OSError(28, "No space left on device", kwargs.get("dir"))
+            return real_mkstemp(*args, **kwargs)
+
+        with mock.patch("tempfile.mkstemp", failing_third):
+            self.assert_clean_failure(self.argv(numbers=(3, 2, 2, 0.5)), 1, "No space left on device")
+
+    def test_outputs_are_replaced_not_rewritten_in_place(self):
+        self.assert_success(self.argv())
+        inode = os.stat(self.outputs[2]).st_ino
+        self.assert_success(self.argv(numbers=(1, 2, 1, 0.1)))
+        self.assertNotEqual(os.stat(self.outputs[2]).st_ino, inode)
+        self.assertEqual(sorted(os.listdir(self.tmp)), sorted(["train.csv", "validation.csv", *OUTPUT_NAMES]))
+        self.assertEqual(os.stat(self.outputs[0]).st_mode & 0o777, 0o666 & ~self.umask())
+
+    @staticmethod
+    def umask():
+        mask = os.umask(0)
+        os.umask(mask)
+        return mask
+
+    def test_interrupted_run_leaves_outputs_identical(self):
+        self.assert_success(self.argv())
+        before = self.snapshot()
+        process = subprocess.Popen([sys.executable, NEURALNET, *map(str, self.argv(numbers=(10 ** 7, 4, 1, 0.1)))],
+                                   stderr=subprocess.PIPE, text=True)
+        import time
+        time.sleep(1.5)  # well into training
+        process.send_signal(__import__("signal").SIGINT)
+        _, err = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 130)
+        self.assertEqual(err, "neuralnet.py: interrupted; no output written\n")
+        self.assertEqual(self.snapshot(), before)
+
+    def test_no_traceback_from_the_command_line(self):
+        for argv, status in ((self.argv(train=self.path("missing.csv")), 1),
+                             (self.argv(numbers=(2, 3, 9, 0.1)), 2),
+                             (self.argv(outputs=[self.train, *self.outputs[1:]]), 2)):
+            result = run_cli(*argv)
+            self.assertEqual(result.returncode, status)
+            self.assertNotIn("Traceback", result.stderr)
+            self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+
+
+class TestNumerics(CliTestCase):
+    def test_huge_learning_rate_trains_without_warnings(self):
+        rows = tiny_rows(30, 6, seed=5)
+        X = np.array([r[1:] for r in rows], dtype=float)
+        y = np.array([r[0] for r in rows])
+        for lr, scale in ((1000.0, 1.0), (1000.0, 1e3), (0.1, 1e6)):
+            with self.subTest(lr=lr, scale=scale), warnings.catch_warnings():
+                warnings.simplefilter("error")
+                nn = NN(input_size=6, hidden_size=5, output_size=10, weight_init_fn=random_init,
+                        learning_rate=lr)
+                losses = nn.train(X * scale, y, X * scale, y, 5)
+                labels, error = nn.test(X * scale, y)
+            self.assertTrue(np.isfinite(losses).all())
+            self.assertTrue(0 <= error <= 1)
+
+    def test_huge_learning_rate_from_the_command_line(self):
+        result = subprocess.run([sys.executable, "-W", "error", NEURALNET,
+                                 *map(str, self.argv(numbers=(5, 4, 1, 1000)))],
+                                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        for _, value in read_metrics(self.outputs[2]):
+            self.assertTrue(np.isfinite(value))
+
+
+if HAVE_HYPOTHESIS:
+    _TOKENS = st.sampled_from([",", "\n", "\r\n", "\r", "", " ", "0", "1", "9", "10", "-1", "0.5",
+                               "2.5", "nan", "inf", "1e400", "x", "label", "\x00", "\u00e9", "\ufeff"])
+    MUTATION = st.tuples(st.sampled_from(["insert", "delete", "replace", "truncate", "duplicate"]),
+                         st.integers(0, 10 ** 6), _TOKENS)
+    _JUNK = st.text(alphabet=" -.,abxe", max_size=5)  # no digits: never a huge epoch count
+    _VALID = (["0", "1", "2"], ["1", "3", "2,2"], ["1", "2"], ["0.1", "1", "1000"])
+    _INVALID = (["-1", "1.5"], ["0", "-2", "3,"], ["0", "3"], ["0", "-1", "nan", "inf", "1e308"])
+    # Half the examples have valid numbers, so that the mutated files get read.
+    NUMBER_ARGS = st.one_of(
+        st.tuples(*[st.sampled_from(v) for v in _VALID]),
+        st.tuples(*[st.one_of(st.sampled_from(v + i), _JUNK) for v, i in zip(_VALID, _INVALID)]))
+
+
+@unittest.skipUnless(HAVE_HYPOTHESIS, "hypothesis not installed: pip install -r requirements-dev.txt")
+class TestFuzzContract(unittest.TestCase):
+    """Mutated CSV files and random arguments: success, or a clean error with nothing written."""
+
+    FUZZ_EXAMPLES = int(os.environ.get("NEURALNET_FUZZ_EXAMPLES", "500"))
+    outcomes = {0: 0, 1: 0, 2: 0}  # exit status: examples
+
+    if HAVE_HYPOTHESIS:
+        @settings(max_examples=FUZZ_EXAMPLES, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(target=st.sampled_from(["train", "validation"]), mutations=st.lists(MUTATION, max_size=4),
+               numbers=NUMBER_ARGS, arity=st.sampled_from([9] * 8 + [8, 10]))
+        def test_contract(self, target, mutations, numbers, arity):
+            tmp = tempfile.mkdtemp()
+            try:
+                files = {}
+                for name, rows in (("train", tiny_rows(12, 5, seed=8)), ("validation", tiny_rows(4, 5, seed=9))):
+                    text = "".join(",".join(map(str, r)) + "\n" for r in rows)
+                    if name == target:
+                        for kind, position, token in mutations:
+                            i = position % (len(text) + 1)
+                            if kind == "insert":
+                                text = text[:i] + token + text[i:]
+                            elif kind == "delete":
+                                text = text[:i] + text[i + 1:]
+                            elif kind == "replace":
+                                text = text[:i] + token + text[i + len(token):]
+                            elif kind == "truncate":
+                                text = text[:i]
+                            else:
+                                text = text + text[i:]
+                    files[name] = os.path.join(tmp, f"{name}.csv")
+                    with open(files[name], "w", encoding="utf-8", newline="") as f:
+                        f.write(text)
+                outputs = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+                argv = [files["train"], files["validation"], *outputs, *numbers, "extra"][:arity]
+                status, err = run_main(argv)
+                self.outcomes[status] = self.outcomes.get(status, 0) + 1
+                left = sorted(set(os.listdir(tmp)) - {"train.csv", "validation.csv"})
+                if status == 0:
+                    self.assertEqual(err, "")
+                    self.assertEqual(left, sorted(OUTPUT_NAMES))
+                    with open(outputs[2]) as f:
+                        values = [float(line.rsplit(": ", 1)[1]) for line in f.read().splitlines()]
+                    self.assertTrue(np.isfinite(values).all())
+                    with open(outputs[0]) as f:
+                        self.assertRegex(f.read(), r"^(\d\n)+$")
+                else:
+                    self.assertIn(status, (1, 2))
+                    self.assertEqual(err.count("\n"), 1, err)
+                    self.assertTrue(err.startswith("neuralnet.py: error: "), err)
+                    self.assertEqual(left, [])  # nothing written, not even a temporary file
+            finally:
+                shutil.rmtree(tmp)
+
+    @classmethod
+    def tearDownClass(cls):
+        if sum(cls.outcomes.values()):
+            print(f"\n[fuzz: {sum(cls.outcomes.values())} examples ran: {cls.outcomes[0]} succeeded, "
+                  f"{cls.outcomes[1]} bad input, {cls.outcomes[2]} bad arguments]", file=sys.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
