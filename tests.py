@@ -420,6 +420,74 @@ class TestAgainstReference(unittest.TestCase):
 
 
 # ----------------------------------------------------------------------------
+# The bundled letters dataset (data/)
+# ----------------------------------------------------------------------------
+
+sys.path.insert(0, os.path.join(HERE, "data"))
+import make_letters  # noqa: E402
+
+BUNDLED = {split: os.path.join(HERE, "data", f"letters_{split}.csv") for split in ("train", "validation")}
+
+
+class TestBundledData(unittest.TestCase):
+    def load(self, split):
+        return np.loadtxt(BUNDLED[split], delimiter=",", ndmin=2)
+
+    def test_format_and_balance(self):
+        for split, per_class in (("train", 100), ("validation", 20)):
+            with self.subTest(split):
+                with open(BUNDLED[split], newline="") as f:
+                    text = f.read()
+                self.assertNotIn("\r", text)
+                self.assertTrue(text.endswith("\n"))
+                self.assertRegex(text.splitlines()[0], r"^[0-9](,[01]){128}$")
+                table = self.load(split)
+                self.assertEqual(table.shape[1], 129)
+                self.assertTrue(np.isin(table[:, 1:], (0, 1)).all())
+                counts = np.bincount(table[:, 0].astype(int), minlength=10)
+                np.testing.assert_array_equal(counts, per_class)
+
+    def test_committed_files_are_what_the_generator_writes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with contextlib.redirect_stdout(io.StringIO()):
+                make_letters.main(["--out-dir", tmp])
+            for split, path in BUNDLED.items():
+                with open(path, "rb") as committed, open(os.path.join(tmp, f"letters_{split}.csv"), "rb") as fresh:
+                    self.assertEqual(committed.read(), fresh.read(), split)
+
+    def test_deterministic_and_varied(self):
+        first, second = make_letters.make_rows(5, 123), make_letters.make_rows(5, 123)
+        self.assertEqual(make_letters.to_csv(first), make_letters.to_csv(second))
+        self.assertNotEqual(make_letters.to_csv(first), make_letters.to_csv(make_letters.make_rows(5, 124)))
+        images = np.array([row[1:] for row in first if row[0] == 0])
+        self.assertEqual(len(np.unique(images, axis=0)), len(images))  # no two alike
+
+    def test_every_letter_has_two_styles(self):
+        self.assertEqual(sorted(make_letters.GLYPHS), sorted(make_letters.LETTERS))
+        for letter, styles in make_letters.GLYPHS.items():
+            shapes = {make_letters.template(g).tobytes() for g in styles}
+            self.assertGreaterEqual(len(shapes), 2, letter)
+
+    def test_learnable_but_not_trivial(self):
+        (X_tr, y_tr), (X_va, y_va) = [(t[:, 1:], t[:, 0].astype(int)) for t in map(self.load, ("train", "validation"))]
+        errors = {}
+        for epochs in (1, 20):
+            nn = NN(input_size=128, hidden_size=32, output_size=10, weight_init_fn=random_init, learning_rate=0.05)
+            nn.train(X_tr, y_tr, X_va, y_va, epochs)
+            errors[epochs] = nn.test(X_va, y_va)[1]
+        self.assertGreater(errors[1], 0.0)
+        self.assertLess(errors[20], 0.35)
+
+    def test_cli_on_bundled_data_matches_oracle(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runner = TestAgainstReference("run_both")
+            runner.tmp = tmp
+            for epochs, hidden, init, lr in ((3, 16, 1, 0.05), (2, 4, 2, 0.1)):
+                with self.subTest(init=init):
+                    runner.run_both(BUNDLED["train"], BUNDLED["validation"], epochs, hidden, init, lr)
+
+
+# ----------------------------------------------------------------------------
 # Bad input and failure safety
 # ----------------------------------------------------------------------------
 
