@@ -27,7 +27,7 @@ import os
 import sys
 import tempfile
 import warnings
-from typing import Callable, Dict, List, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -343,11 +343,14 @@ class NN:
 
     def train(self, X_tr: np.ndarray, y_tr: np.ndarray,
               X_test: np.ndarray, y_test: np.ndarray,
-              n_epochs: int) -> Tuple[List[float], List[float]]:
+              n_epochs: int, on_epoch: Optional[Callable[[int, float, float], None]] = None
+              ) -> Tuple[List[float], List[float]]:
         """Per-example SGD for n_epochs, reshuffling the original order each epoch.
 
         :param X_tr: training inputs (N, M); y_tr: labels (N,)
         :param X_test: validation inputs (N', M); y_test: labels (N',)
+        :param on_epoch: optional progress callback, called after each epoch
+                         with (epoch number from 1, train loss, test loss)
         :return: (train_losses, test_losses), mean cross-entropy after each epoch
         """
         train_losses, test_losses = [], []
@@ -359,6 +362,8 @@ class NN:
                 self.step()
             train_losses.append(self.compute_loss(X_tr, y_tr))
             test_losses.append(self.compute_loss(X_test, y_test))
+            if on_epoch is not None:
+                on_epoch(epoch + 1, train_losses[-1], test_losses[-1])
         return train_losses, test_losses
 
     def test(self, X: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, float]:

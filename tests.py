@@ -488,6 +488,129 @@ class TestBundledData(unittest.TestCase):
 
 
 # ----------------------------------------------------------------------------
+# Deeper networks and experiments.py
+# ----------------------------------------------------------------------------
+
+class TestDepth(unittest.TestCase):
+    def test_layers_from_a_list_of_sizes(self):
+        nn = NN(input_size=6, hidden_size=[5, 4], output_size=10, weight_init_fn=random_init, learning_rate=0.1)
+        self.assertEqual([layer.w.shape for layer in nn.linears], [(5, 7), (4, 6), (10, 5)])
+        self.assertIs(nn.linear3, nn.linears[2])
+        self.assertEqual(len(nn.sigmoids), 2)
+        for layer in nn.linears:
+            np.testing.assert_array_equal(layer.w[:, 0], 0.0)
+
+    def test_one_layer_list_equals_plain_int(self):
+        rows = tiny_rows(20, 6, seed=6)
+        X, y = np.array([r[1:] for r in rows], dtype=float), np.array([r[0] for r in rows])
+        results = []
+        for hidden in (4, [4]):
+            nn = NN(input_size=6, hidden_size=hidden, output_size=10, weight_init_fn=random_init, learning_rate=0.3)
+            results.append((nn.train(X, y, X, y, 3), nn.linear1.w.copy(), nn.linear2.w.copy()))
+        self.assertEqual(results[0][0], results[1][0])
+        np.testing.assert_array_equal(results[0][1], results[1][1])
+        np.testing.assert_array_equal(results[0][2], results[1][2])
+
+    def test_cli_accepts_a_list_of_hidden_sizes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            train, validation = os.path.join(tmp, "t.csv"), os.path.join(tmp, "v.csv")
+            write_csv(train, tiny_rows(15, 6, seed=1))
+            write_csv(validation, tiny_rows(5, 6, seed=2))
+            out = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+            status, err = run_main([train, validation, *out, 3, "5,4", 1, 0.1])
+            self.assertEqual(status, 0, err)
+            self.assertEqual(len(read_metrics(out[2])), 3 * 2 + 2)
+
+
+try:
+    import matplotlib  # noqa: F401
+    HAVE_MATPLOTLIB = True
+except ImportError:
+    HAVE_MATPLOTLIB = False
+
+
+@unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib not installed: pip install -r requirements-dev.txt")
+class TestExperiments(unittest.TestCase):
+    EXPECTED = {
+        "hidden-units": ["hidden_units.png", "hidden_units.csv"],
+        "learning-rates": ["lr_0.03.png", "lr_0.003.png", "lr_0.0003.png", "lr_0.03.csv"],
+        "zero-init": ["zero_init_weights.txt"],
+        "depth": ["one_vs_two_layers.png", "one_vs_two_layers.csv"],
+        "misclassified": ["misclassified.csv", "misclassified.png"],
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        import experiments
+        cls.experiments = experiments
+        cls.tmp = tempfile.mkdtemp()
+        cls.train, cls.validation = os.path.join(cls.tmp, "t.csv"), os.path.join(cls.tmp, "v.csv")
+        with open(cls.train, "w") as f:
+            f.write(make_letters.to_csv(make_letters.make_rows(3, 1)))
+        with open(cls.validation, "w") as f:
+            f.write(make_letters.to_csv(make_letters.make_rows(1, 2)))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def run_experiment(self, command, *extra, jobs=1):
+        out = tempfile.mkdtemp(dir=self.tmp)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status = self.experiments.main([command, "--train", self.train, "--validation", self.validation,
+                                            "--out", out, "--epochs", "2", "--jobs", str(jobs), *extra])
+        self.assertEqual(status, 0, err.getvalue())
+        return out, err.getvalue()
+
+    def test_each_subcommand_writes_its_files(self):
+        for command, names in self.EXPECTED.items():
+            with self.subTest(command):
+                out, _ = self.run_experiment(command)
+                for name in names:
+                    self.assertGreater(os.path.getsize(os.path.join(out, name)), 0, name)
+
+    def test_all_in_parallel_writes_everything_and_reports_progress(self):
+        out = tempfile.mkdtemp(dir=self.tmp)  # a real process: workers print to its stderr
+        result = subprocess.run([sys.executable, os.path.join(HERE, "experiments.py"), "all", "--train", self.train,
+                                 "--validation", self.validation, "--out", out, "--epochs", "2", "--jobs", "2"],
+                                capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        err = result.stderr
+        for names in self.EXPECTED.values():
+            for name in names:
+                self.assertTrue(os.path.exists(os.path.join(out, name)), name)
+        self.assertIn("epoch 2 of 2", err)
+        self.assertIn("[hidden 50,50, lr 0.003, init RANDOM]", err)
+
+    def test_curves_match_the_command_line(self):
+        out, _ = self.run_experiment("learning-rates")
+        with open(os.path.join(out, "lr_0.03.csv")) as f:
+            rows = [line.split(",") for line in f.read().splitlines()[1:]]
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+            self.assertEqual(run_main([self.train, self.validation, *paths, 2, 50, 1, 0.03])[0], 0)
+            metrics = read_metrics(paths[2])
+        self.assertEqual([float(r[1]) for r in rows], [v for k, v in metrics if "(train)" in k and k.startswith("epoch")])
+
+    def test_zero_init_text_ends_with_its_conclusion(self):
+        out, _ = self.run_experiment("zero-init")
+        with open(os.path.join(out, "zero_init_weights.txt")) as f:
+            last = f.read().splitlines()[-1]
+        self.assertTrue(last.startswith("Conclusion: after every update all rows of alpha are equal"), last)
+
+    def test_misclassified_rows_on_request(self):
+        out, _ = self.run_experiment("misclassified", "--rows", "0", "4")
+        with open(os.path.join(out, "misclassified.csv")) as f:
+            header, *rows = f.read().splitlines()
+        self.assertEqual(header, "index,true_label,true_letter,predicted_label,predicted_letter")
+        for row in rows:
+            index, true_label, true_letter, predicted, predicted_letter = row.split(",")
+            self.assertNotEqual(true_label, predicted)
+            self.assertEqual(neuralnet.LETTERS[int(true_label)], true_letter)
+
+
+# ----------------------------------------------------------------------------
 # Bad input and failure safety
 # ----------------------------------------------------------------------------
 

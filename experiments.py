@@ -1,0 +1,312 @@
+"""The handout's empirical questions (section 3), one command each.
+
+    python3 experiments.py hidden-units      # Q1: final cross-entropy vs hidden units -> hidden_units.png
+    python3 experiments.py learning-rates    # Q2: curves for lr 0.03, 0.003, 0.0003 -> lr_*.png
+    python3 experiments.py zero-init         # Q3: weights after the first ZERO-init updates -> zero_init_weights.txt
+    python3 experiments.py depth             # Q4: one vs two hidden layers -> one_vs_two_layers.png
+    python3 experiments.py misclassified     # Q5: misclassified training rows -> misclassified.csv/.png
+    python3 experiments.py all               # everything above into --out
+
+Common options: --train/--validation (default: the course small set in
+$NEURALNET_DATA or ../shared/data, else the bundled data/letters_*.csv),
+--out DIR (default out/), --epochs N (override every run's epochs, for a
+quick look), --jobs N (parallel training runs; default: the number of cores).
+Each figure also gets a CSV of the numbers it plots. Progress goes to stderr.
+
+Uses neuralnet.py's NN for every run; matplotlib only for the figures.
+"""
+import argparse
+import csv
+import multiprocessing
+import os
+import sys
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+import neuralnet
+from neuralnet import LETTERS, NN, random_init, shuffle, zero_init
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HIDDEN_UNITS = [5, 20, 50, 100, 200]
+LEARNING_RATES = [0.03, 0.003, 0.0003]
+# Line styles that tell curves apart without colour: (linestyle, marker).
+STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
+
+
+class Run(NamedTuple):
+    """One training run of the handout's setup (small set, RANDOM init unless said)."""
+    hidden: Union[int, Tuple[int, ...]]
+    lr: float
+    epochs: int
+    init_flag: int = 1
+
+
+class Curves(NamedTuple):
+    train: List[float]
+    validation: List[float]
+
+
+# ----------------------------------------------------------------------------
+# Data and training
+# ----------------------------------------------------------------------------
+
+def default_data() -> Tuple[str, str]:
+    """The course small set if present, else the bundled letters."""
+    course = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "..", "shared", "data")
+    if os.path.isfile(os.path.join(course, "small_train.csv")):
+        return os.path.join(course, "small_train.csv"), os.path.join(course, "small_validation.csv")
+    return (os.path.join(HERE, "data", "letters_train.csv"),
+            os.path.join(HERE, "data", "letters_validation.csv"))
+
+
+def build(run: Run, input_size: int) -> NN:
+    return NN(input_size=input_size, hidden_size=run.hidden, output_size=len(LETTERS),
+              weight_init_fn=random_init if run.init_flag == 1 else zero_init, learning_rate=run.lr)
+
+
+def describe(run: Run) -> str:
+    hidden = ",".join(map(str, run.hidden)) if isinstance(run.hidden, tuple) else run.hidden
+    return f"hidden {hidden}, lr {run.lr}, init {'RANDOM' if run.init_flag == 1 else 'ZERO'}"
+
+
+def train_run(task: Tuple[Run, Tuple[np.ndarray, ...]]) -> Curves:
+    """Train one run; print progress (about ten lines) on stderr."""
+    run, (X_tr, y_tr, X_va, y_va) = task
+    every = max(1, run.epochs // 10)
+
+    def progress(epoch: int, loss_tr: float, loss_va: float) -> None:
+        if epoch % every == 0 or epoch == run.epochs:
+            print(f"[{describe(run)}] epoch {epoch} of {run.epochs}: train {loss_tr:.4f}, "
+                  f"validation {loss_va:.4f}", file=sys.stderr, flush=True)
+
+    return Curves(*build(run, X_tr.shape[1]).train(X_tr, y_tr, X_va, y_va, run.epochs, on_epoch=progress))
+
+
+def train_all(runs: Sequence[Run], data: Tuple[np.ndarray, ...], jobs: int) -> Dict[Run, Curves]:
+    """Train each distinct run once, in up to `jobs` processes."""
+    unique = list(dict.fromkeys(runs))
+    tasks = [(run, data) for run in unique]
+    if jobs > 1 and len(tasks) > 1:
+        with multiprocessing.Pool(min(jobs, len(tasks))) as pool:
+            results = pool.map(train_run, tasks, chunksize=1)
+    else:
+        results = [train_run(task) for task in tasks]
+    return dict(zip(unique, results))
+
+
+# ----------------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------------
+
+def pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, path: str) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    pyplot().close(fig)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def write_csv(path: str, header: Sequence[str], rows: Sequence[Sequence]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def plot_curves(path: str, title: str, series: Sequence[Tuple[str, List[float]]]) -> None:
+    """Per-epoch mean cross-entropy curves on one figure, plus their CSV."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (label, values), (linestyle, marker) in zip(series, STYLES):
+        epochs = np.arange(1, len(values) + 1)
+        ax.plot(epochs, values, linestyle=linestyle, marker=marker, markevery=max(1, len(values) // 10),
+                label=label)
+    ax.set(title=title, xlabel="epoch", ylabel="mean cross-entropy (nats)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    save_figure(fig, path)
+    n = max(len(values) for _, values in series)
+    write_csv(os.path.splitext(path)[0] + ".csv", ["epoch", *[label for label, _ in series]],
+              [[e + 1, *[values[e] if e < len(values) else "" for _, values in series]] for e in range(n)])
+
+
+def hidden_units(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
+    runs = [Run(h, 0.001, epochs or 100) for h in HIDDEN_UNITS]
+    trained = trained or train_all(runs, data, jobs)
+    final_tr = [trained[r].train[-1] for r in runs]
+    final_va = [trained[r].validation[-1] for r in runs]
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (label, values), (linestyle, marker) in zip((("train", final_tr), ("validation", final_va)), STYLES):
+        ax.plot(HIDDEN_UNITS, values, linestyle=linestyle, marker=marker, label=label)
+    ax.set_xscale("log")
+    ax.set_xticks(HIDDEN_UNITS)
+    ax.set_xticklabels([str(h) for h in HIDDEN_UNITS])
+    ax.set(title=f"Final-epoch cross-entropy vs hidden units ({runs[0].epochs} epochs, lr 0.001)",
+           xlabel="hidden units (log scale)", ylabel="mean cross-entropy (nats)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    save_figure(fig, os.path.join(out, "hidden_units.png"))
+    write_csv(os.path.join(out, "hidden_units.csv"), ["hidden_units", "train", "validation"],
+              list(zip(HIDDEN_UNITS, final_tr, final_va)))
+
+
+def learning_rates(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
+    runs = [Run(50, lr, epochs or 100) for lr in LEARNING_RATES]
+    trained = trained or train_all(runs, data, jobs)
+    for run in runs:
+        curves = trained[run]
+        plot_curves(os.path.join(out, f"lr_{run.lr}.png"),
+                    f"Cross-entropy per epoch, learning rate {run.lr} (50 hidden units)",
+                    [("train", curves.train), ("validation", curves.validation)])
+
+
+def depth(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
+    one, two = Run(50, 0.003, epochs or 100), Run((50, 50), 0.003, epochs or 100)
+    trained = trained or train_all([one, two], data, jobs)
+    plot_curves(os.path.join(out, "one_vs_two_layers.png"),
+                "One vs two hidden layers of 50 units (lr 0.003)",
+                [("1 hidden layer, train", trained[one].train),
+                 ("1 hidden layer, validation", trained[one].validation),
+                 ("2 hidden layers, train", trained[two].train),
+                 ("2 hidden layers, validation", trained[two].validation)])
+
+
+def zero_init_weights(out: str, data, updates: int = 3, hidden: int = 4, lr: float = 0.1) -> None:
+    """Print alpha and beta after each of the first SGD updates from ZERO init."""
+    X_tr, y_tr = data[0], data[1]
+    nn = NN(input_size=X_tr.shape[1], hidden_size=hidden, output_size=len(LETTERS),
+            weight_init_fn=zero_init, learning_rate=lr)
+    X_shuffled, y_shuffled = shuffle(X_tr, y_tr, 0)  # epoch 0's order, as the CLI trains
+    lines = [f"ZERO init, {hidden} hidden units, learning rate {lr}: alpha ({hidden} x {X_tr.shape[1] + 1}) "
+             f"and beta ({len(LETTERS)} x {hidden + 1}) after each of the first {updates} SGD updates.",
+             "Column 0 is the bias. Rows of beta are classes; its columns 1.. are the hidden units.", ""]
+    worst_alpha = worst_beta = 0.0  # largest difference between hidden units
+    with np.printoptions(precision=7, suppress=True, linewidth=160, threshold=10 ** 6):
+        for step in range(updates):
+            x, label = X_shuffled[step], int(y_shuffled[step])
+            y_hat, loss = nn.forward(x, label)
+            nn.backward(label, y_hat)
+            nn.step()
+            alpha, beta = nn.linear1.w, nn.linear2.w
+            columns = np.flatnonzero(alpha.any(axis=0))
+            alpha_spread = float(np.abs(alpha - alpha[0]).max())
+            beta_spread = float(np.abs(beta[:, 1:] - beta[:, 1:2]).max())
+            worst_alpha, worst_beta = max(worst_alpha, alpha_spread), max(worst_beta, beta_spread)
+            lines += [f"== after update {step + 1} (training row with label {label} = '{LETTERS[label]}', "
+                      f"loss {loss:.6f})",
+                      "alpha, one line per input column with a non-zero weight, one value per hidden unit:"
+                      if columns.size else "alpha: all zero",
+                      *[f"  column {c:3d}: {alpha[:, c]}" for c in columns],
+                      "beta:", str(beta),
+                      f"largest difference between rows of alpha: {alpha_spread:.3g}; "
+                      f"between hidden-unit columns of beta: {beta_spread:.3g}", ""]
+    scale = max(float(np.abs(nn.linear1.w).max()), float(np.abs(nn.linear2.w).max()), 1e-300)
+    if max(worst_alpha, worst_beta) <= 1e-12 * scale:
+        exact = "exactly" if worst_alpha == worst_beta == 0 else "up to float rounding, below 1e-12 relative"
+        lines.append(f"Conclusion: after every update all rows of alpha are equal and all hidden columns of "
+                     f"beta are equal ({exact}): from ZERO init every hidden unit gets the same gradient and "
+                     "stays identical, so the network acts as if it had a single hidden unit.")
+    else:
+        lines.append("Conclusion: the hidden units are NOT all identical in these numbers.")
+    path = os.path.join(out, "zero_init_weights.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int]] = None) -> None:
+    """The handout's default run (2 4 2 0.1); list and draw misclassified training rows."""
+    X_tr, y_tr, X_va, y_va = data
+    run = Run(4, 0.1, 2 if epochs is None else epochs, init_flag=2)
+    nn = build(run, X_tr.shape[1])
+    nn.train(X_tr, y_tr, X_va, y_va, run.epochs)
+    predicted, error = nn.test(X_tr, y_tr)
+    wrong = np.flatnonzero(predicted != y_tr)
+    write_csv(os.path.join(out, "misclassified.csv"),
+              ["index", "true_label", "true_letter", "predicted_label", "predicted_letter"],
+              [[i, y_tr[i], LETTERS[y_tr[i]], predicted[i], LETTERS[predicted[i]]] for i in wrong])
+    print(f"{len(wrong)} of {len(y_tr)} training rows misclassified ({describe(run)}, "
+          f"{run.epochs} epochs; error {error})", file=sys.stderr)
+    if rows is None:
+        rows = [int(i) for i in wrong if i < 10][:3] or [int(i) for i in wrong[:3]]
+    plt = pyplot()
+    fig, axes = plt.subplots(1, max(1, len(rows)), figsize=(2.2 * max(1, len(rows)), 3.6), squeeze=False)
+    for ax, i in zip(axes[0], rows):
+        if not 0 <= i < len(y_tr):
+            raise SystemExit(f"experiments.py: error: row {i} is not in 0..{len(y_tr) - 1}")
+        ax.imshow(X_tr[i].reshape(16, 8), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"row {i}\ntrue '{LETTERS[y_tr[i]]}', predicted '{LETTERS[predicted[i]]}'", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if not rows:
+        axes[0][0].set_axis_off()
+        axes[0][0].set_title("no misclassified rows")
+    fig.suptitle("Training images (16x8) and the network's predictions")
+    save_figure(fig, os.path.join(out, "misclassified.png"))
+
+
+# ----------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    train_default, validation_default = default_data()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["hidden-units", "learning-rates", "zero-init", "depth",
+                                            "misclassified", "all"])
+    parser.add_argument("--train", default=train_default, help=f"training CSV (default {train_default})")
+    parser.add_argument("--validation", default=validation_default,
+                        help=f"validation CSV (default {validation_default})")
+    parser.add_argument("--out", default="out", help="folder for the results (default out/)")
+    parser.add_argument("--epochs", type=int, help="override every run's number of epochs")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="training runs in parallel (default: the number of cores)")
+    parser.add_argument("--rows", type=int, nargs="+",
+                        help="misclassified: training rows to draw (default: the first three below 10)")
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 0:
+        parser.error("--epochs must be 0 or more")
+    try:
+        X_tr, y_tr = neuralnet.load_csv(args.train, "--train")
+        X_va, y_va = neuralnet.load_csv(args.validation, "--validation")
+    except neuralnet.InputError as e:
+        print(f"experiments.py: error: {e}", file=sys.stderr)
+        return 1
+    if X_tr.shape[1] != X_va.shape[1]:
+        print("experiments.py: error: --train and --validation rows differ in width", file=sys.stderr)
+        return 1
+    data = (X_tr, y_tr, X_va, y_va)
+    os.makedirs(args.out, exist_ok=True)
+    print(f"data: {args.train} ({len(y_tr)} rows), {args.validation} ({len(y_va)} rows)", file=sys.stderr)
+
+    command, epochs, jobs = args.command, args.epochs, max(1, args.jobs)
+    trained = None
+    if command == "all":  # every run in one pool; depth reuses the lr 0.003 run
+        runs = ([Run(h, 0.001, epochs or 100) for h in HIDDEN_UNITS]
+                + [Run(50, lr, epochs or 100) for lr in LEARNING_RATES]
+                + [Run((50, 50), 0.003, epochs or 100)])
+        trained = train_all(runs, data, jobs)
+    if command in ("hidden-units", "all"):
+        hidden_units(args.out, data, epochs, jobs, trained)
+    if command in ("learning-rates", "all"):
+        learning_rates(args.out, data, epochs, jobs, trained)
+    if command in ("depth", "all"):
+        depth(args.out, data, epochs, jobs, trained)
+    if command in ("zero-init", "all"):
+        zero_init_weights(args.out, data)
+    if command in ("misclassified", "all"):
+        misclassified(args.out, data, epochs, args.rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
