@@ -227,6 +227,7 @@ class Linear:
         rows, cols = self.w.shape
         self._fitted_w = self.w
         self._x1 = np.ones(cols)  # [1, x]: entry 0 is the bias input and stays 1
+        self._x1_row = self._x1[None, :]  # the same buffer as a 1 x cols matrix
         self._z = np.empty(rows)
         self._dw = np.empty((rows, cols))
         self._dx1 = np.empty(cols)  # dloss/d[1, x]; entry 0 is dropped
@@ -244,7 +245,7 @@ class Linear:
             self._fit_buffers()
         x1 = self._x1
         x1[1:] = x
-        self.cache["x1"] = x1
+        self.cache["x1_row"] = self._x1_row  # [1, x] as a 1 x cols matrix, for backward
         return np.dot(self.w, x1, out=self._z)
 
     def backward(self, dz: np.ndarray) -> np.ndarray:
@@ -256,7 +257,10 @@ class Linear:
         """
         if self.w is not self._fitted_w:
             self._fit_buffers()
-        np.multiply(dz[:, None], self.cache["x1"], out=self._dw)
+        # outer(dz, [1, x]) as a (rows x 1) @ (1 x cols) matrix product: each
+        # entry is the one product dz[i] * x1[j], as np.outer gives, but BLAS
+        # writes it faster than a broadcast multiply.
+        np.dot(dz[:, None], self.cache["x1_row"], out=self._dw)
         self.dw = self._dw
         return np.dot(dz, self.w, out=self._dx1)[1:]
 
