@@ -14,11 +14,11 @@ D x (M+1) and beta is K x (D+1).
 
 Speed notes. SGD updates one example at a time, so its numpy calls are many
 and small: the single-example paths below reuse preallocated buffers (`out=`)
-rather than allocating temporaries. Whole datasets (losses, predictions) go
-through the same modules as matrices, one matrix product per layer. Arrays
-returned by the single-example `forward`/`backward` methods and `Linear.dw`
-are those buffers: they are overwritten by the next call, so copy what you
-keep.
+rather than allocating temporaries. Arrays returned by the single-example
+`forward`/`backward` methods and `Linear.dw` are those buffers: the next call
+overwrites them, so copy what you keep. Whole datasets (losses, predictions)
+go through the same modules as (N, features) matrices, one matrix product per
+layer; that path is inference only and leaves the caches alone.
 """
 
 import argparse
@@ -177,15 +177,17 @@ class Sigmoid:
         :param x: pre-activations a, shape (D,) or (N, D)
         :return: z = sigmoid(a), same shape
         """
-        if self._z.shape != x.shape:
-            self._z, self._grad = np.empty(x.shape), np.empty(x.shape)
-        z = self._z
+        if x.ndim == 1:
+            if self._z.shape != x.shape:
+                self._z, self._grad = np.empty(x.shape), np.empty(x.shape)
+            z = self.cache["z"] = self._z
+        else:  # a whole dataset: inference only, the cache is left alone
+            z = np.empty(x.shape)
         np.negative(x, out=z)
         np.minimum(z, SIGMOID_CLIP, out=z)
         np.exp(z, out=z)
         z += 1.0
         np.reciprocal(z, out=z)
-        self.cache["z"] = z
         return z
 
     def backward(self, dz: Union[np.ndarray, float]) -> np.ndarray:

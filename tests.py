@@ -254,6 +254,21 @@ class TestNN(unittest.TestCase):
         per_example = [nn.forward(x, label)[1] for x, label in zip(X, y)]
         self.assertAlmostEqual(nn.compute_loss(X, y), np.mean(per_example), places=14)
 
+    def test_evaluating_a_dataset_between_forward_and_backward_changes_nothing(self):
+        rng = np.random.RandomState(4)
+        X, y = rng.rand(8, 5), rng.randint(0, 10, 8)
+        gradients = []
+        for evaluate in (False, True):
+            nn = NN(input_size=5, hidden_size=[4, 3], output_size=10, weight_init_fn=random_init, learning_rate=0.1)
+            y_hat, _ = nn.forward(X[0], int(y[0]))
+            if evaluate:
+                nn.compute_loss(X, y)
+                nn.test(X, y)
+            nn.backward(int(y[0]), y_hat)
+            gradients.append([layer.dw.copy() for layer in nn.linears])
+        for a, b in zip(*gradients):
+            np.testing.assert_array_equal(a, b)
+
     def test_each_epoch_shuffles_the_original_order(self):
         rng = np.random.RandomState(3)
         X, y = rng.rand(9, 4), np.arange(9) % 10
