@@ -9,9 +9,11 @@ import io
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import warnings
 from unittest import mock
@@ -357,6 +359,23 @@ def run_cli(*args, cwd=None):
                           text=True, cwd=cwd, timeout=600)
 
 
+def compare_with_oracle(test, train, validation, epochs, hidden, init, lr):
+    """Run neuralnet.py and the naive oracle; assert equal labels and metrics within 1e-9."""
+    outputs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, program in (("mine", NEURALNET), ("oracle", naive_neuralnet.__file__)):
+            paths = [os.path.join(tmp, f"{name}.{ext}") for ext in ("tr", "va", "m")]
+            result = subprocess.run([sys.executable, program, train, validation, *paths,
+                                     str(epochs), str(hidden), str(init), str(lr)],
+                                    capture_output=True, text=True, timeout=600)
+            test.assertEqual(result.returncode, 0, result.stderr)
+            outputs[name] = paths
+        for mine, theirs in zip(outputs["mine"][:2], outputs["oracle"][:2]):
+            with open(mine) as f_mine, open(theirs) as f_theirs:
+                test.assertEqual(f_mine.read(), f_theirs.read())
+        return assert_metrics_close(test, read_metrics(outputs["mine"][2]), read_metrics(outputs["oracle"][2]))
+
+
 class TestAgainstReference(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
@@ -364,21 +383,8 @@ class TestAgainstReference(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp)
 
-    def run_both(self, train, validation, epochs, hidden, init, lr):
-        """Run neuralnet.py and the naive oracle; compare labels and metrics."""
-        outputs = {}
-        for name, program in (("mine", NEURALNET), ("oracle", naive_neuralnet.__file__)):
-            paths = [os.path.join(self.tmp, f"{name}.{ext}") for ext in ("tr", "va", "m")]
-            result = subprocess.run([sys.executable, program, train, validation, *paths,
-                                     str(epochs), str(hidden), str(init), str(lr)],
-                                    capture_output=True, text=True, timeout=600)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            outputs[name] = paths
-        for mine, theirs in zip(outputs["mine"][:2], outputs["oracle"][:2]):
-            with open(mine) as a, open(theirs) as b:
-                self.assertEqual(a.read(), b.read())
-        return assert_metrics_close(self, read_metrics(outputs["mine"][2]),
-                                    read_metrics(outputs["oracle"][2]))
+    def run_both(self, *run):
+        return compare_with_oracle(self, *run)
 
     def test_handout_reference_small_2_4_2_0_1(self):
         d = require_data(self, "small_train.csv", "reference/small_metrics_out.txt")
@@ -494,12 +500,9 @@ class TestBundledData(unittest.TestCase):
         self.assertLess(errors[20], 0.35)
 
     def test_cli_on_bundled_data_matches_oracle(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            runner = TestAgainstReference("run_both")
-            runner.tmp = tmp
-            for epochs, hidden, init, lr in ((3, 16, 1, 0.05), (2, 4, 2, 0.1)):
-                with self.subTest(init=init):
-                    runner.run_both(BUNDLED["train"], BUNDLED["validation"], epochs, hidden, init, lr)
+        for epochs, hidden, init, lr in ((3, 16, 1, 0.05), (2, 4, 2, 0.1)):
+            with self.subTest(init=init):
+                compare_with_oracle(self, BUNDLED["train"], BUNDLED["validation"], epochs, hidden, init, lr)
 
 
 # ----------------------------------------------------------------------------
@@ -888,9 +891,8 @@ class TestOutputSafety(CliTestCase):
         before = self.snapshot()
         process = subprocess.Popen([sys.executable, NEURALNET, *map(str, self.argv(numbers=(10 ** 7, 4, 1, 0.1)))],
                                    stderr=subprocess.PIPE, text=True)
-        import time
         time.sleep(1.5)  # well into training
-        process.send_signal(__import__("signal").SIGINT)
+        process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
         self.assertEqual(process.returncode, 130)
         self.assertEqual(err, "neuralnet.py: interrupted; no output written\n")
