@@ -169,8 +169,9 @@ class Sigmoid:
 
     def __init__(self):
         self.cache: Dict[str, np.ndarray] = {}
-        self._z = np.empty(0)  # output buffer, sized to the input
+        self._z = np.empty(0)  # single-example buffers, sized to the input
         self._grad = np.empty(0)
+        self._one_minus_z = np.empty(0)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
@@ -179,7 +180,7 @@ class Sigmoid:
         """
         if x.ndim == 1:
             if self._z.shape != x.shape:
-                self._z, self._grad = np.empty(x.shape), np.empty(x.shape)
+                self._z, self._grad, self._one_minus_z = (np.empty(x.shape) for _ in range(3))
             z = self.cache["z"] = self._z
         else:  # a whole dataset: inference only, the cache is left alone
             z = np.empty(x.shape)
@@ -196,10 +197,10 @@ class Sigmoid:
         :return: dloss/da = dz * z * (1 - z), shape (D,)
         """
         z = self.cache["z"]
-        grad = self._grad
-        np.subtract(1.0, z, out=grad)
-        grad *= z
-        grad *= dz
+        grad, one_minus_z = self._grad, self._one_minus_z
+        np.multiply(dz, z, out=grad)  # in the formula's order, (dz * z) * (1 - z)
+        np.subtract(1.0, z, out=one_minus_z)
+        grad *= one_minus_z
         return grad
 
 
@@ -232,7 +233,7 @@ class Linear:
         self._x1_row = self._x1[None, :]  # the same buffer as a 1 x cols matrix
         self._z = np.empty(rows)
         self._dw = np.empty((rows, cols))
-        self._dx1 = np.empty(cols)  # dloss/d[1, x]; entry 0 is dropped
+        self._w_star_T = self.w[:, 1:].T  # a view: follows the in-place updates of w
         self._update = np.empty((rows, cols))  # lr * dw
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -264,7 +265,11 @@ class Linear:
         # writes it faster than a broadcast multiply.
         np.dot(dz[:, None], self.cache["x1_row"], out=self._dw)
         self.dw = self._dw
-        return np.dot(dz, self.w, out=self._dx1)[1:]
+        # dx = w*^T dz with w* = w without its bias column, as the handout
+        # writes it. Leaving the bias column out of the product also keeps
+        # identical hidden units (ZERO init) bit-for-bit identical: a product
+        # one column wider can round one output differently.
+        return self._w_star_T @ dz  # (np.dot's out= is slow for this strided view)
 
     def step(self) -> None:
         """SGD update w -= learning_rate * dw."""
