@@ -400,7 +400,7 @@ class TestAgainstReference(unittest.TestCase):
     def test_small_against_oracle(self):
         d = require_data(self, "small_train.csv")
         for epochs, hidden, init, lr in ((3, 7, 1, 0.1), (2, 1, 2, 0.5), (0, 5, 1, 0.1),
-                                         (4, 50, 1, 0.001), (2, 20, 2, 0.03)):
+                                         (4, 50, 1, 0.001), (2, 20, 2, 0.03), (20, 4, 2, 0.1)):
             with self.subTest(epochs=epochs, hidden=hidden, init=init, lr=lr):
                 self.run_both(f"{d}/small_train.csv", f"{d}/small_validation.csv",
                               epochs, hidden, init, lr)
@@ -488,6 +488,17 @@ class TestBundledData(unittest.TestCase):
         for letter, styles in make_letters.GLYPHS.items():
             shapes = {make_letters.template(g).tobytes() for g in styles}
             self.assertGreaterEqual(len(shapes), 2, letter)
+
+    def test_zero_init_hidden_units_stay_bit_identical(self):
+        # Exact arithmetic keeps them equal forever; in floats any asymmetric
+        # rounding grows exponentially, so this checks the products' form.
+        (X_tr, y_tr), (X_va, y_va) = [(t[:, 1:], t[:, 0].astype(int)) for t in map(self.load, ("train", "validation"))]
+        nn = NN(input_size=128, hidden_size=4, output_size=10, weight_init_fn=zero_init, learning_rate=0.1)
+        nn.train(X_tr, y_tr, X_va, y_va, 10)
+        alpha, beta = nn.linear1.w, nn.linear2.w
+        self.assertGreater(np.abs(alpha).max(), 0)
+        np.testing.assert_array_equal(alpha, np.broadcast_to(alpha[0], alpha.shape))
+        np.testing.assert_array_equal(beta[:, 1:], np.broadcast_to(beta[:, 1:2], beta[:, 1:].shape))
 
     def test_learnable_but_not_trivial(self):
         (X_tr, y_tr), (X_va, y_va) = [(t[:, 1:], t[:, 0].astype(int)) for t in map(self.load, ("train", "validation"))]
