@@ -14,9 +14,9 @@ D x (M+1) and beta is K x (D+1).
 
 Speed notes. SGD updates one example at a time, so its numpy calls are many
 and small: the single-example paths below reuse preallocated buffers (`out=`)
-rather than allocating temporaries. Arrays returned by the single-example
-`forward`/`backward` methods and `Linear.dw` are those buffers: the next call
-overwrites them, so copy what you keep. Whole datasets (losses, predictions)
+rather than allocating temporaries. Most arrays returned by the single-example
+`forward`/`backward` methods, and `Linear.dw`, are those buffers: the next
+call overwrites them, so copy what you keep. Whole datasets (losses, predictions)
 go through the same modules as (N, features) matrices, one matrix product per
 layer; that path is inference only and leaves the caches alone.
 """
