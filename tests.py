@@ -845,6 +845,14 @@ class TestOutputSafety(CliTestCase):
                 err = self.assert_clean_failure(self.argv(outputs=outputs), 2, fragment)
                 self.assertIn("refusing to overwrite an input", err)
 
+    def test_output_paths_are_checked_before_any_input_is_read(self):
+        missing = self.path("missing.csv")
+        self.assert_clean_failure(self.argv(train=missing, outputs=[self.validation, *self.outputs[1:]]), 2,
+                                  "refusing to overwrite an input")
+        with mock.patch.object(neuralnet, "load_csv", side_effect=AssertionError("read an input")):
+            self.assert_clean_failure(self.argv(outputs=[*self.outputs[:2], self.outputs[0]]), 2,
+                                      "is the same file as train_out")
+
     def test_two_outputs_the_same_file(self):
         a = self.outputs[0]
         self.assert_clean_failure(self.argv(outputs=[a, a, self.outputs[2]]), 2,
