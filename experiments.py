@@ -7,8 +7,8 @@
     python3 experiments.py misclassified     # Q5: misclassified training rows -> misclassified.csv/.png
     python3 experiments.py all               # everything above into --out
 
-Common options: --train/--validation (default: the course small set in
-$NEURALNET_DATA or ../shared/data, else the bundled data/letters_*.csv),
+Common options: --train/--validation (default: the course small set,
+data/small_*.csv, or in the folder $NEURALNET_DATA names),
 --out DIR (default out/), --epochs N (override every run's epochs, for a
 quick look), --jobs N (parallel training runs; default: the number of cores).
 Each figure also gets a CSV of the numbers it plots. Progress goes to stderr.
@@ -52,12 +52,9 @@ class Curves(NamedTuple):
 # ----------------------------------------------------------------------------
 
 def default_data() -> Tuple[str, str]:
-    """The course small set if present, else the bundled letters."""
-    course = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "..", "shared", "data")
-    if os.path.isfile(os.path.join(course, "small_train.csv")):
-        return os.path.join(course, "small_train.csv"), os.path.join(course, "small_validation.csv")
-    return (os.path.join(HERE, "data", "letters_train.csv"),
-            os.path.join(HERE, "data", "letters_validation.csv"))
+    """The course small set in data/ (or in the folder NEURALNET_DATA names)."""
+    folder = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
+    return os.path.join(folder, "small_train.csv"), os.path.join(folder, "small_validation.csv")
 
 
 def build(run: Run, input_size: int) -> NN:

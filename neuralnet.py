@@ -27,9 +27,20 @@ import os
 import sys
 import tempfile
 import warnings
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
-import numpy as np
+# One BLAS thread. Per-example SGD gains nothing from more, but each epoch's
+# whole-dataset products (X @ w.T, 500+ rows) wake OpenBLAS's thread pool, whose
+# spinning threads then take cores from the SGD loop on a busy machine, and the
+# results' last digits can change with the split. The variables are read when
+# numpy loads its BLAS, so this runs before `import numpy`, only where numpy is
+# not loaded yet, and never overrides a count the user set in any of them.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                         "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+    os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
+
+import numpy as np  # noqa: E402  (after the thread limit above)
 
 INIT_FN_TYPE = Callable[[Tuple[int, int]], np.ndarray]
 LETTERS = ["a", "e", "g", "i", "l", "n", "o", "r", "t", "u"]
@@ -118,7 +129,8 @@ class SoftMaxCrossEntropy:
             e = np.exp(z - shift)
             total = e.sum(axis=1, keepdims=True)
             log_norm = (shift + np.log(total))[:, 0]
-            return e / total, log_norm - z[np.arange(len(y)), y]
+            labels = np.asarray(y)
+            return e / total, log_norm - z[np.arange(len(labels)), labels]
         # One example, the SGD hot path: the same math in a reused buffer.
         y_hat = self._y_hat if self._y_hat.shape == z.shape else self._resize(z.shape)
         logits = z.tolist()  # for K = 10, Python's max and indexing beat numpy's
@@ -169,9 +181,9 @@ class Sigmoid:
 
     def __init__(self):
         self.cache: Dict[str, np.ndarray] = {}
-        self._z = np.empty(0)  # single-example buffers, sized to the input
-        self._grad = np.empty(0)
-        self._one_minus_z = np.empty(0)
+        self._z: np.ndarray = np.empty(0)  # single-example buffers, sized to the input
+        self._grad: np.ndarray = np.empty(0)
+        self._one_minus_z: np.ndarray = np.empty(0)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
@@ -326,7 +338,8 @@ class NN:
         :param y: its label
         :return: (y_hat, loss): probabilities, shape (K,), and cross-entropy
         """
-        return self.softmax.forward(self._logits(x), y)
+        y_hat, loss = self.softmax.forward(self._logits(x), y)
+        return y_hat, float(loss)
 
     def backward(self, y: int, y_hat: np.ndarray) -> None:
         """Fill every layer's dw with the gradient of the last forward's loss.
@@ -517,7 +530,7 @@ def _parse_table(lines: List[str]) -> Union[np.ndarray, None]:
     return table
 
 
-def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> None:
+def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> NoReturn:
     """Find the first row or cell that _parse_table rejected and say which."""
     width = len(rows[0][1].split(","))
     for number, line in rows:

@@ -1,13 +1,14 @@
 """Test suite: python3 -m unittest tests
 
-Tests that need the course data read it from $NEURALNET_DATA, else from
-../shared/data beside the project. Without it they skip (they fail under CI,
-where CI=true, because there the data must be present).
+The course data is in data/ (NEURALNET_DATA may point at another folder with
+the same files); a test whose file is missing fails, saying which.
 """
 import contextlib
 import io
+import math
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -20,9 +21,20 @@ from unittest import mock
 
 import numpy as np
 
+import compare
 import neuralnet
-from neuralnet import (NN, Linear, Sigmoid, SoftMaxCrossEntropy, cross_entropy,
-                       d_softmax_cross_entropy, random_init, shuffle, softmax, zero_init)
+from neuralnet import (
+    NN,
+    Linear,
+    Sigmoid,
+    SoftMaxCrossEntropy,
+    cross_entropy,
+    d_softmax_cross_entropy,
+    random_init,
+    shuffle,
+    softmax,
+    zero_init,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NEURALNET = os.path.join(HERE, "neuralnet.py")
@@ -32,23 +44,16 @@ import naive_neuralnet  # noqa: E402  (the independent oracle)
 TOLERANCE = 1e-9  # metrics must match the reference this closely
 
 
-def data_dir():
-    """The course data directory, or None."""
-    path = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "..", "shared", "data")
-    return path if os.path.isfile(os.path.join(path, "small_train.csv")) else None
+DATA = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
 
 
 def require_data(test: unittest.TestCase, *names: str) -> str:
-    """Return the data directory holding these files; skip (fail under CI) without it."""
-    path = data_dir()
-    missing = [n for n in names if path is None or not os.path.exists(os.path.join(path, n))]
+    """Return the data directory, failing the test if any of these files is not in it."""
+    missing = [n for n in names if not os.path.exists(os.path.join(DATA, n))]
     if missing:
-        message = (f"course data {', '.join(missing)} not found: set NEURALNET_DATA to the "
-                   "folder holding small_train.csv etc., or put it at ../shared/data")
-        if os.environ.get("CI") == "true":
-            test.fail(message)
-        test.skipTest(message)
-    return path
+        test.fail(f"course data {', '.join(missing)} not found in {DATA} (the repository's data/, "
+                  "or the folder NEURALNET_DATA names)")
+    return DATA
 
 
 def unit_data(test: unittest.TestCase) -> dict:
@@ -61,14 +66,23 @@ def read_metrics(path):
     with open(path, newline="") as f:
         text = f.read()
     assert "\r" not in text and text.endswith("\n"), "metrics need Unix line endings"
-    return [(k, float(v)) for k, v in (line.rsplit(": ", 1) for line in text.splitlines())]
+    return compare.parse_metrics(text, path)
 
 
 def assert_metrics_close(test, mine, theirs, tol=TOLERANCE):
-    test.assertEqual([k for k, _ in mine], [k for k, _ in theirs])
-    worst = max((abs(a - b) for (_, a), (_, b) in zip(mine, theirs)), default=0.0)
-    test.assertLessEqual(worst, tol)
-    return worst
+    difference = compare.compare_metrics(mine, theirs, tol)
+    test.assertTrue(difference.same, f"metrics: {difference.describe()}")
+    return difference.worst
+
+
+def assert_labels_equal(test, mine_path, theirs_path):
+    """Labels files identical line for line; on failure, the count and first difference only
+    (a diff of two 9,000-line strings can take unittest minutes to build)."""
+    with open(mine_path, newline="") as a, open(theirs_path, newline="") as b:
+        mine, theirs = a.read(), b.read()
+    if mine != theirs:
+        difference = compare.compare_labels(mine.split("\n"), theirs.split("\n"))
+        test.fail(f"{os.path.basename(mine_path)} vs {theirs_path}: {difference.describe()}")
 
 
 def write_csv(path, rows):
@@ -191,6 +205,12 @@ class TestSoftmaxCrossEntropy(unittest.TestCase):
         self.assertAlmostEqual(SoftMaxCrossEntropy()._cross_entropy(y, y_hat), expected, places=12)
         self.assertAlmostEqual(cross_entropy(y, y_hat), expected, places=12)
 
+    def test_cross_entropy_of_a_zero_probability_is_infinite(self):
+        y_hat = np.array([0.0, 0.25, 0.75])
+        for loss in (SoftMaxCrossEntropy()._cross_entropy(0, y_hat), cross_entropy(0, y_hat)):
+            self.assertEqual(loss, math.inf)
+        self.assertAlmostEqual(cross_entropy(2, y_hat), -math.log(0.75), places=15)
+
     def test_forward_gives_probabilities_and_loss(self):
         z = np.array([0.5, -1.0, 2.0])
         y_hat, loss = SoftMaxCrossEntropy().forward(z, 2)
@@ -224,13 +244,24 @@ class TestNN(unittest.TestCase):
         np.testing.assert_allclose(nn.linear1.dw, dalpha, atol=1e-12)
         np.testing.assert_allclose(nn.linear2.dw, dbeta, rtol=1e-12)
 
-    def test_second_vector_gradient_structure(self):
-        # Its weights are not in the file; its gradients must still have the
-        # shape backprop gives: dbeta's bias column is y_hat - onehot(y), and
-        # dalpha = outer(g_a, [1, x]) is zero where x is zero.
-        x, y, y_hat, dalpha, dbeta = unit_data(self)["forward_backward"][1]
-        np.testing.assert_allclose(dbeta[:, 0], d_softmax_cross_entropy(y, y_hat), atol=1e-12)
-        np.testing.assert_allclose(dalpha, np.outer(dalpha[:, 0], x), atol=1e-12)
+    def test_forward_backward_older_handout_random_init(self):
+        # The second vector's weights are not in the file. They are an older handout's
+        # RANDOM init: drawn for the shape without the bias column (so seeded with that
+        # shape's rows x cols), then a zero bias column put in front. Built that way,
+        # the network must give the vector's probabilities and both gradients.
+        x, y, y_hat_expected, dalpha, dbeta = unit_data(self)["forward_backward"][1]
+
+        def older_random_init(shape):
+            rows, cols = shape
+            return np.hstack([np.zeros((rows, 1)), random_init((rows, cols - 1))])
+
+        nn = NN(input_size=5, hidden_size=4, output_size=10, weight_init_fn=older_random_init, learning_rate=1)
+        y_hat, loss = nn.forward(x[1:], y)
+        np.testing.assert_allclose(y_hat, y_hat_expected, rtol=1e-12)
+        self.assertAlmostEqual(loss, -np.log(y_hat_expected[y]), places=12)
+        nn.backward(y, y_hat)
+        np.testing.assert_allclose(nn.linear1.dw, dalpha, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(nn.linear2.dw, dbeta, rtol=1e-10, atol=1e-15)
 
     def test_shapes_and_layers(self):
         nn = NN(input_size=128, hidden_size=4, output_size=10, weight_init_fn=random_init, learning_rate=0.1)
@@ -354,6 +385,22 @@ class TestGradientCheck(unittest.TestCase):
 # End-to-end runs of the command line
 # ----------------------------------------------------------------------------
 
+def wait_for_cpu_seconds(pid, seconds, limit=60.0):
+    """Wait until a process has used this much CPU time (on a busy machine, wall
+    time says little about how far it got); where /proc is missing, sleep instead."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            time.sleep(seconds * 2)
+            return
+        if (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") >= seconds:
+            return
+        time.sleep(0.05)
+
+
 def run_cli(*args, cwd=None):
     return subprocess.run([sys.executable, NEURALNET, *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=600)
@@ -371,8 +418,7 @@ def compare_with_oracle(test, train, validation, epochs, hidden, init, lr):
             test.assertEqual(result.returncode, 0, result.stderr)
             outputs[name] = paths
         for mine, theirs in zip(outputs["mine"][:2], outputs["oracle"][:2]):
-            with open(mine) as f_mine, open(theirs) as f_theirs:
-                test.assertEqual(f_mine.read(), f_theirs.read())
+            assert_labels_equal(test, mine, theirs)
         return assert_metrics_close(test, read_metrics(outputs["mine"][2]), read_metrics(outputs["oracle"][2]))
 
 
@@ -386,16 +432,32 @@ class TestAgainstReference(unittest.TestCase):
     def run_both(self, *run):
         return compare_with_oracle(self, *run)
 
-    def test_handout_reference_small_2_4_2_0_1(self):
-        d = require_data(self, "small_train.csv", "reference/small_metrics_out.txt")
+    def check_reference(self, dataset, run, reference):
+        """Run the CLI as `run` = (epochs, hidden, init, lr) on a dataset; compare with
+        the reference files (train labels, validation labels, metrics) in data/."""
+        d = require_data(self, f"{dataset}_train.csv", *reference)
         out = [os.path.join(self.tmp, n) for n in ("tr.labels", "va.labels", "metrics.txt")]
-        result = run_cli(f"{d}/small_train.csv", f"{d}/small_validation.csv", *out, 2, 4, 2, 0.1)
+        result = run_cli(f"{d}/{dataset}_train.csv", f"{d}/{dataset}_validation.csv", *out, *run)
         self.assertEqual(result.returncode, 0, result.stderr)
-        for mine, ref in zip(out, ("small_train_out.labels", "small_validation_out.labels")):
-            with open(mine, newline="") as a, open(os.path.join(d, "reference", ref), newline="") as b:
-                self.assertEqual(a.read(), b.read())
-        assert_metrics_close(self, read_metrics(out[2]),
-                             read_metrics(os.path.join(d, "reference", "small_metrics_out.txt")))
+        for mine, ref in zip(out[:2], reference[:2]):
+            assert_labels_equal(self, mine, os.path.join(d, ref))
+        assert_metrics_close(self, read_metrics(out[2]), read_metrics(os.path.join(d, reference[2])))
+
+    def test_handout_reference_small_2_4_2_0_1(self):
+        self.check_reference("small", (2, 4, 2, 0.1), ("small_out/small_train_output.labels",
+                                                       "small_out/small_validation_out.labels",
+                                                       "small_out/small_metrics_out.txt"))
+
+    def test_independent_random_init_references(self):
+        # RANDOM init checked against two independent full-marks solutions (data/independent/).
+        folders = sorted(os.listdir(os.path.join(require_data(self, "independent"), "independent")))
+        runs = [name for name in folders if name.count("_") == 4]
+        self.assertEqual(len(runs), 3, folders)
+        for name in runs:
+            dataset, *run = name.split("_")
+            with self.subTest(name):
+                self.check_reference(dataset, run, [f"independent/{name}/{f}" for f in
+                                                    ("train.labels", "validation.labels", "metrics.txt")])
 
     def test_small_against_oracle(self):
         d = require_data(self, "small_train.csv")
@@ -425,95 +487,114 @@ class TestAgainstReference(unittest.TestCase):
             self.assertEqual(set(f.read().split()), {"0"})  # all-zero weights: every class ties
 
     def test_output_format(self):
+        # The handout's exact lines, each number written as Python writes that float
+        # ('0.73', never '0.72999999999999998' or '7.300e-01').
         d = require_data(self, "small_train.csv")
         out = [os.path.join(self.tmp, n) for n in ("tr", "va", "m")]
         result = run_cli(f"{d}/small_train.csv", f"{d}/small_validation.csv", *out, 2, 4, 1, 0.1)
         self.assertEqual(result.returncode, 0, result.stderr)
         with open(out[2], newline="") as f:
             lines = f.read().split("\n")
-        self.assertEqual(lines[-1], "")
-        self.assertRegex(lines[0], r"^epoch=1 crossentropy\(train\): \d+\.\d+$")
-        self.assertRegex(lines[1], r"^epoch=1 crossentropy\(validation\): \d+\.\d+$")
-        self.assertRegex(lines[4], r"^error\(train\): [01]\.?\d*$")
-        with open(out[1], newline="") as f:
-            labels = f.read()
-        self.assertRegex(labels, r"^(\d\n){100}$")
+        self.assertEqual(lines.pop(), "")  # the file ends in one newline
+        keys = [f"epoch={e} crossentropy({s})" for e in (1, 2) for s in ("train", "validation")]
+        keys += ["error(train)", "error(validation)"]
+        self.assertEqual([line.split(": ")[0] for line in lines], keys)
+        for line in lines:
+            number = line.split(": ")[1]
+            self.assertEqual(number, repr(float(number)), line)
+        for path, labels_path, line in ((f"{d}/small_train.csv", out[0], lines[4]),
+                                        (f"{d}/small_validation.csv", out[1], lines[5])):
+            with open(labels_path, newline="") as f:
+                labels = f.read()
+            truth = np.loadtxt(path, delimiter=",", usecols=0).astype(int)
+            self.assertRegex(labels, rf"^(\d\n){{{len(truth)}}}$")
+            error = float(np.mean(np.array(labels.split(), dtype=int) != truth))
+            self.assertEqual(line.split(": ")[1], repr(error))
 
 
-# ----------------------------------------------------------------------------
-# The bundled letters dataset (data/)
-# ----------------------------------------------------------------------------
+class TestFormats(unittest.TestCase):
+    def test_metrics_numbers_are_written_as_python_writes_floats(self):
+        # Values whose shortest form differs from fixed-digit formats (0.73 is
+        # 0.72999999999999998 to 17 digits, 0.1 is 0.10000000000000001).
+        text = neuralnet.format_metrics([0.1, 1 / 3], [2.0, 1e-20], 0.73, 0.0)
+        self.assertEqual(text, "epoch=1 crossentropy(train): 0.1\n"
+                               "epoch=1 crossentropy(validation): 2.0\n"
+                               "epoch=2 crossentropy(train): 0.3333333333333333\n"
+                               "epoch=2 crossentropy(validation): 1e-20\n"
+                               "error(train): 0.73\n"
+                               "error(validation): 0.0\n")
 
-sys.path.insert(0, os.path.join(HERE, "data"))
-import make_letters  # noqa: E402
-
-BUNDLED = {split: os.path.join(HERE, "data", f"letters_{split}.csv") for split in ("train", "validation")}
+    def test_labels_one_integer_per_line(self):
+        self.assertEqual(neuralnet.format_labels(np.array([3, 0, 9])), "3\n0\n9\n")
 
 
-class TestBundledData(unittest.TestCase):
-    def load(self, split):
-        return np.loadtxt(BUNDLED[split], delimiter=",", ndmin=2)
-
-    def test_format_and_balance(self):
-        for split, per_class in (("train", 100), ("validation", 20)):
-            with self.subTest(split):
-                with open(BUNDLED[split], newline="") as f:
-                    text = f.read()
-                self.assertNotIn("\r", text)
-                self.assertTrue(text.endswith("\n"))
-                self.assertRegex(text.splitlines()[0], r"^[0-9](,[01]){128}$")
-                table = self.load(split)
-                self.assertEqual(table.shape[1], 129)
-                self.assertTrue(np.isin(table[:, 1:], (0, 1)).all())
-                counts = np.bincount(table[:, 0].astype(int), minlength=10)
-                np.testing.assert_array_equal(counts, per_class)
-
-    def test_committed_files_are_what_the_generator_writes(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            with contextlib.redirect_stdout(io.StringIO()):
-                make_letters.main(["--out-dir", tmp])
-            for split, path in BUNDLED.items():
-                with open(path, "rb") as committed, open(os.path.join(tmp, f"letters_{split}.csv"), "rb") as fresh:
-                    self.assertEqual(committed.read(), fresh.read(), split)
-
-    def test_deterministic_and_varied(self):
-        first, second = make_letters.make_rows(5, 123), make_letters.make_rows(5, 123)
-        self.assertEqual(make_letters.to_csv(first), make_letters.to_csv(second))
-        self.assertNotEqual(make_letters.to_csv(first), make_letters.to_csv(make_letters.make_rows(5, 124)))
-        images = np.array([row[1:] for row in first if row[0] == 0])
-        self.assertEqual(len(np.unique(images, axis=0)), len(images))  # no two alike
-
-    def test_every_letter_has_two_styles(self):
-        self.assertEqual(sorted(make_letters.GLYPHS), sorted(make_letters.LETTERS))
-        for letter, styles in make_letters.GLYPHS.items():
-            shapes = {make_letters.template(g).tobytes() for g in styles}
-            self.assertGreaterEqual(len(shapes), 2, letter)
-
+class TestSymmetry(unittest.TestCase):
     def test_zero_init_hidden_units_stay_bit_identical(self):
         # Exact arithmetic keeps them equal forever; in floats any asymmetric
         # rounding grows exponentially, so this checks the products' form.
-        (X_tr, y_tr), (X_va, y_va) = [(t[:, 1:], t[:, 0].astype(int)) for t in map(self.load, ("train", "validation"))]
+        d = require_data(self, "small_train.csv")
+        X_tr, y_tr = neuralnet.load_csv(f"{d}/small_train.csv", "train")
         nn = NN(input_size=128, hidden_size=4, output_size=10, weight_init_fn=zero_init, learning_rate=0.1)
-        nn.train(X_tr, y_tr, X_va, y_va, 10)
+        nn.train(X_tr, y_tr, X_tr[:10], y_tr[:10], 10)
         alpha, beta = nn.linear1.w, nn.linear2.w
         self.assertGreater(np.abs(alpha).max(), 0)
         np.testing.assert_array_equal(alpha, np.broadcast_to(alpha[0], alpha.shape))
         np.testing.assert_array_equal(beta[:, 1:], np.broadcast_to(beta[:, 1:2], beta[:, 1:].shape))
 
-    def test_learnable_but_not_trivial(self):
-        (X_tr, y_tr), (X_va, y_va) = [(t[:, 1:], t[:, 0].astype(int)) for t in map(self.load, ("train", "validation"))]
-        errors = {}
-        for epochs in (1, 20):
-            nn = NN(input_size=128, hidden_size=32, output_size=10, weight_init_fn=random_init, learning_rate=0.05)
-            nn.train(X_tr, y_tr, X_va, y_va, epochs)
-            errors[epochs] = nn.test(X_va, y_va)[1]
-        self.assertGreater(errors[1], 0.0)
-        self.assertLess(errors[20], 0.35)
 
-    def test_cli_on_bundled_data_matches_oracle(self):
-        for epochs, hidden, init, lr in ((3, 16, 1, 0.05), (2, 4, 2, 0.1)):
-            with self.subTest(init=init):
-                compare_with_oracle(self, BUNDLED["train"], BUNDLED["validation"], epochs, hidden, init, lr)
+# ----------------------------------------------------------------------------
+# The README's shown outputs
+# ----------------------------------------------------------------------------
+
+def readme_transcripts():
+    """The README's ```console blocks as lists of (command, expected output lines)."""
+    with open(os.path.join(HERE, "README.md")) as f:
+        text = f.read()
+    blocks = []
+    for block in re.findall(r"^```console\n(.*?)^```$", text, re.M | re.S):
+        steps = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+        blocks.append(steps)
+    return text, blocks
+
+
+NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
+
+
+class TestReadme(unittest.TestCase):
+    def test_shown_outputs_are_what_the_commands_print(self):
+        # Run each transcript in a fresh folder holding the project's programs and data;
+        # `python3` there is the interpreter running the tests.
+        text, blocks = readme_transcripts()
+        self.assertGreaterEqual(len(blocks), 1)
+        shown_numpy = re.search(r"as printed with\s+Python\s+\S+\s+and\s+numpy\s+(\d[\w.]*\d)", text).group(1)
+        exact = np.__version__ == shown_numpy
+        for block in blocks:
+            with tempfile.TemporaryDirectory() as tmp:
+                for name in ("neuralnet.py", "compare.py", "data"):
+                    os.symlink(os.path.join(HERE, name), os.path.join(tmp, name))
+                os.mkdir(os.path.join(tmp, "bin"))
+                with open(os.path.join(tmp, "bin", "python3"), "w") as f:  # a script: a venv's python
+                    f.write(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')  # must keep its own path
+                os.chmod(os.path.join(tmp, "bin", "python3"), 0o755)
+                env = dict(os.environ, PATH=os.path.join(tmp, "bin") + os.pathsep + os.environ["PATH"])
+                for command, expected in block:
+                    with self.subTest(command=command):
+                        result = subprocess.run(command, shell=True, cwd=tmp, env=env, capture_output=True,
+                                                text=True, timeout=120)
+                        self.assertEqual(result.stderr, "")
+                        got = result.stdout.splitlines()
+                        if exact or got == expected:
+                            self.assertEqual(got, expected)
+                        else:  # another numpy: the same text, numbers within 1e-12
+                            self.assertEqual([NUMBER.sub("#", line) for line in got],
+                                             [NUMBER.sub("#", line) for line in expected])
+                            for a, b in zip(NUMBER.findall("\n".join(got)), NUMBER.findall("\n".join(expected))):
+                                self.assertLessEqual(abs(float(a) - float(b)), 1e-12, (a, b))
 
 
 # ----------------------------------------------------------------------------
@@ -573,11 +654,11 @@ class TestExperiments(unittest.TestCase):
         import experiments
         cls.experiments = experiments
         cls.tmp = tempfile.mkdtemp()
+        # The first 40 and 10 rows of the course small set: every letter, and fast.
         cls.train, cls.validation = os.path.join(cls.tmp, "t.csv"), os.path.join(cls.tmp, "v.csv")
-        with open(cls.train, "w") as f:
-            f.write(make_letters.to_csv(make_letters.make_rows(3, 1)))
-        with open(cls.validation, "w") as f:
-            f.write(make_letters.to_csv(make_letters.make_rows(1, 2)))
+        for path, source, rows in ((cls.train, "small_train.csv", 40), (cls.validation, "small_validation.csv", 10)):
+            with open(os.path.join(DATA, source)) as f, open(path, "w") as out:
+                out.writelines(f.readlines()[:rows])
 
     @classmethod
     def tearDownClass(cls):
@@ -620,7 +701,8 @@ class TestExperiments(unittest.TestCase):
             paths = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
             self.assertEqual(run_main([self.train, self.validation, *paths, 2, 50, 1, 0.03])[0], 0)
             metrics = read_metrics(paths[2])
-        self.assertEqual([float(r[1]) for r in rows], [v for k, v in metrics if "(train)" in k and k.startswith("epoch")])
+        train_losses = [v for k, v in metrics if "(train)" in k and k.startswith("epoch")]
+        self.assertEqual([float(r[1]) for r in rows], train_losses)
 
     def test_zero_init_text_ends_with_its_conclusion(self):
         out, _ = self.run_experiment("zero-init")
@@ -629,14 +711,28 @@ class TestExperiments(unittest.TestCase):
         self.assertTrue(last.startswith("Conclusion: after every update all rows of alpha are equal"), last)
 
     def test_misclassified_rows_on_request(self):
-        out, _ = self.run_experiment("misclassified", "--rows", "0", "4")
+        figures = []
+        with mock.patch.object(self.experiments, "save_figure", side_effect=lambda fig, path: figures.append(fig)):
+            out, _ = self.run_experiment("misclassified", "--rows", "0", "4")
+        titles = [ax.get_title().split("\n")[0] for ax in figures[0].axes]
+        self.assertEqual(titles, ["row 0", "row 4"])  # the rows asked for, in order
         with open(os.path.join(out, "misclassified.csv")) as f:
             header, *rows = f.read().splitlines()
         self.assertEqual(header, "index,true_label,true_letter,predicted_label,predicted_letter")
+        # The rows listed are exactly those the command line's run (2 4 2 0.1) gets wrong.
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+            self.assertEqual(run_main([self.train, self.validation, *paths, 2, 4, 2, 0.1])[0], 0)
+            with open(paths[0]) as f:
+                predicted = [int(v) for v in f.read().split()]
+        truth = np.loadtxt(self.train, delimiter=",", usecols=0).astype(int)
+        wrong = [i for i, (p, t) in enumerate(zip(predicted, truth)) if p != t]
+        self.assertEqual([int(row.split(",")[0]) for row in rows], wrong)
         for row in rows:
-            index, true_label, true_letter, predicted, predicted_letter = row.split(",")
-            self.assertNotEqual(true_label, predicted)
-            self.assertEqual(neuralnet.LETTERS[int(true_label)], true_letter)
+            index, true_label, true_letter, predicted_label, predicted_letter = row.split(",")
+            self.assertEqual((int(true_label), int(predicted_label)), (truth[int(index)], predicted[int(index)]))
+            self.assertEqual((true_letter, predicted_letter),
+                             (neuralnet.LETTERS[int(true_label)], neuralnet.LETTERS[int(predicted_label)]))
 
 
 # ----------------------------------------------------------------------------
@@ -644,7 +740,8 @@ class TestExperiments(unittest.TestCase):
 # ----------------------------------------------------------------------------
 
 try:
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
     HAVE_HYPOTHESIS = True
 except ImportError:  # a test-only dependency: pip install -r requirements-dev.txt
     HAVE_HYPOTHESIS = False
@@ -745,7 +842,8 @@ class TestBadInputFiles(CliTestCase):
         cases = {
             "empty": ("", "the file is empty"),
             "only blank lines": ("\n \n\r\n", "the file is empty"),
-            "header row": ("label,p1,p2,p3\n" + body, "row 1, column 1: 'label' is not a number (the file must have no header row)"),
+            "header row": ("label,p1,p2,p3\n" + body,
+                           "row 1, column 1: 'label' is not a number (the file must have no header row)"),
             "ragged row": (body + "1,0,1\n", "row 5 has 3 columns; row 1 has 4"),
             "empty cell": (body + "1,0,,1\n", "row 5, column 3: '' is not a number"),
             "non-numeric": (body.replace("\n", "\n2,0,x,1\n", 1), "row 2, column 3: 'x' is not a number"),
@@ -879,7 +977,15 @@ class TestOutputSafety(CliTestCase):
         self.assert_clean_failure(self.argv(numbers=(2, 3, 1, 1e308)), 1, "training diverged")
 
     def test_failure_while_writing_leaves_outputs_identical(self):
-        self.assert_success(self.argv())
+        # Run B's outputs differ from run A's in all three files, so renaming any
+        # file before all are written would show when B fails at its third file.
+        first, second = (1, 3, 2, 0.1), (30, 8, 1, 0.5)
+        other = [self.path(f"b.{name}") for name in OUTPUT_NAMES]
+        self.assert_success(self.argv(numbers=first))
+        self.assertEqual(run_main(self.argv(outputs=other, numbers=second)), (0, ""))
+        for a, b in zip(self.outputs, other):
+            with open(a) as f_a, open(b) as f_b:
+                self.assertNotEqual(f_a.read(), f_b.read(), os.path.basename(a))
         real_mkstemp, calls = tempfile.mkstemp, []
 
         def failing_third(*args, **kwargs):
@@ -889,7 +995,18 @@ class TestOutputSafety(CliTestCase):
             return real_mkstemp(*args, **kwargs)
 
         with mock.patch("tempfile.mkstemp", failing_third):
-            self.assert_clean_failure(self.argv(numbers=(3, 2, 2, 0.5)), 1, "No space left on device")
+            self.assert_clean_failure(self.argv(numbers=second), 1, "No space left on device")
+        self.assertEqual(len(calls), 3)
+
+    def test_unwritable_output_directory(self):
+        # Root may write anywhere, so the check is exercised through os.access.
+        real_access = os.access
+
+        def no_write(path, mode, *args, **kwargs):
+            return False if mode & os.W_OK else real_access(path, mode, *args, **kwargs)
+
+        with mock.patch("os.access", no_write):
+            self.assert_clean_failure(self.argv(), 1, f"directory '{self.tmp}' is not writable")
 
     def test_outputs_are_replaced_not_rewritten_in_place(self):
         self.assert_success(self.argv())
@@ -908,11 +1025,18 @@ class TestOutputSafety(CliTestCase):
     def test_interrupted_run_leaves_outputs_identical(self):
         self.assert_success(self.argv())
         before = self.snapshot()
+        # SIGINT back to its default in the child: a shell's background job starts
+        # with it ignored, and then Python would never raise KeyboardInterrupt.
         process = subprocess.Popen([sys.executable, NEURALNET, *map(str, self.argv(numbers=(10 ** 7, 4, 1, 0.1)))],
-                                   stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)  # well into training
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
+                                   stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        try:
+            wait_for_cpu_seconds(process.pid, 0.8)  # past start-up, well into training
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            process.wait()
         self.assertEqual(process.returncode, 130)
         self.assertEqual(err, "neuralnet.py: interrupted; no output written\n")
         self.assertEqual(self.snapshot(), before)
@@ -934,13 +1058,19 @@ class TestNumerics(CliTestCase):
         y = np.array([r[0] for r in rows])
         for lr, scale in ((1000.0, 1.0), (1000.0, 1e3), (0.1, 1e6)):
             with self.subTest(lr=lr, scale=scale), warnings.catch_warnings():
-                warnings.simplefilter("error")
+                warnings.simplefilter("error")  # any overflow or invalid-value warning fails
                 nn = NN(input_size=6, hidden_size=5, output_size=10, weight_init_fn=random_init,
                         learning_rate=lr)
+                start = [layer.w.copy() for layer in nn.linears]
                 losses = nn.train(X * scale, y, X * scale, y, 5)
                 labels, error = nn.test(X * scale, y)
+                one_by_one = [int(np.argmax(nn.forward(x, 0)[0])) for x in X * scale]
             self.assertTrue(np.isfinite(losses).all())
-            self.assertTrue(0 <= error <= 1)
+            for before, layer in zip(start, nn.linears):
+                self.assertTrue(np.isfinite(layer.w).all())
+                self.assertFalse(np.array_equal(before, layer.w))  # it did train
+            np.testing.assert_array_equal(labels, one_by_one)  # batch and single paths agree
+            self.assertEqual(error, np.mean(labels != y))
 
     def test_huge_learning_rate_from_the_command_line(self):
         result = subprocess.run([sys.executable, "-W", "error", NEURALNET,
@@ -966,7 +1096,6 @@ if HAVE_HYPOTHESIS:
         st.tuples(*[st.one_of(st.sampled_from(v + i), _JUNK) for v, i in zip(_VALID, _INVALID)]))
 
 
-@unittest.skipUnless(HAVE_HYPOTHESIS, "hypothesis not installed: pip install -r requirements-dev.txt")
 class TestFuzzContract(unittest.TestCase):
     """Mutated CSV files and random arguments: success, or a clean error with nothing written."""
 
@@ -1020,6 +1149,9 @@ class TestFuzzContract(unittest.TestCase):
                     self.assertEqual(left, [])  # nothing written, not even a temporary file
             finally:
                 shutil.rmtree(tmp)
+    else:
+        def test_contract(self):
+            self.skipTest("hypothesis not installed: pip install -r requirements-dev.txt")
 
     @classmethod
     def tearDownClass(cls):

@@ -13,7 +13,7 @@ so that noise on this shared machine hits both alike, and reports:
 - the peak resident memory of the process (max over runs),
 and checks that every command wrote the same labels and metrics within 1e-9.
 
-Data comes from $NEURALNET_DATA or ../shared/data.
+Data comes from the repository's data/ (or the folder $NEURALNET_DATA names).
 """
 import argparse
 import os
@@ -85,7 +85,7 @@ def main():
     parser.add_argument("--no-naive", action="store_true", help="leave out the built-in naive baseline")
     args = parser.parse_args()
 
-    data_dir = os.environ.get("NEURALNET_DATA") or os.path.join(ROOT, "..", "shared", "data")
+    data_dir = os.environ.get("NEURALNET_DATA") or os.path.join(ROOT, "data")
     if not os.path.isfile(os.path.join(data_dir, "small_train.csv")):
         sys.exit(f"course data not found in {data_dir}: set NEURALNET_DATA")
     commands = {"neuralnet.py": [sys.executable, os.path.join(ROOT, "neuralnet.py")]}
