@@ -26,6 +26,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 import warnings
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
@@ -530,27 +531,75 @@ def _parse_table(lines: List[str]) -> Union[np.ndarray, None]:
     return table
 
 
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars", " ": "spaces"}
+
+
 def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> NoReturn:
-    """Find the first row or cell that _parse_table rejected and say which."""
-    width = len(rows[0][1].split(","))
+    """Find the first row or cell that _parse_table rejected and say which, with its likely cause."""
+    first_number, first_line = rows[0]
+    separator = _other_separator(first_line)
+    if separator:
+        raise InputError(f"{where}: not comma-separated: row {first_number} seems to use "
+                         f"{SEPARATORS[separator]} between values; expected label,p1,p2,...")
+    width = len(first_line.split(","))
+    every_row_ends_in_comma = all(line.rstrip().endswith(",") for _, line in rows)
     for number, line in rows:
         cells = line.split(",")
         if len(cells) != width:
             raise InputError(f"{where}: row {number} has {len(cells)} columns; "
-                             f"row {rows[0][0]} has {width}")
+                             f"row {first_number} has {width}")
         for column, cell in enumerate(cells, start=1):
+            at = f"{where}: row {number}, column {column}"
+            if not cell.strip():
+                hint = ""
+                if column == len(cells):
+                    hint = (": every row ends in a comma; remove the trailing commas" if every_row_ends_in_comma
+                            else ": the row ends in a comma")
+                raise InputError(f"{at}: empty cell{hint}")
             try:
                 value = float(cell)
             except ValueError:
-                hint = " (the file must have no header row)" if number == rows[0][0] else ""
-                raise InputError(f"{where}: row {number}, column {column}: "
-                                 f"{cell.strip()!r} is not a number{hint}") from None
+                hint = " (a header row? the file must have none)" if number == first_number and \
+                    _looks_like_header(cells) else ""
+                raise InputError(f"{at}: {_excerpt(cell)} is not a number{hint}") from None
             if not math.isfinite(value):
-                raise InputError(f"{where}: row {number}, column {column}: "
-                                 f"{cell.strip()!r} is not a finite number")
+                raise InputError(f"{at}: {_excerpt(cell)} is not a finite number")
     if width < 2:
         raise InputError(f"{where}: rows have 1 column; expected a label and pixels")
     raise InputError(f"{where}: cannot be read as a table of numbers")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _other_separator(line: str) -> Optional[str]:
+    """The separator a row seems to use instead of commas, if any: one that splits it
+    into numbers (decimal commas allowed), or one that appears more often than commas."""
+    for separator in SEPARATORS:
+        parts = line.strip().split(None if separator == " " else separator)
+        if len(parts) < 2:
+            continue
+        if all(_is_number(part.replace(",", ".")) for part in parts) or line.count(separator) > line.count(","):
+            if separator != " " or "," not in line:  # spaces after commas are harmless
+                return separator
+    return None
+
+
+def _looks_like_header(cells: List[str]) -> bool:
+    """Words where numbers belong: most cells are not numbers and contain letters."""
+    words = sum(1 for cell in cells if not _is_number(cell) and any(c.isalpha() for c in cell))
+    return words * 2 > len(cells)
+
+
+def _excerpt(cell: str, limit: int = 20) -> str:
+    """The cell quoted, cut to a short excerpt."""
+    cell = cell.strip()
+    return repr(cell if len(cell) <= limit else cell[:limit] + "...")
 
 
 def args2data(args) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
@@ -643,6 +692,53 @@ def format_labels(labels: np.ndarray) -> str:
     return "".join(f"{label}\n" for label in labels.tolist())
 
 
+class Progress:
+    """One status line on a terminal, rewritten in place after each epoch.
+
+    Silent when the stream is not a terminal (the autograder, a pipe, a file),
+    so that nothing but errors ever reaches stderr there.
+    """
+
+    EVERY = 0.1  # seconds between updates at most, so that fast epochs do not flood the terminal
+
+    def __init__(self, total_epochs: int, stream):
+        self.total = total_epochs
+        self.stream = stream
+        self.start = self.last = time.monotonic()
+        self.width = 0  # of the line on screen, to blank out a longer previous one
+        try:
+            self.enabled = stream.isatty()
+        except (AttributeError, ValueError):  # no isatty, or closed
+            self.enabled = False
+
+    def show(self, epoch: int, loss_train: float, loss_validation: float) -> None:
+        now = time.monotonic()
+        if not self.enabled or (self.width and epoch < self.total and now - self.last < self.EVERY):
+            return
+        self.last = now
+        elapsed = now - self.start
+        left = elapsed / epoch * (self.total - epoch)
+        line = (f"epoch {epoch}/{self.total}  crossentropy train {loss_train:.4f}  "
+                f"validation {loss_validation:.4f}  elapsed {_duration(elapsed)}  left {_duration(left)}")
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = len(line)
+
+    def finish(self) -> None:
+        if self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.width = 0
+
+
+def _duration(seconds: float) -> str:
+    """4.2s, 1m05s, 2h03m."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
+
+
 def run(args) -> None:
     check_output_paths(args)
     (X_tr, y_tr, X_test, y_test, out_tr, out_te, out_metrics,
@@ -651,8 +747,12 @@ def run(args) -> None:
             weight_init_fn=zero_init if init_flag == 2 else random_init, learning_rate=lr)
     # Only a learning rate so large that the weights overflow float64 can make
     # non-finite values; that is reported below instead of warned about here.
+    progress = Progress(n_epochs, sys.stderr)
     with np.errstate(over="ignore", invalid="ignore"):
-        train_losses, test_losses = nn.train(X_tr, y_tr, X_test, y_test, n_epochs)
+        try:
+            train_losses, test_losses = nn.train(X_tr, y_tr, X_test, y_test, n_epochs, on_epoch=progress.show)
+        finally:  # also when interrupted: the error message then starts a line of its own
+            progress.finish()
         train_labels, train_error = nn.test(X_tr, y_tr)
         test_labels, test_error = nn.test(X_test, y_test)
     weights_finite = all(np.isfinite(layer.w).all() for layer in nn.linears)

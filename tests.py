@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import warnings
@@ -843,9 +844,21 @@ class TestBadInputFiles(CliTestCase):
             "empty": ("", "the file is empty"),
             "only blank lines": ("\n \n\r\n", "the file is empty"),
             "header row": ("label,p1,p2,p3\n" + body,
-                           "row 1, column 1: 'label' is not a number (the file must have no header row)"),
+                           "row 1, column 1: 'label' is not a number (a header row? the file must have none)"),
+            "bad first cell, no header": ("x,0,1,0\n" + body, "row 1, column 1: 'x' is not a number\n"),
+            "semicolons": (body.replace(",", ";"), "not comma-separated: row 1 seems to use semicolons between"),
+            "semicolons, decimal commas": (body.replace(",", ";").replace("1;", "0,5;"),
+                                           "not comma-separated: row 1 seems to use semicolons"),
+            "tabs": (body.replace(",", "\t"), "not comma-separated: row 1 seems to use tabs between values"),
+            "spaces": (body.replace(",", " "), "not comma-separated: row 1 seems to use spaces between values"),
+            "trailing commas": (body.replace("\n", ",\n"),
+                                "row 1, column 5: empty cell: every row ends in a comma; remove the trailing commas"),
+            "one trailing comma": (body + "1,0,1,1,\n", "row 5 has 5 columns; row 1 has 4"),
+            "trailing comma, same width": (body + "1,0,1,\n", "row 5, column 4: empty cell: the row ends in a comma"),
+            "long cell": (body + "1,0," + "y" * 500 + ",1\n",
+                          "row 5, column 3: 'yyyyyyyyyyyyyyyyyyyy...' is not a number"),
             "ragged row": (body + "1,0,1\n", "row 5 has 3 columns; row 1 has 4"),
-            "empty cell": (body + "1,0,,1\n", "row 5, column 3: '' is not a number"),
+            "empty cell": (body + "1,0,,1\n", "row 5, column 3: empty cell\n"),
             "non-numeric": (body.replace("\n", "\n2,0,x,1\n", 1), "row 2, column 3: 'x' is not a number"),
             "NaN": (body + "2,0,nan,1\n", "row 5, column 3: 'nan' is not a finite number"),
             "infinity": (body + "2,0,1,-inf\n", "row 5, column 4: '-inf' is not a finite number"),
@@ -860,7 +873,8 @@ class TestBadInputFiles(CliTestCase):
         for name, (text, fragment) in cases.items():
             with self.subTest(name):
                 path = self.write("bad.csv", text)
-                self.assert_clean_failure(self.argv(train=path), 1, f"train_input '{path}': {fragment}")
+                err = self.assert_clean_failure(self.argv(train=path), 1, f"train_input '{path}': {fragment}")
+                self.assertLess(len(err.replace(path, "")), 200, err)
                 self.assert_clean_failure(self.argv(validation=path), 1, f"validation_input '{path}'")
 
     def test_not_text(self):
@@ -1049,6 +1063,100 @@ class TestOutputSafety(CliTestCase):
             self.assertEqual(result.returncode, status)
             self.assertNotIn("Traceback", result.stderr)
             self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+
+
+def run_on_terminal(argv, interrupt_after_cpu_seconds=None):
+    """Run the CLI with stderr on a pseudo-terminal; return (status, stdout, terminal text)."""
+    import pty
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, NEURALNET, *map(str, argv)], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=slave,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    os.close(slave)
+    chunks = []
+
+    def read_terminal():  # drain it all along: a full terminal buffer would block the child
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    try:
+        if interrupt_after_cpu_seconds is not None:
+            wait_for_cpu_seconds(process.pid, interrupt_after_cpu_seconds)
+            process.send_signal(signal.SIGINT)
+        stdout = process.stdout.read()
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        os.close(master)
+    return process.returncode, stdout.decode(), b"".join(chunks).decode()
+
+
+class TestProgress(CliTestCase):
+    def test_progress_line_on_a_terminal(self):
+        status, stdout, screen = run_on_terminal(self.argv(numbers=(3, 4, 1, 0.1)))
+        self.assertEqual(status, 0, screen)
+        self.assertEqual(stdout, "")
+        self.assertTrue(screen.endswith("\r\n") or screen.endswith("\n"), repr(screen))  # the line is finished
+        updates = screen.rstrip("\r\n").split("\r")
+        self.assertEqual(updates.pop(0), "")  # every update rewrites the line from its start
+        with open(self.outputs[2]) as f:
+            metrics = [line.rsplit(": ", 1)[1] for line in f.read().splitlines()]
+        epochs = [int(re.match(r"epoch (\d+)/", update).group(1)) for update in updates]
+        self.assertEqual((epochs[0], epochs[-1]), (1, 3))  # the first and last always; fast ones between may not be
+        for epoch, update in zip(epochs, updates):
+            self.assertRegex(update.rstrip(), rf"^epoch {epoch}/3  crossentropy train \d\.\d{{4}}  "
+                                              r"validation \d\.\d{4}  elapsed \d+\.\ds  left \d+\.\ds$")
+            shown = re.findall(r"(?:train|validation) (\d\.\d{4})", update)
+            self.assertEqual(shown, [f"{float(v):.4f}" for v in metrics[2 * epoch - 2:2 * epoch]])
+        self.assertRegex(updates[-1], r"left 0\.0s")
+
+    def test_interrupted_on_a_terminal_finishes_the_line(self):
+        status, stdout, screen = run_on_terminal(self.argv(numbers=(10 ** 7, 4, 1, 0.1)),
+                                                 interrupt_after_cpu_seconds=0.8)
+        self.assertEqual(status, 130, screen)
+        self.assertEqual(stdout, "")
+        progress, message = screen.replace("\r\n", "\n").rstrip("\n").rsplit("\n", 1)
+        self.assertIn("epoch 1/10000000", progress)
+        self.assertEqual(message, "neuralnet.py: interrupted; no output written")
+
+    def test_silent_off_a_terminal(self):
+        result = run_cli(*self.argv(numbers=(3, 4, 1, 0.1)))
+        self.assertEqual((result.returncode, result.stdout, result.stderr), (0, "", ""))
+
+
+class TestRunToRun(unittest.TestCase):
+    def test_cli_outputs_identical_quiet_and_beside_a_busy_process(self):
+        d = require_data(self, "medium_train.csv")
+        runs = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for busy in (False, True):
+                spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+                try:
+                    paths = [os.path.join(tmp, f"{busy}.{name}") for name in OUTPUT_NAMES]
+                    result = run_cli(f"{d}/medium_train.csv", f"{d}/medium_validation.csv", *paths, 2, 30, 1, 0.02)
+                finally:
+                    if spinner:
+                        spinner.kill()
+                        spinner.wait()
+                self.assertEqual(result.returncode, 0, result.stderr)
+                outputs = []
+                for path in paths:
+                    with open(path, "rb") as f:
+                        outputs.append(f.read())
+                runs.append(outputs)
+        for name, quiet, busy in zip(OUTPUT_NAMES, *runs):
+            self.assertTrue(quiet == busy, f"{name} differs between the quiet and the busy run")
 
 
 class TestNumerics(CliTestCase):

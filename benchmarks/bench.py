@@ -3,6 +3,7 @@
     python3 benchmarks/bench.py                       # neuralnet.py vs the naive baseline
     python3 benchmarks/bench.py --runs 9 --workload small
     python3 benchmarks/bench.py --compare "python3 other/neuralnet.py"
+    python3 benchmarks/bench.py --busy 2               # with 2 CPU-bound processes running beside it
 
 Each workload runs every command --runs times, interleaved (A, B, A, B, ...)
 so that noise on this shared machine hits both alike, and reports:
@@ -13,9 +14,15 @@ so that noise on this shared machine hits both alike, and reports:
 - the peak resident memory of the process (max over runs),
 and checks that every command wrote the same labels and metrics within 1e-9.
 
+--busy N keeps N CPU-bound processes (pure-Python loops) running for the
+whole measurement, started and stopped by this script: on 2 cores, --busy 2
+is a machine whose every core is already in use, as a student's laptop or a
+CPU-limited container often is.
+
 Data comes from the repository's data/ (or the folder $NEURALNET_DATA names).
 """
 import argparse
+import contextlib
 import os
 import platform
 import shlex
@@ -27,6 +34,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+import compare  # noqa: E402
+
 WORKLOADS = {  # name: (data prefix, epochs, hidden units, init flag, learning rate)
     "small": ("small", 100, 50, 1, 0.001),
     "medium": ("medium", 10, 50, 1, 0.001),
@@ -52,16 +62,25 @@ def run_once(command, data_dir, prefix, epochs, hidden, init, lr, out_dir):
 
 
 def read_outputs(paths):
-    with open(paths[0]) as tr, open(paths[1]) as va, open(paths[2]) as m:
-        metrics = [line.rsplit(": ", 1) for line in m.read().splitlines()]
-        return tr.read(), va.read(), [(k, float(v)) for k, v in metrics]
+    return compare.read_labels(paths[0]), compare.read_labels(paths[1]), compare.read_metrics(paths[2])
 
 
 def same_outputs(a, b):
-    if a[0] != b[0] or a[1] != b[1] or [k for k, _ in a[2]] != [k for k, _ in b[2]]:
-        return False, None
-    worst = max((abs(x - y) for (_, x), (_, y) in zip(a[2], b[2])), default=0.0)
-    return worst <= 1e-9, worst
+    differences = [compare.compare_labels(a[0], b[0]), compare.compare_labels(a[1], b[1]),
+                   compare.compare_metrics(a[2], b[2])]
+    return all(d.same for d in differences), "; ".join(d.describe() for d in differences)
+
+
+@contextlib.contextmanager
+def busy_processes(count):
+    """Keep `count` CPU-bound processes running inside the with block."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for process in spinners:
+            process.kill()
+            process.wait()
 
 
 def describe_machine():
@@ -83,7 +102,11 @@ def main():
     parser.add_argument("--compare", action="append", default=[], metavar="CMD",
                         help="another command taking the nine arguments, e.g. 'python3 x.py' (repeatable)")
     parser.add_argument("--no-naive", action="store_true", help="leave out the built-in naive baseline")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="keep N CPU-bound processes running during the measurement (default 0)")
     args = parser.parse_args()
+    if args.runs < 1 or args.busy < 0:
+        parser.error("--runs must be 1 or more and --busy 0 or more")
 
     data_dir = os.environ.get("NEURALNET_DATA") or os.path.join(ROOT, "data")
     if not os.path.isfile(os.path.join(data_dir, "small_train.csv")):
@@ -95,40 +118,47 @@ def main():
         commands[text] = shlex.split(text)
 
     print(f"machine: {describe_machine()}")
-    print(f"runs per command: {args.runs} (medians; commands interleaved)\n")
-    for name in args.workload or list(WORKLOADS):
-        prefix, epochs, hidden, init, lr = WORKLOADS[name]
-        rows = sum(1 for _ in open(os.path.join(data_dir, f"{prefix}_train.csv")))
-        print(f"workload {name}: {prefix} set ({rows} training rows), {epochs} epochs, "
-              f"{hidden} hidden, init {init}, lr {lr}")
-        times = {label: [] for label in commands}
-        zero_epoch_times = {label: [] for label in commands}
-        peak = {label: 0 for label in commands}
-        outputs = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for _ in range(args.runs):
-                for label, command in commands.items():
-                    out_dir = os.path.join(tmp, str(len(outputs)))
-                    os.makedirs(out_dir, exist_ok=True)
-                    seconds, kib, paths = run_once(command, data_dir, prefix, epochs, hidden, init, lr, out_dir)
-                    times[label].append(seconds)
-                    peak[label] = max(peak[label], kib)
-                    outputs[label] = read_outputs(paths)
-                    zero_epoch_times[label].append(
-                        run_once(command, data_dir, prefix, 0, hidden, init, lr, out_dir)[0])
-        ours = statistics.median(times["neuralnet.py"])
-        for label in commands:
-            median = statistics.median(times[label])
-            per_step = (median - statistics.median(zero_epoch_times[label])) / (epochs * rows) * 1e6
-            line = (f"  {label:14s} median {median:6.3f} s  (min {min(times[label]):.3f}, "
-                    f"max {max(times[label]):.3f})  {per_step:6.1f} us/SGD step  "
-                    f"peak {peak[label] / 1024:5.1f} MiB")
-            if label != "neuralnet.py":
-                ok, worst = same_outputs(outputs["neuralnet.py"], outputs[label])
-                line += f"  neuralnet.py/this = {ours / median:.2f}x"
-                line += "  outputs match" if ok else f"  OUTPUTS DIFFER (worst metric diff {worst})"
-            print(line)
-        print()
+    print(f"runs per command: {args.runs} (medians; commands interleaved); "
+          f"{args.busy} CPU-bound processes beside them\n")
+    with busy_processes(args.busy):
+        for name in args.workload or list(WORKLOADS):
+            measure(name, commands, data_dir, args.runs)
+
+
+def measure(name, commands, data_dir, runs):
+    """Run every command on one workload, interleaved, and print its table."""
+    prefix, epochs, hidden, init, lr = WORKLOADS[name]
+    rows = sum(1 for _ in open(os.path.join(data_dir, f"{prefix}_train.csv")))
+    print(f"workload {name}: {prefix} set ({rows} training rows), {epochs} epochs, "
+          f"{hidden} hidden, init {init}, lr {lr}")
+    times = {label: [] for label in commands}
+    zero_epoch_times = {label: [] for label in commands}
+    peak = {label: 0 for label in commands}
+    outputs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            for label, command in commands.items():
+                out_dir = os.path.join(tmp, str(len(outputs)))
+                os.makedirs(out_dir, exist_ok=True)
+                seconds, kib, paths = run_once(command, data_dir, prefix, epochs, hidden, init, lr, out_dir)
+                times[label].append(seconds)
+                peak[label] = max(peak[label], kib)
+                outputs[label] = read_outputs(paths)
+                zero_epoch_times[label].append(
+                    run_once(command, data_dir, prefix, 0, hidden, init, lr, out_dir)[0])
+    ours = statistics.median(times["neuralnet.py"])
+    for label in commands:
+        median = statistics.median(times[label])
+        per_step = (median - statistics.median(zero_epoch_times[label])) / (epochs * rows) * 1e6
+        line = (f"  {label:14s} median {median:6.3f} s  (min {min(times[label]):.3f}, "
+                f"max {max(times[label]):.3f})  {per_step:6.1f} us/SGD step  "
+                f"peak {peak[label] / 1024:5.1f} MiB")
+        if label != "neuralnet.py":
+            ok, how = same_outputs(outputs["neuralnet.py"], outputs[label])
+            line += f"  neuralnet.py/this = {ours / median:.2f}x"
+            line += "  outputs match" if ok else f"  OUTPUTS DIFFER ({how})"
+        print(line)
+    print()
 
 
 if __name__ == "__main__":
