@@ -5,12 +5,17 @@
     python3 experiments.py zero-init         # Q3: weights after the first ZERO-init updates -> zero_init_weights.txt
     python3 experiments.py depth             # Q4: one vs two hidden layers -> one_vs_two_layers.png
     python3 experiments.py misclassified     # Q5: misclassified training rows -> misclassified.csv/.png
-    python3 experiments.py all               # everything above into --out
+    python3 experiments.py curves METRICS [METRICS ...]  # curves of metrics files the CLI wrote -> curves.png
+    python3 experiments.py weights           # every hidden unit's input weights as an image -> weights.png
+    python3 experiments.py confusion         # validation confusion matrix -> confusion.png
+    python3 experiments.py all               # everything above into --out (curves of its own runs)
 
 Common options: --train/--validation (default: the course small set,
 data/small_*.csv, or in the folder $NEURALNET_DATA names),
 --out DIR (default out/), --epochs N (override every run's epochs, for a
 quick look), --jobs N (parallel training runs; default: the number of cores).
+weights and confusion train one network: --hidden (default 32), --lr (default
+0.01), --epochs (default 100), --init (1 RANDOM, the default, or 2 ZERO).
 Each figure also gets a CSV of the numbers it plots. Progress goes to stderr.
 
 Uses neuralnet.py's NN for every run; matplotlib only for the figures.
@@ -22,9 +27,12 @@ import os
 import sys
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+# isort: off
+import neuralnet  # before numpy: it keeps BLAS to one thread, here and in the pool's workers
 import numpy as np
+# isort: on
 
-import neuralnet
+import compare
 from neuralnet import LETTERS, NN, random_init, shuffle, zero_init
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,6 +53,11 @@ class Run(NamedTuple):
 class Curves(NamedTuple):
     train: List[float]
     validation: List[float]
+    train_error: float = float("nan")
+    validation_error: float = float("nan")
+
+
+WEIGHTS_RUN = Run(32, 0.01, 100)  # weights and confusion: a network that has learned strokes
 
 
 # ----------------------------------------------------------------------------
@@ -77,7 +90,9 @@ def train_run(task: Tuple[Run, Tuple[np.ndarray, ...]]) -> Curves:
             print(f"[{describe(run)}] epoch {epoch} of {run.epochs}: train {loss_tr:.4f}, "
                   f"validation {loss_va:.4f}", file=sys.stderr, flush=True)
 
-    return Curves(*build(run, X_tr.shape[1]).train(X_tr, y_tr, X_va, y_va, run.epochs, on_epoch=progress))
+    nn = build(run, X_tr.shape[1])
+    losses = nn.train(X_tr, y_tr, X_va, y_va, run.epochs, on_epoch=progress)
+    return Curves(*losses, nn.test(X_tr, y_tr)[1], nn.test(X_va, y_va)[1])
 
 
 def train_all(runs: Sequence[Run], data: Tuple[np.ndarray, ...], jobs: int) -> Dict[Run, Curves]:
@@ -136,7 +151,7 @@ def plot_curves(path: str, title: str, series: Sequence[Tuple[str, List[float]]]
 
 
 def hidden_units(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
-    runs = [Run(h, 0.001, epochs or 100) for h in HIDDEN_UNITS]
+    runs = [Run(h, 0.001, 100 if epochs is None else epochs) for h in HIDDEN_UNITS]
     trained = trained or train_all(runs, data, jobs)
     final_tr = [trained[r].train[-1] for r in runs]
     final_va = [trained[r].validation[-1] for r in runs]
@@ -157,7 +172,7 @@ def hidden_units(out: str, data, epochs: Optional[int], jobs: int, trained=None)
 
 
 def learning_rates(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
-    runs = [Run(50, lr, epochs or 100) for lr in LEARNING_RATES]
+    runs = [Run(50, lr, 100 if epochs is None else epochs) for lr in LEARNING_RATES]
     trained = trained or train_all(runs, data, jobs)
     for run in runs:
         curves = trained[run]
@@ -167,7 +182,8 @@ def learning_rates(out: str, data, epochs: Optional[int], jobs: int, trained=Non
 
 
 def depth(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
-    one, two = Run(50, 0.003, epochs or 100), Run((50, 50), 0.003, epochs or 100)
+    n = 100 if epochs is None else epochs
+    one, two = Run(50, 0.003, n), Run((50, 50), 0.003, n)
     trained = trained or train_all([one, two], data, jobs)
     plot_curves(os.path.join(out, "one_vs_two_layers.png"),
                 "One vs two hidden layers of 50 units (lr 0.003)",
@@ -239,7 +255,7 @@ def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int
     fig, axes = plt.subplots(1, max(1, len(rows)), figsize=(2.2 * max(1, len(rows)), 3.6), squeeze=False)
     for ax, i in zip(axes[0], rows):
         if not 0 <= i < len(y_tr):
-            raise SystemExit(f"experiments.py: error: row {i} is not in 0..{len(y_tr) - 1}")
+            raise ExperimentError(f"--rows: row {i} is not in 0..{len(y_tr) - 1}")
         ax.imshow(X_tr[i].reshape(16, 8), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(f"row {i}\ntrue '{LETTERS[y_tr[i]]}', predicted '{LETTERS[predicted[i]]}'", fontsize=9)
         ax.set_xticks([])
@@ -251,15 +267,152 @@ def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int
     save_figure(fig, os.path.join(out, "misclassified.png"))
 
 
+class ExperimentError(Exception):
+    """A bad file or option: one line on stderr, exit status 1."""
+
+
+def read_curves(path: str) -> Curves:
+    """A metrics file the command line wrote, as per-epoch curves and the error rates."""
+    try:
+        rows = compare.read_metrics(path)
+    except compare.FormatError as e:
+        raise ExperimentError(str(e)) from None
+    curves: Dict[str, List[float]] = {"train": [], "validation": []}
+    errors: Dict[str, float] = {}
+    for number, (key, value) in enumerate(rows, start=1):
+        split = key[key.index("(") + 1:-1]
+        if key.startswith("epoch="):
+            if int(key[6:key.index(" ")]) != len(curves[split]) + 1:
+                raise ExperimentError(f"{path}: line {number}: {key!r} is out of order")
+            curves[split].append(value)
+        else:
+            errors[split] = value
+    if len(curves["train"]) != len(curves["validation"]) or set(errors) != {"train", "validation"}:
+        raise ExperimentError(f"{path}: line {len(rows)}: incomplete: expected both cross-entropies for "
+                              "every epoch, then error(train) and error(validation)")
+    return Curves(curves["train"], curves["validation"], errors["train"], errors["validation"])
+
+
+def curves(out: str, paths: Sequence[str], title: str = "Cross-entropy per epoch") -> None:
+    """Train and validation curves of metrics files: one colour per file, line style per split."""
+    runs = {path: read_curves(path) for path in paths}
+    names = [os.path.basename(path) for path in paths]
+    if len(set(names)) < len(names):  # same file names from other folders: tell them apart
+        names = [os.path.relpath(path) for path in paths]
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    colours = plt.get_cmap("tab10")
+    for i, (name, run) in enumerate(zip(names, runs.values())):
+        epochs = np.arange(1, len(run.train) + 1)
+        ax.plot(epochs, run.train, color=colours(i % 10), linestyle="-", label=f"{name}, train")
+        ax.plot(epochs, run.validation, color=colours(i % 10), linestyle="--", label=f"{name}, validation")
+    ax.set(title=title, xlabel="epoch", ylabel="mean cross-entropy (nats)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    save_figure(fig, os.path.join(out, "curves.png"))
+    write_csv(os.path.join(out, "curves.csv"), ["file", "epoch", "train", "validation"],
+              [[name, e + 1, run.train[e], run.validation[e]]
+               for name, run in zip(names, runs.values()) for e in range(len(run.train))])
+
+
+def trained_network(run: Run, data) -> NN:
+    X_tr, y_tr, X_va, y_va = data
+    nn = build(run, X_tr.shape[1])
+    nn.train(X_tr, y_tr, X_va, y_va, run.epochs)
+    print(f"trained [{describe(run)}] for {run.epochs} epochs", file=sys.stderr)
+    return nn
+
+
+def weights(out: str, nn: NN, run: Run) -> None:
+    """Every first-layer hidden unit's input weights (bias left out) as a 16x8 image."""
+    alpha = nn.linear1.w
+    if alpha.shape[1] - 1 != 16 * 8:
+        raise ExperimentError(f"weights: the inputs have {alpha.shape[1] - 1} pixels, not a 16x8 image")
+    units = alpha.shape[0]
+    columns = min(units, 8)
+    rows = -(-units // columns)
+    scale = float(np.abs(alpha[:, 1:]).max()) or 1.0  # one symmetric scale for every unit
+    plt = pyplot()
+    fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns + 1.2, 2.0 * rows + 0.8), squeeze=False)
+    for unit, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if unit >= units:
+            ax.set_axis_off()
+            continue
+        image = ax.imshow(alpha[unit, 1:].reshape(16, 8), cmap="RdBu_r", vmin=-scale, vmax=scale,
+                          interpolation="nearest")
+        ax.set_title(f"unit {unit + 1}", fontsize=8)
+    fig.suptitle(f"First-layer weights of each hidden unit as a 16x8 image\n({describe(run)}, {run.epochs} epochs; "
+                 "red: ink raises the unit's input, blue: lowers it)", fontsize=10)
+    fig.tight_layout()
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="weight")
+    fig.savefig(os.path.join(out, "weights.png"), dpi=120)
+    plt.close(fig)
+    print(f"wrote {os.path.join(out, 'weights.png')}", file=sys.stderr)
+    write_csv(os.path.join(out, "weights.csv"), ["unit", "bias", *[f"p{i}" for i in range(1, 129)]],
+              [[unit + 1, *alpha[unit].tolist()] for unit in range(units)])
+
+
+def confusion(out: str, nn: NN, data, run: Run) -> np.ndarray:
+    """The validation confusion matrix: rows the true letter, columns the predicted one."""
+    X_va, y_va = data[2], data[3]
+    predicted, error = nn.test(X_va, y_va)
+    k = len(LETTERS)
+    matrix = np.zeros((k, k), dtype=int)
+    np.add.at(matrix, (y_va, predicted), 1)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    image = ax.imshow(matrix, cmap="Blues")
+    for (true, guess), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(guess, true, str(count), ha="center", va="center", fontsize=8,
+                    color="white" if count > matrix.max() / 2 else "black")
+    ax.set_xticks(range(k))
+    ax.set_xticklabels(LETTERS)
+    ax.set_yticks(range(k))
+    ax.set_yticklabels(LETTERS)
+    ax.set(title=f"Validation confusion matrix (error {error:.2f})\n{describe(run)}, {run.epochs} epochs",
+           xlabel="predicted letter", ylabel="true letter")
+    fig.colorbar(image, ax=ax, label="validation rows")
+    save_figure(fig, os.path.join(out, "confusion.png"))
+    write_csv(os.path.join(out, "confusion.csv"), ["true\\predicted", *LETTERS],
+              [[LETTERS[i], *matrix[i].tolist()] for i in range(k)])
+    pairs = sorted(((matrix[i, j] + matrix[j, i], LETTERS[i], LETTERS[j]) for i in range(k) for j in range(i + 1, k)),
+                   reverse=True)
+    print("most confused pairs (both directions): "
+          + ", ".join(f"{a}/{b} {n}" for n, a, b in pairs[:5] if n), file=sys.stderr)
+    return matrix
+
+
+def write_metrics_files(folder: str, trained: Dict[Run, Curves]) -> List[str]:
+    """Metrics files, as the command line writes them, for runs trained here."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for run, result in trained.items():
+        hidden = "-".join(map(str, run.hidden)) if isinstance(run.hidden, tuple) else run.hidden
+        path = os.path.join(folder, f"metrics_{run.epochs}_{hidden}_{run.init_flag}_{run.lr}.txt")
+        with open(path, "w") as f:
+            f.write(neuralnet.format_metrics(result.train, result.validation, result.train_error,
+                                             result.validation_error))
+        paths.append(path)
+    return paths
+
+
 # ----------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------
 
+COMMANDS = ["hidden-units", "learning-rates", "zero-init", "depth", "misclassified", "curves", "weights",
+            "confusion", "all"]
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     train_default, validation_default = default_data()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["hidden-units", "learning-rates", "zero-init", "depth",
-                                            "misclassified", "all"])
+    parser = argparse.ArgumentParser(prog="experiments.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("metrics", nargs="*", help="curves: metrics files written by neuralnet.py")
     parser.add_argument("--train", default=train_default, help=f"training CSV (default {train_default})")
     parser.add_argument("--validation", default=validation_default,
                         help=f"validation CSV (default {validation_default})")
@@ -269,28 +422,49 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="training runs in parallel (default: the number of cores)")
     parser.add_argument("--rows", type=int, nargs="+",
                         help="misclassified: training rows to draw (default: the first three below 10)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--hidden", type=int, default=WEIGHTS_RUN.hidden,
+                        help=f"weights, confusion: hidden units (default {WEIGHTS_RUN.hidden})")
+    parser.add_argument("--lr", type=float, default=WEIGHTS_RUN.lr,
+                        help=f"weights, confusion: learning rate (default {WEIGHTS_RUN.lr})")
+    parser.add_argument("--init", type=int, choices=[1, 2], default=WEIGHTS_RUN.init_flag,
+                        help="weights, confusion: 1 RANDOM (default) or 2 ZERO init")
+    args = parser.parse_intermixed_args(argv)  # files may come after the options
     if args.epochs is not None and args.epochs < 0:
         parser.error("--epochs must be 0 or more")
+    if args.hidden < 1 or not args.lr > 0:
+        parser.error("--hidden must be 1 or more and --lr positive")
+    if (args.command == "curves") != bool(args.metrics):
+        parser.error("curves takes one or more metrics files" if args.command == "curves"
+                     else f"{args.command} takes no file arguments: {' '.join(args.metrics)}")
     try:
-        X_tr, y_tr = neuralnet.load_csv(args.train, "--train")
-        X_va, y_va = neuralnet.load_csv(args.validation, "--validation")
-    except neuralnet.InputError as e:
+        run_command(args)
+    except (ExperimentError, neuralnet.InputError) as e:
         print(f"experiments.py: error: {e}", file=sys.stderr)
         return 1
-    if X_tr.shape[1] != X_va.shape[1]:
-        print("experiments.py: error: --train and --validation rows differ in width", file=sys.stderr)
+    except OSError as e:
+        print(f"experiments.py: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 1
-    data = (X_tr, y_tr, X_va, y_va)
+    return 0
+
+
+def run_command(args) -> None:
+    command, epochs, jobs = args.command, args.epochs, max(1, args.jobs)
     os.makedirs(args.out, exist_ok=True)
+    if command == "curves":
+        curves(args.out, args.metrics)
+        return
+    X_tr, y_tr = neuralnet.load_csv(args.train, "--train")
+    X_va, y_va = neuralnet.load_csv(args.validation, "--validation")
+    if X_tr.shape[1] != X_va.shape[1]:
+        raise ExperimentError("--train and --validation rows differ in width")
+    data = (X_tr, y_tr, X_va, y_va)
     print(f"data: {args.train} ({len(y_tr)} rows), {args.validation} ({len(y_va)} rows)", file=sys.stderr)
 
-    command, epochs, jobs = args.command, args.epochs, max(1, args.jobs)
     trained = None
     if command == "all":  # every run in one pool; depth reuses the lr 0.003 run
-        runs = ([Run(h, 0.001, epochs or 100) for h in HIDDEN_UNITS]
-                + [Run(50, lr, epochs or 100) for lr in LEARNING_RATES]
-                + [Run((50, 50), 0.003, epochs or 100)])
+        runs = ([Run(h, 0.001, 100 if epochs is None else epochs) for h in HIDDEN_UNITS]
+                + [Run(50, lr, 100 if epochs is None else epochs) for lr in LEARNING_RATES]
+                + [Run((50, 50), 0.003, 100 if epochs is None else epochs)])
         trained = train_all(runs, data, jobs)
     if command in ("hidden-units", "all"):
         hidden_units(args.out, data, epochs, jobs, trained)
@@ -302,8 +476,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         zero_init_weights(args.out, data)
     if command in ("misclassified", "all"):
         misclassified(args.out, data, epochs, args.rows)
-    return 0
-
+    if command == "all" and trained is not None:  # the curves of its own learning-rate runs, from metrics files
+        lr_runs = {run: trained[run] for run in trained if run.hidden == 50 and run.lr in LEARNING_RATES}
+        curves(args.out, write_metrics_files(os.path.join(args.out, "metrics"), lr_runs),
+               "Cross-entropy per epoch of the learning-rate runs (50 hidden units)")
+    if command in ("weights", "confusion", "all"):
+        run = Run(args.hidden, args.lr, WEIGHTS_RUN.epochs if epochs is None else epochs, args.init)
+        nn = trained_network(run, data)
+        if command in ("weights", "all"):
+            weights(args.out, nn, run)
+        if command in ("confusion", "all"):
+            confusion(args.out, nn, data, run)
 
 if __name__ == "__main__":
     sys.exit(main())

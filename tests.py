@@ -648,6 +648,8 @@ class TestExperiments(unittest.TestCase):
         "zero-init": ["zero_init_weights.txt"],
         "depth": ["one_vs_two_layers.png", "one_vs_two_layers.csv"],
         "misclassified": ["misclassified.csv", "misclassified.png"],
+        "weights": ["weights.png", "weights.csv"],
+        "confusion": ["confusion.png", "confusion.csv"],
     }
 
     @classmethod
@@ -688,9 +690,12 @@ class TestExperiments(unittest.TestCase):
                                 capture_output=True, text=True, timeout=300)
         self.assertEqual(result.returncode, 0, result.stderr)
         err = result.stderr
-        for names in self.EXPECTED.values():
+        for names in [*self.EXPECTED.values(), ["curves.png", "curves.csv"]]:
             for name in names:
                 self.assertTrue(os.path.exists(os.path.join(out, name)), name)
+        with open(os.path.join(out, "curves.csv")) as f:
+            files = {line.split(",")[0] for line in f.read().splitlines()[1:]}
+        self.assertEqual(files, {f"metrics_2_50_1_{lr}.txt" for lr in (0.03, 0.003, 0.0003)})
         self.assertIn("epoch 2 of 2", err)
         self.assertIn("[hidden 50,50, lr 0.003, init RANDOM]", err)
 
@@ -704,6 +709,49 @@ class TestExperiments(unittest.TestCase):
             metrics = read_metrics(paths[2])
         train_losses = [v for k, v in metrics if "(train)" in k and k.startswith("epoch")]
         self.assertEqual([float(r[1]) for r in rows], train_losses)
+
+    def test_curves_of_command_line_metrics_files(self):
+        paths = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for epochs, hidden in ((3, 4), (2, 8)):
+                outputs = [os.path.join(tmp, f"{epochs}.{n}") for n in OUTPUT_NAMES]
+                self.assertEqual(run_main([self.train, self.validation, *outputs, epochs, hidden, 1, 0.1])[0], 0)
+                paths.append(outputs[2])
+            out, _ = self.run_experiment("curves", *paths)
+        with open(os.path.join(out, "curves.csv")) as f:
+            header, *rows = [line.split(",") for line in f.read().splitlines()]
+        self.assertEqual(header, ["file", "epoch", "train", "validation"])
+        self.assertEqual([(r[0], int(r[1])) for r in rows],
+                         [("3.metrics.txt", 1), ("3.metrics.txt", 2), ("3.metrics.txt", 3),
+                          ("2.metrics.txt", 1), ("2.metrics.txt", 2)])
+        self.assertGreater(os.path.getsize(os.path.join(out, "curves.png")), 0)
+
+    def test_curves_of_a_file_that_is_not_metrics(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "notes.txt")
+            with open(bad, "w") as f:
+                f.write("epoch=1 crossentropy(train): 2.1\nhello world\n")
+            result = subprocess.run([sys.executable, os.path.join(HERE, "experiments.py"), "curves", bad,
+                                     "--out", tmp], capture_output=True, text=True, timeout=120)
+            self.assertEqual(result.returncode, 1)
+            self.assertEqual(result.stderr, f"experiments.py: error: {bad}: line 2: 'hello world' is not a metrics "
+                                            "line such as 'epoch=1 crossentropy(train): 2.14'\n")
+            self.assertFalse(os.path.exists(os.path.join(tmp, "curves.png")))
+
+    def test_weights_grid_and_confusion_counts(self):
+        out, err = self.run_experiment("confusion", "--hidden", "6", "--lr", "0.1")
+        with open(os.path.join(out, "confusion.csv")) as f:
+            header, *rows = [line.split(",") for line in f.read().splitlines()]
+        self.assertEqual(header[1:], neuralnet.LETTERS)
+        matrix = np.array([[int(v) for v in row[1:]] for row in rows])
+        truth = np.loadtxt(self.validation, delimiter=",", usecols=0).astype(int)
+        np.testing.assert_array_equal(matrix.sum(axis=1), np.bincount(truth, minlength=10))
+        self.assertIn("most confused pairs", err)
+        out, _ = self.run_experiment("weights", "--hidden", "6")
+        with open(os.path.join(out, "weights.csv")) as f:
+            header, *rows = f.read().splitlines()
+        self.assertEqual(header.split(",")[:3], ["unit", "bias", "p1"])
+        self.assertEqual(len(rows), 6)
 
     def test_zero_init_text_ends_with_its_conclusion(self):
         out, _ = self.run_experiment("zero-init")
