@@ -101,72 +101,208 @@ def tiny_rows(n=12, width=6, seed=0):
 # Handout-style unit tests on the course's vectors
 # ----------------------------------------------------------------------------
 
-class TestRandomInit(unittest.TestCase):
-    def test_shape(self):
-        self.assertEqual(random_init((10, 5)).shape, (10, 5))
+class TestHandoutAPI(unittest.TestCase):
+    """The handout's API on its vectors (data/unittest_data.pk) and against the naive oracle.
 
-    def test_bounds(self):
-        w = random_init((10, 5))
-        self.assertTrue(np.all((w >= -0.1) & (w <= 0.1)))
+    `impl` is the module under test: grade.py runs these same tests on a
+    submission. The first docstring line of each test is its name in grade.py.
+    """
 
-    def test_variation_row(self):
-        self.assertEqual(np.unique(random_init((10, 1))).size, 10)
+    impl = neuralnet
 
-    def test_variation_col(self):
-        self.assertEqual(np.unique(random_init((1, 10))).size, 10)
-
-    def test_seeded_by_shape(self):
-        np.random.seed(6 * 7)
+    def test_random_init(self):
+        """api:random_init"""
+        w = self.impl.random_init((10, 5))
+        self.assertEqual(w.shape, (10, 5))
+        self.assertTrue(np.all((w >= -0.1) & (w <= 0.1)), "random_init: values outside [-0.1, 0.1]")
+        self.assertEqual(np.unique(self.impl.random_init((10, 1))).size, 10)
+        self.assertEqual(np.unique(self.impl.random_init((1, 10))).size, 10)
+        np.random.seed(6 * 7)  # the handout's seed: rows x cols
         expected = np.random.uniform(-0.1, 0.1, (6, 7))
-        np.testing.assert_array_equal(random_init((6, 7)), expected)
+        np.testing.assert_array_equal(self.impl.random_init((6, 7)), expected,
+                                      err_msg="random_init((6, 7)) is not uniform(-0.1, 0.1) seeded with 6 * 7")
 
     def test_zero_init(self):
-        np.testing.assert_array_equal(zero_init((3, 4)), np.zeros((3, 4)))
+        """api:zero_init"""
+        np.testing.assert_array_equal(self.impl.zero_init((3, 4)), np.zeros((3, 4)), err_msg="zero_init((3, 4))")
 
+    def test_linear_weights(self):
+        """api:Linear.w"""
+        for init in (self.impl.random_init, self.impl.zero_init):
+            layer = self.impl.Linear(6, 4, init, 0.1)
+            self.assertEqual(np.shape(layer.w), (4, 7), "Linear(6, 4, ...).w: shape out x (in + 1)")
+            np.testing.assert_array_equal(layer.w[:, 0], 0.0, err_msg="Linear.w bias column 0 after init")
+        # One init call for the whole matrix, bias column included, then the bias zeroed.
+        layer = self.impl.Linear(6, 4, self.impl.random_init, 0.1)
+        np.testing.assert_array_equal(layer.w[:, 1:], random_init((4, 7))[:, 1:],
+                                      err_msg="Linear.w[:, 1:] after RANDOM init (random_init((4, 7)))")
 
-class TestLinear(unittest.TestCase):
-    def test_forward(self):
+    def test_linear_forward(self):
+        """api:Linear.forward"""
         w, x, expected = unit_data(self)["linear_forward"][0]
-        layer = Linear(5, 4, zero_init, 0.0)
+        layer = self.impl.Linear(5, 4, self.impl.zero_init, 0.0)
         layer.w = w
-        np.testing.assert_allclose(layer.forward(x[1:]), expected, rtol=1e-12)
+        np.testing.assert_allclose(layer.forward(x[1:]), expected, rtol=1e-12, err_msg="Linear.forward output")
 
-    def test_forward_with_assigned_w_of_another_shape(self):
+    def test_linear_assigned_weights(self):
+        """api:Linear.w assignable"""
         # (The file's second linear_forward vector multiplies w by x with no
         # bias folded in, which is not this API; the course tests skip it too.)
         w = np.random.RandomState(5).rand(7, 4)
-        layer = Linear(1, 1, zero_init, 0.0)  # the assigned w decides the sizes
+        layer = self.impl.Linear(1, 1, self.impl.zero_init, 0.0)  # the assigned w decides the sizes
         layer.w = w
         x = np.array([0.2, 0.5, 0.9])
-        np.testing.assert_allclose(layer.forward(x), w[:, 0] + w[:, 1:] @ x, rtol=1e-13)
+        np.testing.assert_allclose(layer.forward(x), w[:, 0] + w[:, 1:] @ x, rtol=1e-13,
+                                   err_msg="Linear.forward after assigning a 7 x 4 w")
         layer.backward(np.ones(7))
-        self.assertEqual(layer.dw.shape, (7, 4))
+        self.assertEqual(np.shape(layer.dw), (7, 4), "Linear.dw shape after assigning a 7 x 4 w")
 
-    def test_bias_zero_under_both_inits(self):
-        for init in (random_init, zero_init):
-            layer = Linear(6, 4, init, 0.1)
-            self.assertEqual(layer.w.shape, (4, 7))
-            np.testing.assert_array_equal(layer.w[:, 0], 0.0)
-        layer = Linear(6, 4, random_init, 0.1)  # one call for the whole matrix
-        np.testing.assert_array_equal(layer.w[:, 1:], random_init((4, 7))[:, 1:])
-
-    def test_backward(self):
+    def test_linear_backward(self):
+        """api:Linear.backward"""
         x, w, expected_dx, expected_dw = unit_data(self)["linear_backward"]
-        layer = Linear(7, 3, zero_init, 0.0)
+        layer = self.impl.Linear(7, 3, self.impl.zero_init, 0.0)
         layer.w = w
         layer.forward(x[1:])
         dx = layer.backward(np.ones(3))
-        np.testing.assert_allclose(dx, expected_dx, rtol=1e-12)
-        np.testing.assert_allclose(layer.dw, expected_dw, rtol=1e-12)
+        np.testing.assert_allclose(dx, expected_dx, rtol=1e-12, err_msg="Linear.backward return value dx")
+        np.testing.assert_allclose(layer.dw, expected_dw, rtol=1e-12, err_msg="Linear.dw after backward")
 
-    def test_step(self):
+    def test_linear_step(self):
+        """api:Linear.step"""
         x, w, _, expected_dw = unit_data(self)["linear_backward"]
-        layer = Linear(7, 3, zero_init, 0.25)
+        layer = self.impl.Linear(7, 3, self.impl.zero_init, 0.25)
         layer.w = w.copy()
         layer.forward(x[1:])
         layer.backward(np.ones(3))
         layer.step()
-        np.testing.assert_allclose(layer.w, w - 0.25 * expected_dw, rtol=1e-12)
+        np.testing.assert_allclose(layer.w, w - 0.25 * expected_dw, rtol=1e-12,
+                                   err_msg="Linear.w after step (w - learning_rate * dw)")
+
+    def test_sigmoid_forward(self):
+        """api:Sigmoid.forward"""
+        for x, expected in unit_data(self)["sigmoid_forward"]:
+            np.testing.assert_allclose(self.impl.Sigmoid().forward(x), expected, rtol=1e-12,
+                                       err_msg="Sigmoid.forward output")
+
+    def test_sigmoid_backward(self):
+        """api:Sigmoid.backward"""
+        x, expected = unit_data(self)["sigmoid_backward"]
+        sigmoid = self.impl.Sigmoid()
+        sigmoid.forward(x)
+        np.testing.assert_allclose(sigmoid.backward(1), expected, rtol=1e-12, err_msg="Sigmoid.backward(1)")
+
+    def test_softmax(self):
+        """api:SoftMaxCrossEntropy._softmax"""
+        for z, expected in unit_data(self)["softmax_forward"]:
+            np.testing.assert_allclose(self.impl.SoftMaxCrossEntropy()._softmax(z), expected, rtol=1e-12,
+                                       err_msg="SoftMaxCrossEntropy._softmax output")
+
+    def test_cross_entropy(self):
+        """api:SoftMaxCrossEntropy._cross_entropy"""
+        y_hat, y, expected = unit_data(self)["ce_forward"]
+        got = self.impl.SoftMaxCrossEntropy()._cross_entropy(y, y_hat)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg="SoftMaxCrossEntropy._cross_entropy")
+
+    def test_softmax_cross_entropy_forward(self):
+        """api:SoftMaxCrossEntropy.forward"""
+        z = np.array([0.5, -1.0, 2.0])
+        y_hat, loss = self.impl.SoftMaxCrossEntropy().forward(z, 2)
+        np.testing.assert_allclose(y_hat, np.exp(z) / np.exp(z).sum(), rtol=1e-14,
+                                   err_msg="SoftMaxCrossEntropy.forward probabilities")
+        np.testing.assert_allclose(loss, -np.log(y_hat[2]), rtol=1e-14, err_msg="SoftMaxCrossEntropy.forward loss")
+
+    def test_softmax_cross_entropy_backward(self):
+        """api:SoftMaxCrossEntropy.backward"""
+        y, y_hat, expected = unit_data(self)["ce_backward"]
+        np.testing.assert_allclose(self.impl.SoftMaxCrossEntropy().backward(y, y_hat), expected, rtol=1e-12,
+                                   err_msg="SoftMaxCrossEntropy.backward")
+
+    def test_forward_backward_zero_init(self):
+        """api:NN.forward and NN.backward"""
+        x, y, y_hat_expected, dalpha, dbeta = unit_data(self)["forward_backward"][0]
+        nn = self.impl.NN(input_size=5, hidden_size=4, output_size=10, weight_init_fn=self.impl.zero_init,
+                          learning_rate=1)
+        y_hat, loss = nn.forward(x[1:], y)
+        np.testing.assert_allclose(y_hat, y_hat_expected, rtol=1e-12, err_msg="NN.forward probabilities")
+        np.testing.assert_allclose(loss, np.log(10), rtol=1e-12, err_msg="NN.forward loss")
+        nn.backward(y, y_hat)
+        np.testing.assert_allclose(nn.linear1.dw, dalpha, atol=1e-12, err_msg="linear1.dw after NN.backward")
+        np.testing.assert_allclose(nn.linear2.dw, dbeta, rtol=1e-12, err_msg="linear2.dw after NN.backward")
+
+    def test_forward_backward_older_handout_random_init(self):
+        """api:NN.forward and NN.backward, second vector"""
+        # The second vector's weights are not in the file. They are an older handout's
+        # RANDOM init: drawn for the shape without the bias column (so seeded with that
+        # shape's rows x cols), then a zero bias column put in front. Built that way,
+        # the network must give the vector's probabilities and both gradients.
+        x, y, y_hat_expected, dalpha, dbeta = unit_data(self)["forward_backward"][1]
+
+        def older_random_init(shape):
+            rows, cols = shape
+            return np.hstack([np.zeros((rows, 1)), random_init((rows, cols - 1))])
+
+        nn = self.impl.NN(input_size=5, hidden_size=4, output_size=10, weight_init_fn=older_random_init,
+                          learning_rate=1)
+        y_hat, loss = nn.forward(x[1:], y)
+        np.testing.assert_allclose(y_hat, y_hat_expected, rtol=1e-12, err_msg="NN.forward probabilities")
+        np.testing.assert_allclose(loss, -np.log(y_hat_expected[y]), rtol=1e-12, err_msg="NN.forward loss")
+        nn.backward(y, y_hat)
+        np.testing.assert_allclose(nn.linear1.dw, dalpha, rtol=1e-10, atol=1e-15, err_msg="linear1.dw")
+        np.testing.assert_allclose(nn.linear2.dw, dbeta, rtol=1e-10, atol=1e-15, err_msg="linear2.dw")
+
+    def oracle_run(self, epochs=2, hidden=5, init_flag=1, lr=0.1):
+        """60 training and 20 validation rows of the small set, trained by the naive oracle."""
+        d = require_data(self, "small_train.csv")
+        X_tr, y_tr = neuralnet.load_csv(f"{d}/small_train.csv", "train")
+        X_va, y_va = neuralnet.load_csv(f"{d}/small_validation.csv", "validation")
+        data = (X_tr[:60], y_tr[:60], X_va[:20], y_va[:20])
+        alpha, beta, losses = naive_neuralnet.train(*data, epochs, hidden, init_flag, lr)
+        return data, alpha, beta, losses
+
+    def test_train(self):
+        """api:NN.train"""
+        data, alpha, beta, losses = self.oracle_run()
+        nn = self.impl.NN(input_size=128, hidden_size=5, output_size=10, weight_init_fn=self.impl.random_init,
+                          learning_rate=0.1)
+        train_losses, validation_losses = nn.train(*data, 2)
+        np.testing.assert_allclose(train_losses, [a for a, _ in losses], rtol=1e-12,
+                                   err_msg="NN.train train losses per epoch")
+        np.testing.assert_allclose(validation_losses, [b for _, b in losses], rtol=1e-12,
+                                   err_msg="NN.train validation losses per epoch")
+        np.testing.assert_allclose(nn.linear1.w, alpha, rtol=1e-10, atol=1e-14, err_msg="linear1.w after train")
+        np.testing.assert_allclose(nn.linear2.w, beta, rtol=1e-10, atol=1e-14, err_msg="linear2.w after train")
+
+    def test_test(self):
+        """api:NN.test"""
+        (X_tr, y_tr, X_va, y_va), alpha, beta, _ = self.oracle_run()
+        nn = self.impl.NN(input_size=128, hidden_size=5, output_size=10, weight_init_fn=self.impl.zero_init,
+                          learning_rate=0.1)
+        nn.linear1.w, nn.linear2.w = alpha.copy(), beta.copy()
+        for X, y in ((X_tr, y_tr), (X_va, y_va)):
+            labels, error = nn.test(X, y)
+            expected = naive_neuralnet.predict(alpha, beta, X)
+            np.testing.assert_array_equal(labels, expected, err_msg="NN.test labels")
+            np.testing.assert_allclose(error, np.mean(np.array(expected) != y), rtol=1e-15,
+                                       err_msg="NN.test error rate")
+
+
+class TestModules(unittest.TestCase):
+    """This implementation beyond the handout's API."""
+
+    def test_module_level_functions_of_an_older_handout(self):
+        _, y, expected = unit_data(self)["ce_forward"]
+        y_hat = unit_data(self)["ce_forward"][0]
+        self.assertAlmostEqual(cross_entropy(y, y_hat), expected, places=12)
+        for z, expected_softmax in unit_data(self)["softmax_forward"]:
+            np.testing.assert_allclose(softmax(z), expected_softmax, rtol=1e-12)
+        y, y_hat, expected_grad = unit_data(self)["ce_backward"]
+        np.testing.assert_allclose(d_softmax_cross_entropy(y, y_hat), expected_grad, rtol=1e-12)
+
+    def test_cross_entropy_of_a_zero_probability_is_infinite(self):
+        y_hat = np.array([0.0, 0.25, 0.75])
+        for loss in (SoftMaxCrossEntropy()._cross_entropy(0, y_hat), cross_entropy(0, y_hat)):
+            self.assertEqual(loss, math.inf)
+        self.assertAlmostEqual(cross_entropy(2, y_hat), -math.log(0.75), places=15)
 
     def test_batch_forward_matches_single(self):
         layer = Linear(5, 3, random_init, 0.1)
@@ -176,52 +312,11 @@ class TestLinear(unittest.TestCase):
         for x, row in zip(X, batch):
             np.testing.assert_allclose(layer.forward(x), row, rtol=1e-13)
 
-
-class TestSigmoid(unittest.TestCase):
-    def test_forward(self):
-        for x, expected in unit_data(self)["sigmoid_forward"]:
-            np.testing.assert_allclose(Sigmoid().forward(x), expected, rtol=1e-12)
-
-    def test_backward(self):
-        x, expected = unit_data(self)["sigmoid_backward"]
-        sigmoid = Sigmoid()
-        sigmoid.forward(x)
-        np.testing.assert_allclose(sigmoid.backward(1), expected, rtol=1e-12)
-
-    def test_extreme_inputs_saturate_without_warnings(self):
+    def test_sigmoid_extreme_inputs_saturate_without_warnings(self):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             z = Sigmoid().forward(np.array([-1e6, -800.0, 0.0, 800.0, 1e6]))
         np.testing.assert_allclose(z, [0, 0, 0.5, 1, 1], atol=1e-300)
-
-
-class TestSoftmaxCrossEntropy(unittest.TestCase):
-    def test_softmax(self):
-        for z, expected in unit_data(self)["softmax_forward"]:
-            np.testing.assert_allclose(SoftMaxCrossEntropy()._softmax(z), expected, rtol=1e-12)
-            np.testing.assert_allclose(softmax(z), expected, rtol=1e-12)
-
-    def test_cross_entropy(self):
-        y_hat, y, expected = unit_data(self)["ce_forward"]
-        self.assertAlmostEqual(SoftMaxCrossEntropy()._cross_entropy(y, y_hat), expected, places=12)
-        self.assertAlmostEqual(cross_entropy(y, y_hat), expected, places=12)
-
-    def test_cross_entropy_of_a_zero_probability_is_infinite(self):
-        y_hat = np.array([0.0, 0.25, 0.75])
-        for loss in (SoftMaxCrossEntropy()._cross_entropy(0, y_hat), cross_entropy(0, y_hat)):
-            self.assertEqual(loss, math.inf)
-        self.assertAlmostEqual(cross_entropy(2, y_hat), -math.log(0.75), places=15)
-
-    def test_forward_gives_probabilities_and_loss(self):
-        z = np.array([0.5, -1.0, 2.0])
-        y_hat, loss = SoftMaxCrossEntropy().forward(z, 2)
-        np.testing.assert_allclose(y_hat, np.exp(z) / np.exp(z).sum(), rtol=1e-14)
-        self.assertAlmostEqual(loss, -np.log(y_hat[2]), places=14)
-
-    def test_backward(self):
-        y, y_hat, expected = unit_data(self)["ce_backward"]
-        np.testing.assert_allclose(SoftMaxCrossEntropy().backward(y, y_hat), expected, rtol=1e-12)
-        np.testing.assert_allclose(d_softmax_cross_entropy(y, y_hat), expected, rtol=1e-12)
 
     def test_huge_logits_stay_finite_without_warnings(self):
         z = np.array([1e6, -1e6, 3e5])
@@ -235,35 +330,6 @@ class TestSoftmaxCrossEntropy(unittest.TestCase):
 
 
 class TestNN(unittest.TestCase):
-    def test_forward_backward_zero_init(self):
-        x, y, y_hat_expected, dalpha, dbeta = unit_data(self)["forward_backward"][0]
-        nn = NN(input_size=5, hidden_size=4, output_size=10, weight_init_fn=zero_init, learning_rate=1)
-        y_hat, loss = nn.forward(x[1:], y)
-        np.testing.assert_allclose(y_hat, y_hat_expected, rtol=1e-12)
-        self.assertAlmostEqual(loss, np.log(10), places=12)
-        nn.backward(y, y_hat)
-        np.testing.assert_allclose(nn.linear1.dw, dalpha, atol=1e-12)
-        np.testing.assert_allclose(nn.linear2.dw, dbeta, rtol=1e-12)
-
-    def test_forward_backward_older_handout_random_init(self):
-        # The second vector's weights are not in the file. They are an older handout's
-        # RANDOM init: drawn for the shape without the bias column (so seeded with that
-        # shape's rows x cols), then a zero bias column put in front. Built that way,
-        # the network must give the vector's probabilities and both gradients.
-        x, y, y_hat_expected, dalpha, dbeta = unit_data(self)["forward_backward"][1]
-
-        def older_random_init(shape):
-            rows, cols = shape
-            return np.hstack([np.zeros((rows, 1)), random_init((rows, cols - 1))])
-
-        nn = NN(input_size=5, hidden_size=4, output_size=10, weight_init_fn=older_random_init, learning_rate=1)
-        y_hat, loss = nn.forward(x[1:], y)
-        np.testing.assert_allclose(y_hat, y_hat_expected, rtol=1e-12)
-        self.assertAlmostEqual(loss, -np.log(y_hat_expected[y]), places=12)
-        nn.backward(y, y_hat)
-        np.testing.assert_allclose(nn.linear1.dw, dalpha, rtol=1e-10, atol=1e-15)
-        np.testing.assert_allclose(nn.linear2.dw, dbeta, rtol=1e-10, atol=1e-15)
-
     def test_shapes_and_layers(self):
         nn = NN(input_size=128, hidden_size=4, output_size=10, weight_init_fn=random_init, learning_rate=0.1)
         self.assertEqual(nn.linear1.w.shape, (4, 129))
