@@ -5,6 +5,7 @@ the same files); a test whose file is missing fails, saying which.
 """
 import contextlib
 import io
+import json
 import math
 import os
 import pickle
@@ -848,6 +849,196 @@ class TestExperiments(unittest.TestCase):
             self.assertEqual((int(true_label), int(predicted_label)), (truth[int(index)], predicted[int(index)]))
             self.assertEqual((true_letter, predicted_letter),
                              (neuralnet.LETTERS[int(true_label)], neuralnet.LETTERS[int(predicted_label)]))
+
+
+# ----------------------------------------------------------------------------
+# grade.py
+# ----------------------------------------------------------------------------
+
+# Each classic mistake written into a copy of benchmarks/naive_neuralnet.py as
+# (old, new) replacements: a submission carrying just that mistake, made
+# independently of grade.py's own catalog.
+NAIVE_MISTAKES = {
+    "shuffle-cumulative": [
+        ("    losses = []\n", "    losses = []\n    X_order, y_order = X_tr, y_tr\n"),
+        ("        for x, label in zip(X_tr[order], y_tr[order]):",
+         "        X_order, y_order = X_order[order], y_order[order]\n        for x, label in zip(X_order, y_order):")],
+    "shuffle-seed-offset": [("np.random.seed(epoch)", "np.random.seed(epoch + 1)")],
+    "no-shuffle": [("order = np.random.permutation(len(y_tr))", "order = np.arange(len(y_tr))")],
+    "bias-init-random": [("    alpha[:, 0] = 0.0\n", ""), ("    beta[:, 0] = 0.0\n", "")],
+    "init-without-bias-column": [
+        ("alpha = init((n_hidden, X_tr.shape[1] + 1))",
+         "alpha = np.hstack([np.zeros((n_hidden, 1)), init((n_hidden, X_tr.shape[1]))])"),
+        ("beta = init((10, n_hidden + 1))", "beta = np.hstack([np.zeros((10, 1)), init((10, n_hidden))])")],
+    "update-before-backprop": [
+        ("            g_z = beta[:, 1:].T @ g_b",
+         "            beta = beta - lr * g_beta\n            g_z = beta[:, 1:].T @ g_b"),
+        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
+         "            alpha = alpha - lr * g_alpha\n")],
+    "sigmoid-grad-of-a": [("g_a = g_z * z1[1:] * (1.0 - z1[1:])",
+                           "a = alpha @ x1\n            g_a = g_z * a * (1.0 - a)")],
+    "loss-during-epoch": [
+        ("        for x, label in zip(X_tr[order], y_tr[order]):",
+         "        seen = []\n        for x, label in zip(X_tr[order], y_tr[order]):"),
+        ("            g_b = y_hat.copy()",
+         "            seen.append(-np.log(y_hat[label]))\n            g_b = y_hat.copy()"),
+        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),",
+         "        losses.append((float(np.mean(seen)),")],
+    "loss-summed": [("return float(np.mean([-np.log(", "return float(np.sum([-np.log(")],
+    "bias-frozen": [("            alpha = alpha - lr * g_alpha",
+                     "            g_alpha[:, 0] = 0.0\n            g_beta[:, 0] = 0.0\n"
+                     "            alpha = alpha - lr * g_alpha")],
+    "loss-before-epoch": [
+        ("    for epoch in range(n_epochs):\n",
+         "    for epoch in range(n_epochs):\n        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
+         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n"),
+        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
+         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n    return",
+         "    return")],
+    "backprop-drops-last-column": [("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b")],
+}
+
+
+def naive_with(*mistakes):
+    with open(naive_neuralnet.__file__) as f:
+        source = f.read()
+    for mistake in mistakes:
+        for old, new in NAIVE_MISTAKES[mistake]:
+            assert source.count(old) == 1, (mistake, old)
+            source = source.replace(old, new)
+    return source
+
+
+def run_grade(submission_source, *options, timeout=120):
+    """grade.py as a subprocess on a submission given as source text; (result, JSON or None)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "neuralnet.py")
+        with open(path, "w") as f:
+            f.write(submission_source)
+        report = os.path.join(tmp, "results.json")
+        result = subprocess.run([sys.executable, os.path.join(HERE, "grade.py"), path, "--json", report,
+                                 *options], capture_output=True, text=True, timeout=timeout)
+        results = None
+        if os.path.exists(report):
+            with open(report) as f:
+                results = json.load(f)
+        return result, results
+
+
+class TestGradeDiagnosis(unittest.TestCase):
+    """Each catalog mistake recognised, in-process, on a small configuration."""
+
+    @classmethod
+    def setUpClass(cls):
+        import grade
+        cls.grade = grade
+        cls.data = grade.load_datasets(["small"])
+        cls.config = grade.Config("small", 3, 5, 1, 0.1)
+
+    def submission_outputs(self, source, config):
+        with tempfile.TemporaryDirectory() as tmp:
+            program = os.path.join(tmp, "neuralnet.py")
+            with open(program, "w") as f:
+                f.write(source)
+            paths = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+            result = subprocess.run([sys.executable, program, f"{DATA}/small_train.csv",
+                                     f"{DATA}/small_validation.csv", *paths,
+                                     *map(str, config[1:5])], capture_output=True, text=True, timeout=120)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            return (compare.read_labels(paths[0]), compare.read_labels(paths[1]), compare.read_metrics(paths[2]))
+
+    def test_catalog_has_the_required_ids(self):
+        self.assertEqual(sorted(self.grade.MISTAKES), sorted(NAIVE_MISTAKES))
+
+    def test_each_mistake_is_named_exactly(self):
+        for mistake in NAIVE_MISTAKES:
+            with self.subTest(mistake):
+                got = self.submission_outputs(naive_with(mistake), self.config)
+                self.assertEqual(self.grade.diagnose(self.config, got, self.data, 1e-6), [(mistake,)])
+
+    def test_two_mistakes_together(self):
+        got = self.submission_outputs(naive_with("no-shuffle", "loss-summed"), self.config)
+        self.assertEqual(self.grade.diagnose(self.config, got, self.data, 1e-6), [("no-shuffle", "loss-summed")])
+
+    def test_a_mistake_that_goes_to_nan(self):
+        config = self.grade.Config("small", 4, 7, 1, 3.0)
+        got = self.submission_outputs(naive_with("sigmoid-grad-of-a"), config)
+        self.assertTrue(any(math.isnan(v) for _, v in got[2]))
+        self.assertEqual(self.grade.diagnose(config, got, self.data, 1e-6), [("sigmoid-grad-of-a",)])
+
+    def test_correct_outputs_get_no_mistake(self):
+        for config in self.grade.CONFIGS:
+            if config.dataset == "small":
+                with self.subTest(config.describe()):
+                    got = self.grade.expected_outputs(config, self.data)
+                    self.assertEqual(self.grade.diagnose(config, got, self.data, 1e-6), [])
+        got = self.submission_outputs(naive_with(), self.config)  # an independent correct one
+        self.assertEqual(self.grade.diagnose(self.config, got, self.data, 1e-6), [])
+
+
+class TestGradeEndToEnd(unittest.TestCase):
+    """grade.py as a user runs it, on a handful of submissions."""
+
+    def test_this_project_gets_full_marks(self):
+        with open(NEURALNET) as f:
+            result, results = run_grade(f.read(), "--quick")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertNotIn("mistake:", result.stdout)
+        self.assertEqual(set(results), {"score", "tests"})
+        self.assertEqual(results["score"], sum(t["max_score"] for t in results["tests"]))
+        for test in results["tests"]:
+            self.assertEqual(set(test), {"name", "score", "max_score", "output"})
+            self.assertRegex(test["name"], r"^(api|trace|cli):")
+        self.assertRegex(result.stdout, r"\nscore: (\d+)/\1 ")
+
+    def test_a_mistake_is_named_in_the_report(self):
+        result, results = run_grade(naive_with("shuffle-seed-offset"), "--quick")
+        self.assertEqual(result.returncode, 1)
+        named = set(re.findall(r"mistake: ([\w-]+):", result.stdout))
+        self.assertEqual(named, {"shuffle-seed-offset"})
+        self.assertLess(results["score"], sum(t["max_score"] for t in results["tests"]))
+
+    def test_syntax_error(self):
+        start = time.monotonic()
+        result, results = run_grade("def broken(:\n    pass\n", "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("SyntaxError", result.stdout)
+        self.assertNotIn("Traceback", result.stdout + result.stderr)
+        self.assertEqual(results["score"], 0)
+        self.assertLess(time.monotonic() - start, 30)
+
+    def test_a_hang_costs_one_timeout(self):
+        start = time.monotonic()
+        result, results = run_grade("import time\ntime.sleep(600)\n", "--quick", "--timeout", "2")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertLess(time.monotonic() - start, 15)  # one 2 s timeout, not one per check
+        self.assertIn("timed out after 2 s", result.stdout)
+        self.assertIn("not run: importing the submission timed out", result.stdout)
+        self.assertEqual(results["score"], 0)
+
+    def test_a_crash_partway_quotes_its_stderr(self):
+        crashing = naive_with().replace("        losses.append((mean_cross_entropy(",
+                                        "        if epoch == 1:\n            raise RuntimeError('boom in epoch 2')\n"
+                                        "        losses.append((mean_cross_entropy(")
+        result, results = run_grade(crashing, "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("RuntimeError: boom in epoch 2", result.stdout)
+        passed = {t["name"].split(" (")[0] for t in results["tests"] if t["score"] == t["max_score"]}
+        self.assertIn("cli:small 1 10 1 0.1", passed)  # 0 and 1 epoch runs never reach the crash
+        self.assertNotIn("cli:small 2 4 2 0.1", passed)
+
+    def test_a_submission_that_writes_nothing(self):
+        silent = naive_with().replace('    main(sys.argv[1:])', '    pass')
+        result, _ = run_grade(silent, "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("wrote no train_out.labels, validation_out.labels, metrics_out.txt", result.stdout)
+
+    def test_bad_arguments(self):
+        result = subprocess.run([sys.executable, os.path.join(HERE, "grade.py"), "no/such/neuralnet.py"],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr.splitlines()[-1], "grade.py: error: 'no/such/neuralnet.py' is not a file")
+        self.assertNotIn("Traceback", result.stderr)
 
 
 # ----------------------------------------------------------------------------
