@@ -221,7 +221,8 @@ CATALOG = [
             "section 10.2, Algorithm 3: SHUFFLE(D_train, e) for e = 0, ..., E-1",
             lambda: {"shuffle": lambda X, y, epoch: REAL_SHUFFLE(X, y, epoch + 1)}),
     Mistake("no-shuffle", "the examples are visited in file order, never shuffled",
-            "section 10.2, Algorithm 3: SHUFFLE at the start of each epoch", lambda: {"shuffle": lambda X, y, epoch: (X, y)}),
+            "section 10.2, Algorithm 3: SHUFFLE at the start of each epoch",
+            lambda: {"shuffle": lambda X, y, epoch: (X, y)}),
     Mistake("bias-init-random", "RANDOM init leaves its random values in the bias column",
             "section 7.1: the bias parameters are initialized to zero", lambda: {"Linear": RandomBiasLinear}),
     Mistake("init-without-bias-column", "RANDOM weights drawn for the shape without the bias column "
@@ -234,7 +235,8 @@ CATALOG = [
             "instead of z(1 - z)", "section 10.1.2, Algorithm 2: SIGMOID.BACKWARD uses z",
             lambda: {"Sigmoid": SigmoidGradOfA}),
     Mistake("loss-during-epoch", "the training cross-entropy is the mean of the losses met during the epoch's "
-            "SGD steps, not recomputed after the epoch", "sections 8.3 and 10.2, Algorithm 3 line 12: evaluate after the epoch",
+            "SGD steps, not recomputed after the epoch",
+            "sections 8.3 and 10.2, Algorithm 3 line 12: evaluate after the epoch",
             nn_class=LossDuringEpoch),
     Mistake("loss-summed", "the cross-entropies are summed over the examples instead of averaged",
             "section 8.3: the mean cross-entropy", nn_class=LossSummed),
