@@ -32,10 +32,10 @@ from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Un
 
 # One BLAS thread. Per-example SGD gains nothing from more, but each epoch's
 # whole-dataset products (X @ w.T, 500+ rows) wake OpenBLAS's thread pool, whose
-# spinning threads then take cores from the SGD loop on a busy machine, and the
-# results' last digits can change with the split. The variables are read when
-# numpy loads its BLAS, so this runs before `import numpy`, only where numpy is
-# not loaded yet, and never overrides a count the user set in any of them.
+# spinning threads then take cores from the SGD loop on a busy machine (where
+# runs also differed from quiet ones in their last digits). The variables are
+# read when numpy loads its BLAS, so this runs before `import numpy`, only where
+# numpy is not loaded yet, and never overrides a count the user set in any of them.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                          "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_THREAD_VARIABLES):

@@ -947,6 +947,37 @@ class TestGradeDiagnosis(unittest.TestCase):
             self.assertEqual(result.returncode, 0, result.stderr)
             return (compare.read_labels(paths[0]), compare.read_labels(paths[1]), compare.read_metrics(paths[2]))
 
+    def test_api_and_trace_locate_a_sign_error_in_step(self):
+        with open(NEURALNET) as f:
+            source = f.read().replace("self.w -= self._update", "self.w += self._update")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "neuralnet.py")
+            with open(path, "w") as f:
+                f.write(source)
+            module = self.grade.load_submission(path)
+        self.addCleanup(sys.modules.pop, "submission", None)
+        api = {name: (passed, output) for name, passed, output in self.grade.api_checks(module)}
+        self.assertEqual(sorted(name for name, (passed, _) in api.items() if not passed),
+                         ["api:Linear.step", "api:NN.train"])
+        self.assertIn("Linear.w after step (w - learning_rate * dw)", api["api:Linear.step"][1])
+        _, passed, output = self.grade.trace_check(module)
+        self.assertFalse(passed)
+        self.assertRegex(output, r"^step 1 \(training row \d+, label \d\): linear2.w after step differs first at "
+                                 r"row 0, column 0 \(the bias column\): expected -?0\.\d+, got -?0\.\d+")
+
+    def test_a_missing_name_is_a_failing_check(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "neuralnet.py")
+            with open(path, "w") as f:
+                f.write("import numpy as np\n\ndef zero_init(shape):\n    return np.zeros(shape)\n")
+            module = self.grade.load_submission(path)
+        self.addCleanup(sys.modules.pop, "submission", None)
+        api = {name: output for name, passed, output in self.grade.api_checks(module)}
+        self.assertEqual(api["api:zero_init"], "")
+        self.assertEqual(api["api:Linear.forward"], "missing: Linear")
+        self.assertEqual(api["api:random_init"], "missing: random_init")
+        self.assertEqual(self.grade.trace_check(module)[2], "missing: NN")
+
     def test_catalog_has_the_required_ids(self):
         self.assertEqual(sorted(self.grade.MISTAKES), sorted(NAIVE_MISTAKES))
 
