@@ -514,13 +514,13 @@ def api_and_trace(sandbox: Sandbox) -> List[Check]:
     result_path = os.path.join(sandbox.folder, "api_trace.json")
     status, stderr = sandbox.run([os.path.abspath(__file__), "--worker", "neuralnet.py", result_path],
                                  "importing the submission")
-    checks = []
     if status == 0 and os.path.exists(result_path):
-        with open(result_path) as f:
-            for name, passed, output in json.load(f):
-                section = name.split(":", 1)[0]
-                checks.append(Check(name, passed, output, WEIGHTS[section]))
-        return checks
+        try:
+            with open(result_path) as f:
+                return [Check(name, bool(passed), str(output), WEIGHTS[name.split(":", 1)[0]])
+                        for name, passed, output in json.load(f)]
+        except (ValueError, KeyError, TypeError, AttributeError):  # the submission wrote over it
+            status, stderr = 1, f"unreadable results from the checks{quote_stderr(stderr)}"
     why = stderr if status is None else f"the checks stopped (exit status {status}){quote_stderr(stderr)}"
     return [Check("api:import", False, why, WEIGHTS["api"]),
             Check(f"trace:first {TRACE_STEPS} SGD steps", False, why, WEIGHTS["trace"])]
