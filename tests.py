@@ -3,6 +3,7 @@
 The course data is in data/ (NEURALNET_DATA may point at another folder with
 the same files); a test whose file is missing fails, saying which.
 """
+import ast
 import contextlib
 import io
 import json
@@ -1469,6 +1470,23 @@ class TestProgress(CliTestCase):
     def test_silent_off_a_terminal(self):
         result = run_cli(*self.argv(numbers=(3, 4, 1, 0.1)))
         self.assertEqual((result.returncode, result.stdout, result.stderr), (0, "", ""))
+
+
+class TestBlasThreads(unittest.TestCase):
+    def thread_variables(self, code, **env):
+        clean = {k: v for k, v in os.environ.items() if k not in neuralnet.BLAS_THREAD_VARIABLES}
+        result = subprocess.run([sys.executable, "-c", code + "; import os; print(sorted((k, v) for k, v in "
+                                 "os.environ.items() if k in neuralnet.BLAS_THREAD_VARIABLES))"],
+                                cwd=HERE, env={**clean, **env}, capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return ast.literal_eval(result.stdout)  # a printed list of pairs
+
+    def test_one_thread_unless_the_user_chose(self):
+        ones = sorted((name, "1") for name in neuralnet.BLAS_THREAD_VARIABLES)
+        self.assertEqual(self.thread_variables("import neuralnet"), ones)
+        self.assertEqual(self.thread_variables("import neuralnet", OMP_NUM_THREADS="3"), [("OMP_NUM_THREADS", "3")])
+        # numpy already loaded: setting them would change nothing here, so they are left alone
+        self.assertEqual(self.thread_variables("import numpy, neuralnet"), [])
 
 
 class TestRunToRun(unittest.TestCase):
