@@ -312,17 +312,13 @@ def diagnose(config: Config, got: Outputs, data, tol: float, reference: Optional
     reference = reference if reference is not None else expected_outputs(config, data)
     if matches(got, reference, tol):
         return []
-    single = {}
-    for mistake in CATALOG:
-        single[mistake.id] = expected_outputs(config, data, [mistake])
-    found = [(m,) for m, out in single.items() if not matches(out, reference, tol) and matches(got, out, tol)]
-    if found:
-        return found
-    for a, b in ALL_PAIRS if pairs is None else pairs:
-        out = expected_outputs(config, data, [a, b])
-        if not matches(out, reference, tol) and matches(got, out, tol):
-            found.append((a.id, b.id))
-    return found
+
+    def explains(mistakes: Sequence[Mistake]) -> bool:
+        out = expected_outputs(config, data, mistakes)
+        return not matches(out, reference, tol) and matches(got, out, tol)
+
+    found = [(m.id,) for m in CATALOG if explains([m])]
+    return found or [(a.id, b.id) for a, b in (ALL_PAIRS if pairs is None else pairs) if explains([a, b])]
 
 
 # ----------------------------------------------------------------------------
@@ -357,14 +353,17 @@ class Sandbox:
                                     env=env)
         except subprocess.TimeoutExpired as e:
             self.timed_out = what
-            return None, f"timed out after {self.timeout:g} s{quote_stderr(e.stderr)}"
-        return result.returncode, result.stderr.decode(errors="replace")
+            return None, f"timed out after {self.timeout:g} s{quote_stderr(self.relative(e.stderr))}"
+        return result.returncode, self.relative(result.stderr)
+
+    def relative(self, stderr: Optional[bytes]) -> str:
+        """The run's stderr, with paths in the sandbox written as the submission sees them."""
+        return (stderr or b"").decode(errors="replace").replace(self.folder + os.sep, "")
 
 
-def quote_stderr(stderr) -> str:
-    if isinstance(stderr, bytes):
-        stderr = stderr.decode(errors="replace")
-    lines = (stderr or "").rstrip().splitlines()[-STDERR_LINES:]
+def quote_stderr(stderr: str) -> str:
+    """The last lines of a run's stderr, quoted under a check."""
+    lines = stderr.rstrip().splitlines()[-STDERR_LINES:]
     return "".join(f"\n  | {line}" for line in lines)
 
 
@@ -402,6 +401,16 @@ def explain_failure(error: BaseException, tb) -> str:
     return f"{type(error).__name__}: {error}{where}"
 
 
+def api_tests() -> List[Tuple[str, str]]:
+    """(method, check name) of each test in tests.TestHandoutAPI, in the order written."""
+    import tests
+    return [(name, f"{getattr(tests.TestHandoutAPI, name).__doc__.strip().splitlines()[0]}")
+            for name in vars(tests.TestHandoutAPI) if name.startswith("test")]
+
+
+TRACE_NAME = f"trace:first {TRACE_STEPS} SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
+
+
 def api_checks(module) -> List[Tuple[str, bool, str]]:
     """tests.TestHandoutAPI run on the submission: one check per test."""
     import unittest
@@ -418,13 +427,11 @@ def api_checks(module) -> List[Tuple[str, bool, str]]:
         addError = addFailure
 
     results = []
-    names = [name for name in vars(tests.TestHandoutAPI) if name.startswith("test")]  # in the order written
-    for test in map(SubmissionAPI, names):
+    for method, name in api_tests():
         outcome = Outcome()
         outcome.error = None
         with np.errstate(all="ignore"), contextlib.redirect_stdout(sys.stderr):
-            test.run(outcome)
-        name = test.shortDescription()
+            SubmissionAPI(method).run(outcome)
         results.append((name, True, "") if outcome.error is None
                        else (name, False, explain_failure(outcome.error[1], outcome.error[2])))
     return results
@@ -451,7 +458,7 @@ def first_difference(quantity: str, got, expected, weights: bool) -> Optional[st
 
 def trace_check(module) -> Tuple[str, bool, str]:
     """This project's NN and the submission's, side by side through the first SGD steps."""
-    name = f"trace:first {TRACE_STEPS} SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
+    name = TRACE_NAME
     X, y = neuralnet.load_csv(os.path.join(DATA, "small_train.csv"), "train_input")
     X_order, rows = REAL_SHUFFLE(X, np.arange(len(y)), 0)  # epoch 1's order, and its rows in the file
     y_order = y[rows]
@@ -496,9 +503,10 @@ def worker(submission: str, result_path: str) -> int:
         with contextlib.redirect_stdout(sys.stderr):
             module = load_submission(submission)
     except BaseException as e:  # noqa: B036  (SyntaxError, ImportError, SystemExit, ...)
-        lines = traceback.format_exception_only(type(e), e)
-        checks = [("api:import", False, "cannot import the submission:\n  | "
-                   + "\n  | ".join("".join(lines).rstrip().splitlines()[-STDERR_LINES:]))]
+        lines = "".join(traceback.format_exception_only(type(e), e)).rstrip().splitlines()[-STDERR_LINES:]
+        why = "cannot import the submission:" + "".join(f"\n  | {line}" for line in lines).replace(
+            os.getcwd() + os.sep, "")
+        checks = [(name, False, why) for _, name in api_tests()] + [(TRACE_NAME, False, why)]
     else:
         checks = api_checks(module) + [trace_check(module)]
     with open(result_path, "w") as f:
@@ -522,8 +530,8 @@ def api_and_trace(sandbox: Sandbox) -> List[Check]:
         except (ValueError, KeyError, TypeError, AttributeError):  # the submission wrote over it
             status, stderr = 1, f"unreadable results from the checks{quote_stderr(stderr)}"
     why = stderr if status is None else f"the checks stopped (exit status {status}){quote_stderr(stderr)}"
-    return [Check("api:import", False, why, WEIGHTS["api"]),
-            Check(f"trace:first {TRACE_STEPS} SGD steps", False, why, WEIGHTS["trace"])]
+    return ([Check(name, False, why, WEIGHTS["api"]) for _, name in api_tests()]
+            + [Check(TRACE_NAME, False, why, WEIGHTS["trace"])])
 
 
 class Diagnoser:
@@ -609,11 +617,14 @@ def report(submission: str, checks: Sequence[Check]) -> str:
         members = [c for c in checks if c.name.startswith(section + ":")]
         passed = sum(c.passed for c in members)
         lines.append(f"{section} ({passed} of {len(members)} passed)")
+        shown = None  # the last failure's output: one that repeats it is not written out again
         for c in members:
             lines.append(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}  "
                          f"[{c.max_score if c.passed else 0}/{c.max_score}]")
             if not c.passed and c.output:
-                lines += [f"        {line}" for line in c.output.splitlines()]
+                lines += ["        (the same as above)"] if c.output == shown else \
+                    [f"        {line}" for line in c.output.splitlines()]
+                shown = c.output
         lines.append("")
     lines.append(f"score: {score}/{total} ({len([c for c in checks if c.passed])} of {len(checks)} checks passed)")
     return "\n".join(lines)

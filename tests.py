@@ -1065,6 +1065,14 @@ class TestGradeEndToEnd(unittest.TestCase):
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn("wrote no train_out.labels, validation_out.labels, metrics_out.txt", result.stdout)
 
+    def test_a_submission_that_writes_garbage(self):
+        garbage = "import sys\nif __name__ == '__main__':\n    for path in sys.argv[3:6]:\n" \
+                  "        open(path, 'w').write('garbage\\n')\n    print('oops', file=sys.stderr)\n"
+        result, _ = run_grade(garbage, "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("unreadable output: train_out.labels: line 1: 'garbage' is not an integer label\n"
+                      "          | oops", result.stdout)
+
     def test_bad_arguments(self):
         result = subprocess.run([sys.executable, os.path.join(HERE, "grade.py"), "no/such/neuralnet.py"],
                                 capture_output=True, text=True, timeout=60)
