@@ -56,7 +56,12 @@ def read_text(path: str) -> str:
 
 def read_labels(path: str) -> List[str]:
     """The lines of a labels file, each an integer."""
-    lines = read_text(path).splitlines()
+    return parse_labels(read_text(path), path)
+
+
+def parse_labels(text: str, path: str = "labels") -> List[str]:
+    """The lines of a labels file's text, each an integer."""
+    lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if not re.fullmatch(r"-?[0-9]+", line):
             raise FormatError(f"{path}: line {number}: {line[:40]!r} is not an integer label")

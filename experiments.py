@@ -33,7 +33,7 @@ import numpy as np
 # isort: on
 
 import compare
-from neuralnet import LETTERS, NN, random_init, shuffle, zero_init
+from neuralnet import INIT_FUNCTIONS, LETTERS, NN, shuffle, zero_init
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HIDDEN_UNITS = [5, 20, 50, 100, 200]
@@ -72,7 +72,7 @@ def default_data() -> Tuple[str, str]:
 
 def build(run: Run, input_size: int) -> NN:
     return NN(input_size=input_size, hidden_size=run.hidden, output_size=len(LETTERS),
-              weight_init_fn=random_init if run.init_flag == 1 else zero_init, learning_rate=run.lr)
+              weight_init_fn=INIT_FUNCTIONS[run.init_flag], learning_rate=run.lr)
 
 
 def describe(run: Run) -> str:

@@ -85,6 +85,9 @@ def random_init(shape: Tuple[int, int]) -> np.ndarray:
     return np.random.uniform(-0.1, 0.1, (M, D))
 
 
+INIT_FUNCTIONS: Dict[int, INIT_FN_TYPE] = {1: random_init, 2: zero_init}  # init_flag -> its function
+
+
 # ----------------------------------------------------------------------------
 # Softmax and cross-entropy
 # ----------------------------------------------------------------------------
@@ -744,7 +747,7 @@ def run(args) -> None:
     (X_tr, y_tr, X_test, y_test, out_tr, out_te, out_metrics,
      n_epochs, n_hid, init_flag, lr) = args2data(args)
     nn = NN(input_size=X_tr.shape[-1], hidden_size=n_hid, output_size=len(LETTERS),
-            weight_init_fn=zero_init if init_flag == 2 else random_init, learning_rate=lr)
+            weight_init_fn=INIT_FUNCTIONS[init_flag], learning_rate=lr)
     # Only a learning rate so large that the weights overflow float64 can make
     # non-finite values; that is reported below instead of warned about here.
     progress = Progress(n_epochs, sys.stderr)

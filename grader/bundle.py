@@ -1,0 +1,30 @@
+"""grade.py --make-autograder: the Gradescope bundle.
+
+The zip holds setup.sh and run_autograder at its root (grader/gradescope/), and beside
+them what grade.py needs: itself, this package, the reference neuralnet.py, compare.py,
+the naive oracle and the data it reads. Gradescope unpacks it into /autograder/source.
+"""
+import os
+import zipfile
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradescope")
+SOURCES = ("grade.py", "neuralnet.py", "compare.py", "benchmarks/naive_neuralnet.py")
+DATA_FILES = ("small_train.csv", "small_validation.csv", "medium_train.csv", "medium_validation.csv",
+              "unittest_data.pk")
+
+
+def make(path: str, project: str, data: str) -> None:
+    files = {name: os.path.join(TEMPLATES, name) for name in ("setup.sh", "run_autograder")}
+    files.update({name: os.path.join(project, name) for name in SOURCES})
+    package = os.path.join(project, "grader")
+    files.update({f"grader/{name}": os.path.join(package, name) for name in sorted(os.listdir(package))
+                  if name.endswith(".py") and not name.startswith("test")})
+    files.update({f"data/{name}": os.path.join(data, name) for name in DATA_FILES})
+    temporary = f"{path}.partial"
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, source in files.items():
+            info = zipfile.ZipInfo.from_file(source, name)
+            info.external_attr = (0o755 if name in ("setup.sh", "run_autograder") else 0o644) << 16
+            with open(source, "rb") as f:
+                bundle.writestr(info, f.read(), zipfile.ZIP_DEFLATED)
+    os.replace(temporary, path)

@@ -1,0 +1,233 @@
+"""The catalog of classic mistakes, and the search that names them.
+
+Each mistake is a few lines that vary this project's modules or training loop: a
+subclass of Linear, Sigmoid or NN, or a replacement shuffle. While a mistake's
+network is built and trained, its `patches` replace names in neuralnet's namespace
+(NN looks up Linear, Sigmoid and shuffle there), and its `nn_class` stands in for NN.
+A failing cli configuration is compared with each mistake's outputs, then each
+compatible pair's; every match is named.
+"""
+import contextlib
+import itertools
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from unittest import mock
+
+# isort: off
+import neuralnet  # before numpy: it keeps BLAS to one thread
+import numpy as np
+# isort: on
+
+from grader.checks import Config, Datasets, Outputs, expected_outputs, matches
+from neuralnet import NN, Linear, Sigmoid
+
+REAL_SHUFFLE = neuralnet.shuffle
+
+
+def shuffle_the_previous_order() -> Callable:
+    """shuffle-cumulative: each epoch's permutation applied to the previous epoch's order."""
+    state: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+
+    def shuffle(X, y, epoch):
+        state["order"] = REAL_SHUFFLE(*state.get("order", (X, y)), epoch)
+        return state["order"]
+    return shuffle
+
+
+class RandomBiasLinear(Linear):
+    """bias-init-random: the whole matrix from the init function, bias column not zeroed."""
+
+    def __init__(self, input_size, output_size, weight_init_fn, learning_rate):
+        super().__init__(input_size, output_size, weight_init_fn, learning_rate)
+        self.w = np.array(weight_init_fn(self.w.shape), dtype=np.float64)
+
+
+class InitWithoutBiasColumnLinear(Linear):
+    """init-without-bias-column: weights drawn for out x in (seeded so), zero bias column put in front."""
+
+    def __init__(self, input_size, output_size, weight_init_fn, learning_rate):
+        super().__init__(input_size, output_size, weight_init_fn, learning_rate)
+        self.w = np.hstack([np.zeros((output_size, 1)), weight_init_fn((output_size, input_size))])
+
+
+class FrozenBiasLinear(Linear):
+    """bias-frozen: the bias column's gradient is never applied."""
+
+    def step(self):
+        self.dw[:, 0] = 0.0
+        super().step()
+
+
+class DropsLastColumnLinear(Linear):
+    """backprop-drops-last-column: dx through w without its last column instead of its bias column."""
+
+    def backward(self, dz):
+        super().backward(dz)
+        return self.w[:, :-1].T @ dz
+
+
+class SigmoidGradOfA(Sigmoid):
+    """sigmoid-grad-of-a: the derivative a(1 - a) from the pre-activation, not z(1 - z)."""
+
+    def forward(self, x):
+        if x.ndim == 1:
+            self.cache["a"] = x.copy()
+        return super().forward(x)
+
+    def backward(self, dz):
+        a = self.cache["a"]
+        return dz * a * (1.0 - a)
+
+
+class UpdateBeforeBackprop(NN):
+    """update-before-backprop: beta stepped before the gradient flows back through it."""
+
+    def backward(self, y, y_hat):
+        g_b = self.softmax.backward(y, y_hat)
+        self.linear2.backward(g_b)
+        self.linear2.step()
+        self.linear1.backward(self.sigmoid.backward(self.linear2.w[:, 1:].T @ g_b))
+
+    def step(self):
+        self.linear1.step()
+
+
+class LossDuringEpoch(NN):
+    """loss-during-epoch: train loss = mean of the SGD steps' losses (each before its update)."""
+
+    def forward(self, x, y):
+        y_hat, loss = super().forward(x, y)
+        self.__dict__.setdefault("seen", []).append(loss)
+        return y_hat, loss
+
+    def compute_loss(self, X, y):  # called for train, then validation, after each epoch
+        seen = self.__dict__.pop("seen", None)
+        return float(np.mean(seen)) if seen else super().compute_loss(X, y)
+
+
+class LossSummed(NN):
+    """loss-summed: cross-entropy summed over the examples, not averaged."""
+
+    def compute_loss(self, X, y):
+        return super().compute_loss(X, y) * len(y)
+
+
+class LossBeforeEpoch(NN):
+    """loss-before-epoch: epoch e reports the losses from before that epoch's updates."""
+
+    def train(self, X_tr, y_tr, X_test, y_test, n_epochs, on_epoch=None):
+        before = self.compute_loss(X_tr, y_tr), self.compute_loss(X_test, y_test)
+        after_tr, after_test = super().train(X_tr, y_tr, X_test, y_test, n_epochs)
+        return [before[0], *after_tr][:n_epochs], [before[1], *after_test][:n_epochs]
+
+
+class Mistake(NamedTuple):
+    id: str
+    explanation: str
+    section: str  # of the handout it breaks
+    patches: Callable[[], Dict[str, object]] = dict  # fresh per run: some keep state
+    nn_class: Optional[type] = None
+
+    def touches(self) -> set:
+        """What it changes (names and methods): two mistakes combine only where these are disjoint."""
+        changed = set()
+        for name, value in self.patches().items():
+            methods = {m for m in vars(value) if not m.startswith("__") or m == "__init__"} \
+                if isinstance(value, type) else {""}
+            changed |= {f"{name}.{m}" for m in methods}
+        if self.nn_class is not None:
+            changed |= {f"NN.{m}" for m in vars(self.nn_class) if not m.startswith("__")}
+        return changed
+
+
+CATALOG = [
+    Mistake("shuffle-cumulative", "each epoch permutes the previous epoch's order instead of the original order",
+            "sections 8 and 10.2, Algorithm 3: reshuffle the original data each epoch",
+            lambda: {"shuffle": shuffle_the_previous_order()}),
+    Mistake("shuffle-seed-offset", "the shuffle is seeded with epoch + 1 (epochs counted from 1), not epoch",
+            "section 10.2, Algorithm 3: SHUFFLE(D_train, e) for e = 0, ..., E-1",
+            lambda: {"shuffle": lambda X, y, epoch: REAL_SHUFFLE(X, y, epoch + 1)}),
+    Mistake("no-shuffle", "the examples are visited in file order, never shuffled",
+            "section 10.2, Algorithm 3: SHUFFLE at the start of each epoch",
+            lambda: {"shuffle": lambda X, y, epoch: (X, y)}),
+    Mistake("bias-init-random", "RANDOM init leaves its random values in the bias column",
+            "section 7.1: the bias parameters are initialized to zero", lambda: {"Linear": RandomBiasLinear}),
+    Mistake("init-without-bias-column", "RANDOM weights drawn for the shape without the bias column "
+            "(seeded with its rows x cols), then a zero bias column put in front",
+            "section 7.1 and the starter code's random_init: one draw for the whole matrix",
+            lambda: {"Linear": InitWithoutBiasColumnLinear}),
+    Mistake("update-before-backprop", "beta is updated before the gradient flows back through it to alpha",
+            "section 10.2, Algorithm 3: both gradients first, then both updates", nn_class=UpdateBeforeBackprop),
+    Mistake("sigmoid-grad-of-a", "the sigmoid's derivative is computed from the pre-activation, a(1 - a), "
+            "instead of z(1 - z)", "section 10.1.2, Algorithm 2: SIGMOID.BACKWARD uses z",
+            lambda: {"Sigmoid": SigmoidGradOfA}),
+    Mistake("loss-during-epoch", "the training cross-entropy is the mean of the losses met during the epoch's "
+            "SGD steps, not recomputed after the epoch",
+            "sections 8.3 and 10.2, Algorithm 3 line 12: evaluate after the epoch",
+            nn_class=LossDuringEpoch),
+    Mistake("loss-summed", "the cross-entropies are summed over the examples instead of averaged",
+            "section 8.3: the mean cross-entropy", nn_class=LossSummed),
+    Mistake("bias-frozen", "the bias columns are never updated",
+            "section 10.2, Algorithm 3: all of alpha and beta is updated",
+            lambda: {"Linear": FrozenBiasLinear}),
+    Mistake("loss-before-epoch", "epoch e reports the cross-entropies measured before that epoch's updates",
+            "section 10.2, Algorithm 3 lines 12-13: evaluate after the epoch", nn_class=LossBeforeEpoch),
+    Mistake("backprop-drops-last-column", "backpropagation through beta drops its last column instead of the "
+            "bias column", "section 10.1.2 and written question 2(f): beta* is beta without its bias column",
+            lambda: {"Linear": DropsLastColumnLinear}),
+]
+MISTAKES = {m.id: m for m in CATALOG}
+
+
+@contextlib.contextmanager
+def mistaken(mistakes: Sequence[Mistake]):
+    """Apply these mistakes to neuralnet while the block builds and trains; yields the NN class."""
+    patches: Dict[str, object] = {}
+    for mistake in mistakes:
+        for name, value in mistake.patches().items():
+            if name in patches:  # two variants of one module: combine them (their methods differ)
+                value = type(f"{patches[name].__name__}+{value.__name__}", (value, patches[name]), {})
+            patches[name] = value
+    bases = tuple(m.nn_class for m in mistakes if m.nn_class is not None)
+    nn_class = type("+".join(m.id for m in mistakes), bases, {}) if len(bases) > 1 else (bases or (NN,))[0]
+    with mock.patch.multiple(neuralnet, **patches) if patches else contextlib.nullcontext():
+        yield nn_class
+
+
+def outputs_with(config: Config, data: Datasets, mistakes: Sequence[Mistake] = ()) -> Outputs:
+    """What this project's neuralnet.py writes for config, with the given mistakes made."""
+    with mistaken(mistakes) as nn_class:
+        return expected_outputs(config, data, nn_class)
+
+
+ALL_PAIRS = [(a, b) for a, b in itertools.combinations(CATALOG, 2) if not a.touches() & b.touches()]
+
+
+def diagnose(config: Config, got: Outputs, data: Datasets, tol: float, reference: Optional[Outputs] = None,
+             pairs: Optional[Sequence[Tuple[Mistake, Mistake]]] = None) -> List[Tuple[str, ...]]:
+    """The catalog mistakes (single ones, else pairs: all compatible ones, or those given)
+    whose outputs equal the submission's, leaving out any that change nothing here."""
+    reference = reference if reference is not None else expected_outputs(config, data)
+    if matches(got, reference, tol):
+        return []
+
+    def explains(mistakes: Sequence[Mistake]) -> bool:
+        out = outputs_with(config, data, mistakes)
+        return not matches(out, reference, tol) and matches(got, out, tol)
+
+    found = [(m.id,) for m in CATALOG if explains([m])]
+    return found or [(a.id, b.id) for a, b in (ALL_PAIRS if pairs is None else pairs) if explains([a, b])]
+
+
+class Diagnoser:
+    """diagnose() across the configurations of one submission, whose mistakes are the same in
+    every run: once a pair search has been made, later ones try only the pairs it found."""
+
+    def __init__(self):
+        self.pairs: Optional[List[Tuple[Mistake, Mistake]]] = None
+
+    def __call__(self, config: Config, got: Outputs, data: Datasets, tol: float,
+                 reference: Outputs) -> List[Tuple[str, ...]]:
+        found = diagnose(config, got, data, tol, reference, self.pairs)
+        if not found or len(found[0]) == 2:  # a pair search was made
+            self.pairs = [(MISTAKES[a], MISTAKES[b]) for a, b in found]
+        return found

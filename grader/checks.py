@@ -1,0 +1,356 @@
+"""The api and trace checks: inputs in, values back, verdicts out.
+
+Each check names a probe (grader/probe.py), the inputs sent to it, and what its
+values must be. The probe runs in the submission's process; everything here runs
+in the grader's: expectations come from the handout's vectors (data/unittest_data.pk),
+closed formulas, the naive oracle (benchmarks/naive_neuralnet.py) and this project's
+neuralnet.py, and are never written anywhere. tests.py runs the same checks on this
+project's neuralnet.py in-process (run_in_process).
+"""
+import importlib.util
+import os
+import pickle
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+# isort: off
+import neuralnet  # before numpy: it keeps BLAS to one thread
+import numpy as np
+# isort: on
+
+import compare
+from grader import probe
+from grader.probe import ERROR
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRACE_STEPS = 5
+TRACE_NAME = f"trace:first {TRACE_STEPS} SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
+Arrays = Dict[str, np.ndarray]
+
+
+class Expect(NamedTuple):
+    """One value a probe returns, and what it must be."""
+    key: str
+    what: str  # how a failure names it
+    value: Optional[np.ndarray] = None  # compared within rtol/atol when given
+    rtol: float = 1e-12
+    atol: float = 0.0
+    test: Optional[Callable[[np.ndarray], Optional[str]]] = None  # a property, when no value is given
+
+
+class Check(NamedTuple):
+    name: str
+    probe: str
+    inputs: Arrays
+    judge: Callable[[Arrays], Optional[str]]  # the values returned -> None, or why the check fails
+
+
+def naive_oracle():
+    """benchmarks/naive_neuralnet.py: an independent per-example implementation."""
+    spec = importlib.util.spec_from_file_location("naive_neuralnet",
+                                                  os.path.join(HERE, "benchmarks", "naive_neuralnet.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def first_difference(what: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
+                     weights: bool = False) -> Optional[str]:
+    """Where two arrays first differ beyond the tolerance, or None when they agree."""
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return f"{what}: shape {got.shape}, expected {expected.shape}"
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    if len(index) == 2:
+        where = f"row {index[0]}, column {index[1]}" + (" (the bias column)" if weights and index[1] == 0 else "")
+    else:
+        where = f"entry {index[0]}" if index else "value"
+    with np.errstate(invalid="ignore"):
+        gap = float(np.nanmax(np.abs(got - expected)))
+    return (f"{what} differs first at {where}: expected {float(expected[index])!r}, got {float(got[index])!r} "
+            f"(largest difference {gap:.3g})")
+
+
+def failure_of(values: Arrays, key: str) -> str:
+    """Why a value is missing: the probe's error, or that it was never returned."""
+    return str(values[ERROR]) if ERROR in values else f"no value for {key}"
+
+
+def judge_expectations(expects: Sequence[Expect]) -> Callable[[Arrays], Optional[str]]:
+    def judge(values: Arrays) -> Optional[str]:
+        for e in expects:
+            if e.key not in values:
+                return failure_of(values, e.key)
+            problem = e.test(values[e.key]) if e.test else \
+                first_difference(e.what, values[e.key], e.value, e.rtol, e.atol, weights=".w" in e.what)
+            if problem:
+                return problem
+        return str(values[ERROR]) if ERROR in values else None
+    return judge
+
+
+def check(name: str, probe_name: str, inputs: Arrays, *expects: Expect) -> Check:
+    return Check(name, probe_name, inputs, judge_expectations(expects))
+
+
+def shaped(shape) -> Callable[[np.ndarray], Optional[str]]:
+    return lambda got: None if got.shape == shape else f"shape {got.shape}, expected {shape}"
+
+
+def seeded_uniform(rows: int, cols: int) -> np.ndarray:
+    np.random.seed(rows * cols)  # the handout's seed: rows x cols
+    return np.random.uniform(-0.1, 0.1, (rows, cols))
+
+
+def random_init_property(got: np.ndarray) -> Optional[str]:
+    if got.shape != (10, 5):
+        return f"random_init((10, 5)): shape {got.shape}, expected (10, 5)"
+    if not np.all((got >= -0.1) & (got <= 0.1)):
+        return "random_init((10, 5)): values outside [-0.1, 0.1]"
+    return None
+
+
+def distinct(count: int, call: str) -> Callable[[np.ndarray], Optional[str]]:
+    return lambda got: None if np.unique(got).size == count else \
+        f"{call}: {np.unique(got).size} distinct values, expected {count}"
+
+
+def bias_zero(what: str) -> Callable[[np.ndarray], Optional[str]]:
+    def test(got: np.ndarray) -> Optional[str]:
+        if got.shape != (4, 7):
+            return f"{what}: shape {got.shape}, expected out x (in + 1) = (4, 7)"
+        return first_difference(f"{what} bias column after init", got[:, 0], np.zeros(4), 0, 0)
+    return test
+
+
+def api_checks(data_folder: str) -> List[Check]:
+    """The handout's API, one check per method, on its vectors and against the oracle."""
+    with open(os.path.join(data_folder, "unittest_data.pk"), "rb") as f:
+        vectors = pickle.load(f)
+    checks = [
+        check("api:random_init", "random_init", {},
+              Expect("10x5", "random_init((10, 5))", test=random_init_property),
+              Expect("10x1", "random_init((10, 1))", test=distinct(10, "random_init((10, 1))")),
+              Expect("1x10", "random_init((1, 10))", test=distinct(10, "random_init((1, 10))")),
+              Expect("6x7", "random_init((6, 7)) (uniform(-0.1, 0.1) seeded with 6 * 7)", seeded_uniform(6, 7), 0)),
+        check("api:zero_init", "zero_init", {}, Expect("3x4", "zero_init((3, 4))", np.zeros((3, 4)), 0)),
+        check("api:Linear.w", "linear_weights", {},
+              Expect("zero", "Linear(6, 4, zero_init).w", test=bias_zero("Linear(6, 4, zero_init).w")),
+              Expect("random", "Linear(6, 4, random_init).w", test=bias_zero("Linear(6, 4, random_init).w")),
+              # One init call for the whole matrix, bias column included, then the bias zeroed.
+              Expect("random", "Linear.w[:, 1:] after RANDOM init (random_init((4, 7)))",
+                     test=lambda got: first_difference("Linear.w[:, 1:] after RANDOM init (random_init((4, 7)))",
+                                                       got[:, 1:], seeded_uniform(4, 7)[:, 1:], 0, 0))),
+    ]
+    w, x, expected = vectors["linear_forward"][0]
+    checks.append(check("api:Linear.forward", "linear_forward", {"w": w, "x": x[1:]},
+                        Expect("output", "Linear.forward output", expected)))
+    # (The file's second linear_forward vector multiplies w by x with no bias folded
+    # in, which is not this API; the course tests skip it too.)
+    w = np.random.RandomState(5).rand(7, 4)
+    x = np.array([0.2, 0.5, 0.9])
+    checks.append(check("api:Linear.w assignable", "linear_assigned_weights", {"w": w, "x": x},
+                        Expect("output", "Linear.forward after assigning a 7 x 4 w", w[:, 0] + w[:, 1:] @ x, 1e-13),
+                        Expect("dw", "Linear.dw after assigning a 7 x 4 w", test=shaped((7, 4)))))
+    x, w, expected_dx, expected_dw = vectors["linear_backward"]
+    checks += [
+        check("api:Linear.backward", "linear_backward", {"w": w, "x": x[1:]},
+              Expect("dx", "Linear.backward return value dx", expected_dx),
+              Expect("dw", "Linear.dw after backward", expected_dw)),
+        check("api:Linear.step", "linear_step", {"w": w, "x": x[1:], "learning_rate": np.array(0.25)},
+              Expect("w", "Linear.w after step (w - learning_rate * dw)", w - 0.25 * expected_dw)),
+    ]
+    pairs = vectors["sigmoid_forward"]
+    checks.append(check("api:Sigmoid.forward", "sigmoid_forward", {f"x{i}": x for i, (x, _) in enumerate(pairs)},
+                        *[Expect(f"output{i}", "Sigmoid.forward output", y) for i, (_, y) in enumerate(pairs)]))
+    x, expected = vectors["sigmoid_backward"]
+    checks.append(check("api:Sigmoid.backward", "sigmoid_backward", {"x": x},
+                        Expect("dx", "Sigmoid.backward(1)", expected)))
+    checks.append(check("api:SoftMaxCrossEntropy._softmax", "softmax",
+                        {f"z{i}": z for i, (z, _) in enumerate(vectors["softmax_forward"])},
+                        *[Expect(f"output{i}", "SoftMaxCrossEntropy._softmax output", y)
+                          for i, (_, y) in enumerate(vectors["softmax_forward"])]))
+    y_hat, y, expected = vectors["ce_forward"]
+    checks.append(check("api:SoftMaxCrossEntropy._cross_entropy", "cross_entropy", {"y_hat": y_hat, "y": np.array(y)},
+                        Expect("loss", "SoftMaxCrossEntropy._cross_entropy", np.array(expected))))
+    z = np.array([0.5, -1.0, 2.0])
+    probabilities = np.exp(z) / np.exp(z).sum()
+    checks.append(check("api:SoftMaxCrossEntropy.forward", "softmax_cross_entropy_forward", {"z": z, "y": np.array(2)},
+                        Expect("y_hat", "SoftMaxCrossEntropy.forward probabilities", probabilities, 1e-14),
+                        Expect("loss", "SoftMaxCrossEntropy.forward loss", np.array(-np.log(probabilities[2])), 1e-14)))
+    y, y_hat, expected = vectors["ce_backward"]
+    checks.append(check("api:SoftMaxCrossEntropy.backward", "softmax_cross_entropy_backward",
+                        {"y": np.array(y), "y_hat": y_hat},
+                        Expect("gradient", "SoftMaxCrossEntropy.backward", expected)))
+    for which, name in ((0, "api:NN.forward and NN.backward"), (1, "api:NN.forward and NN.backward, second vector")):
+        # The second vector's weights are an older handout's RANDOM init (probe.older_random_init).
+        x, y, y_hat_expected, dalpha, dbeta = vectors["forward_backward"][which]
+        tolerance = {"rtol": 1e-12} if which == 0 else {"rtol": 1e-10, "atol": 1e-15}
+        checks.append(check(name, "nn_forward_backward", {"x": x[1:], "y": np.array(y),
+                                                           "older_random_init": np.array(which)},
+                            Expect("y_hat", "NN.forward probabilities", y_hat_expected),
+                            Expect("loss", "NN.forward loss", np.array(-np.log(y_hat_expected[y]))),
+                            Expect("linear1.dw", "linear1.dw after NN.backward", dalpha,
+                                   **({"rtol": 1e-12, "atol": 1e-12} if which == 0 else tolerance)),
+                            Expect("linear2.dw", "linear2.dw after NN.backward", dbeta, **tolerance)))
+    checks += oracle_checks(data_folder)
+    return checks
+
+
+def oracle_checks(data_folder: str) -> List[Check]:
+    """NN.train and NN.test against the naive oracle on 60 training and 20 validation rows."""
+    oracle = naive_oracle()
+    X_tr, y_tr = neuralnet.load_csv(os.path.join(data_folder, "small_train.csv"), "train_input")
+    X_va, y_va = neuralnet.load_csv(os.path.join(data_folder, "small_validation.csv"), "validation_input")
+    split = {"X_train": X_tr[:60], "y_train": y_tr[:60], "X_validation": X_va[:20], "y_validation": y_va[:20]}
+    with np.errstate(all="ignore"):
+        alpha, beta, losses = oracle.train(*split.values(), 2, 5, 1, 0.1)
+    train = check("api:NN.train", "nn_train", {**split, "epochs": np.array(2), "hidden": np.array(5),
+                                               "learning_rate": np.array(0.1)},
+                  Expect("train losses", "NN.train train losses per epoch", np.array([a for a, _ in losses])),
+                  Expect("validation losses", "NN.train validation losses per epoch",
+                         np.array([b for _, b in losses])),
+                  Expect("linear1.w", "linear1.w after train", alpha, 1e-10, 1e-14),
+                  Expect("linear2.w", "linear2.w after train", beta, 1e-10, 1e-14))
+    expects = []
+    for which in ("train", "validation"):
+        labels = np.array(oracle.predict(alpha, beta, split[f"X_{which}"]), dtype=float)
+        expects += [Expect(f"{which} labels", f"NN.test labels ({which})", labels, 0),
+                    Expect(f"{which} error", f"NN.test error rate ({which})",
+                           np.array(np.mean(labels != split[f"y_{which}"])), 1e-15)]
+    test = check("api:NN.test", "nn_test", {**split, "alpha": alpha, "beta": beta}, *expects)
+    return [train, test]
+
+
+def trace_check(data_folder: str) -> Check:
+    """The submission's NN and this project's, stepped through the first SGD steps of epoch 1."""
+    X, y = neuralnet.load_csv(os.path.join(data_folder, "small_train.csv"), "train_input")
+    X_order, rows = neuralnet.shuffle(X, np.arange(len(y)), 0)  # epoch 1's order, and its rows in the file
+    inputs = {"X": X_order[:TRACE_STEPS], "y": y[rows[:TRACE_STEPS]], "hidden": np.array(4),
+              "learning_rate": np.array(0.1)}
+    reference = probe.run_probe(neuralnet, "trace", inputs)  # in this process, from this project's code
+
+    def judge(values: Arrays) -> Optional[str]:
+        for key, expected in reference.items():
+            step, quantity = key.split("/")
+            where = "before the first step" if step == "0" else \
+                f"step {step} (training row {rows[int(step) - 1]}, label {int(y[rows[int(step) - 1]])})"
+            if key not in values:
+                return f"{where}: {failure_of(values, key)}"
+            what = {"0": "initial "}.get(step, "") + quantity + \
+                {"dw": " after backward", "w": " after step"}.get(quantity.split(".")[-1], "") * (step != "0")
+            if quantity == "y_hat":
+                what = "forward output y_hat"
+            problem = first_difference(what, values[key], expected, 1e-9, 1e-12, weights=quantity.endswith("w"))
+            if problem:
+                return f"{where}: {problem}"
+        return None
+    return Check(TRACE_NAME, "trace", inputs, judge)
+
+
+def all_checks(data_folder: str) -> List[Check]:
+    return api_checks(data_folder) + [trace_check(data_folder)]
+
+
+def slot(index: int, c: Check) -> str:
+    """The name under which a check's inputs and values travel: two checks may share a probe."""
+    return f"{index}-{c.probe}"
+
+
+def inputs_of(checks: Sequence[Check]) -> Arrays:
+    """Every check's inputs, keyed 'slot/name' as probe.py reads them; '_run' marks a check without any."""
+    inputs = {}
+    for index, c in enumerate(checks):
+        inputs[f"{slot(index, c)}/{probe.RUN}"] = np.array(0)
+        inputs.update({f"{slot(index, c)}/{name}": np.asarray(value) for name, value in c.inputs.items()})
+    return inputs
+
+
+def verdicts(checks: Sequence[Check], values: Arrays) -> List[Optional[str]]:
+    """Each check's failure given every value the probes returned, or None where it passes."""
+    grouped: Dict[str, Arrays] = {}
+    for key, value in values.items():
+        where, _, name = key.partition("/")
+        grouped.setdefault(where, {})[name] = value
+    if ERROR in grouped.get("import", {}):
+        return [str(grouped["import"][ERROR])] * len(checks)
+    return [c.judge(grouped.get(slot(index, c), {})) for index, c in enumerate(checks)]
+
+
+def run_in_process(module, checks: Sequence[Check]) -> List[Optional[str]]:
+    """The checks on an imported module, without a sandbox: for this project's own tests."""
+    return [c.judge(probe.run_probe(module, c.probe, c.inputs)) for c in checks]
+
+
+# ----------------------------------------------------------------------------
+# cli: the submission's command line against this project's outputs
+# ----------------------------------------------------------------------------
+
+class Config(NamedTuple):
+    """One command line: dataset, num_epoch, hidden_units, init_flag, learning_rate."""
+    dataset: str
+    epochs: int
+    hidden: int
+    init_flag: int
+    lr: float
+    why: str = ""
+
+    def describe(self) -> str:
+        return f"{self.dataset} {self.epochs} {self.hidden} {self.init_flag} {self.lr}"
+
+    def check_name(self) -> str:
+        return f"cli:{self.describe()} ({self.why})"
+
+
+# Only configurations on which correct implementations agree: no long ZERO-init runs with
+# hidden sizes that BLAS splits unevenly (their symmetry breaks by rounding; README, Q3).
+CONFIGS = [
+    Config("small", 2, 4, 2, 0.1, "the handout's example, ZERO init"),
+    Config("small", 0, 4, 1, 0.1, "0 epochs"),
+    Config("small", 1, 10, 1, 0.1, "1 epoch"),
+    Config("small", 3, 1, 1, 0.1, "a single hidden unit"),
+    Config("small", 5, 20, 1, 0.05, "RANDOM init"),
+    Config("small", 3, 50, 1, 0.01, "50 hidden units"),
+    Config("small", 4, 7, 1, 0.3, "a large learning rate"),
+    Config("medium", 2, 30, 1, 0.02, "the medium set, RANDOM init"),
+    Config("medium", 1, 8, 2, 0.1, "the medium set, ZERO init"),
+]
+QUICK_DATASETS = {"small"}
+OUTPUT_NAMES = ("train_out.labels", "validation_out.labels", "metrics_out.txt")
+Outputs = Tuple[List[str], List[str], List[Tuple[str, float]]]  # train labels, validation labels, metrics
+Datasets = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def load_datasets(data_folder: str, names: Sequence[str]) -> Datasets:
+    data = {}
+    for name in names:
+        X_tr, y_tr = neuralnet.load_csv(os.path.join(data_folder, f"{name}_train.csv"), "train_input")
+        X_va, y_va = neuralnet.load_csv(os.path.join(data_folder, f"{name}_validation.csv"), "validation_input")
+        data[name] = (X_tr, y_tr, X_va, y_va)
+    return data
+
+
+def expected_outputs(config: Config, data: Datasets, nn_class: type = neuralnet.NN) -> Outputs:
+    """What this project's neuralnet.py writes for config (with nn_class standing in for NN)."""
+    X_tr, y_tr, X_va, y_va = data[config.dataset]
+    with np.errstate(all="ignore"):
+        nn = nn_class(input_size=X_tr.shape[1], hidden_size=config.hidden, output_size=len(neuralnet.LETTERS),
+                      weight_init_fn=neuralnet.INIT_FUNCTIONS[config.init_flag], learning_rate=config.lr)
+        losses_tr, losses_va = nn.train(X_tr, y_tr, X_va, y_va, config.epochs)
+        labels_tr, error_tr = nn.test(X_tr, y_tr)
+        labels_va, error_va = nn.test(X_va, y_va)
+    text = neuralnet.format_metrics(losses_tr, losses_va, error_tr, error_va)
+    return ([str(v) for v in labels_tr.tolist()], [str(v) for v in labels_va.tolist()],
+            compare.parse_metrics(text))
+
+
+def differences(got: Outputs, expected: Outputs, tol: float) -> List[Tuple[str, compare.Difference]]:
+    return [("train labels", compare.compare_labels(got[0], expected[0])),
+            ("validation labels", compare.compare_labels(got[1], expected[1])),
+            ("metrics", compare.compare_metrics(got[2], expected[2], tol))]
+
+
+def matches(got: Outputs, expected: Outputs, tol: float) -> bool:
+    return all(d.same for _, d in differences(got, expected, tol))

@@ -1,0 +1,642 @@
+"""Tests of grade.py and its package: the checks, the catalog, the sandbox, the bundle.
+
+Loaded by tests.py (python3 -m unittest tests). The hostile submissions need root,
+where grade.py isolates them; CI runs as root. As root the submission runs as
+`nobody`, which needs an interpreter it can execute: sandbox_python() builds one (a
+venv of the system Python, with numpy, in a world-readable temporary folder).
+"""
+import atexit
+import json
+import math
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zipfile
+
+# isort: off
+import numpy as np
+# isort: on
+
+import compare
+from grader import catalog, checks
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NEURALNET = os.path.join(HERE, "neuralnet.py")
+GRADE = os.path.join(HERE, "grade.py")
+DATA = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
+NAIVE = os.path.join(HERE, "benchmarks", "naive_neuralnet.py")
+AS_ROOT = os.geteuid() == 0
+NEEDS_ROOT = "isolation needs root (CI runs as root)"
+OUTPUT_NAMES = ("train.labels", "validation.labels", "metrics.txt")
+
+# Each classic mistake written into a copy of benchmarks/naive_neuralnet.py as
+# (old, new) replacements: a submission carrying just that mistake, made
+# independently of grade.py's own catalog.
+NAIVE_MISTAKES = {
+    "shuffle-cumulative": [
+        ("    losses = []\n", "    losses = []\n    X_order, y_order = X_tr, y_tr\n"),
+        ("        for x, label in zip(X_tr[order], y_tr[order]):",
+         "        X_order, y_order = X_order[order], y_order[order]\n        for x, label in zip(X_order, y_order):")],
+    "shuffle-seed-offset": [("np.random.seed(epoch)", "np.random.seed(epoch + 1)")],
+    "no-shuffle": [("order = np.random.permutation(len(y_tr))", "order = np.arange(len(y_tr))")],
+    "bias-init-random": [("    alpha[:, 0] = 0.0\n", ""), ("    beta[:, 0] = 0.0\n", "")],
+    "init-without-bias-column": [
+        ("alpha = init((n_hidden, X_tr.shape[1] + 1))",
+         "alpha = np.hstack([np.zeros((n_hidden, 1)), init((n_hidden, X_tr.shape[1]))])"),
+        ("beta = init((10, n_hidden + 1))", "beta = np.hstack([np.zeros((10, 1)), init((10, n_hidden))])")],
+    "update-before-backprop": [
+        ("            g_z = beta[:, 1:].T @ g_b",
+         "            beta = beta - lr * g_beta\n            g_z = beta[:, 1:].T @ g_b"),
+        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
+         "            alpha = alpha - lr * g_alpha\n")],
+    "sigmoid-grad-of-a": [("g_a = g_z * z1[1:] * (1.0 - z1[1:])",
+                           "a = alpha @ x1\n            g_a = g_z * a * (1.0 - a)")],
+    "loss-during-epoch": [
+        ("        for x, label in zip(X_tr[order], y_tr[order]):",
+         "        seen = []\n        for x, label in zip(X_tr[order], y_tr[order]):"),
+        ("            g_b = y_hat.copy()",
+         "            seen.append(-np.log(y_hat[label]))\n            g_b = y_hat.copy()"),
+        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),",
+         "        losses.append((float(np.mean(seen)),")],
+    "loss-summed": [("return float(np.mean([-np.log(", "return float(np.sum([-np.log(")],
+    "bias-frozen": [("            alpha = alpha - lr * g_alpha",
+                     "            g_alpha[:, 0] = 0.0\n            g_beta[:, 0] = 0.0\n"
+                     "            alpha = alpha - lr * g_alpha")],
+    "loss-before-epoch": [
+        ("    for epoch in range(n_epochs):\n",
+         "    for epoch in range(n_epochs):\n        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
+         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n"),
+        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
+         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n    return",
+         "    return")],
+    "backprop-drops-last-column": [("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b")],
+}
+
+
+
+def naive_with(*mistakes):
+    with open(NAIVE) as f:
+        source = f.read()
+    for mistake in mistakes:
+        for old, new in NAIVE_MISTAKES[mistake]:
+            assert source.count(old) == 1, (mistake, old)
+            source = source.replace(old, new)
+    return source
+
+
+_python = {}
+
+
+def sandbox_python() -> str:
+    """An interpreter with numpy that the unprivileged user can run (as root), else this one."""
+    if not AS_ROOT:
+        return sys.executable
+    if "path" not in _python:
+        system = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), None)
+        assert system, "no system Python to build the unprivileged user's venv from"
+        folder = tempfile.mkdtemp(prefix="grade-venv-")
+        atexit.register(shutil.rmtree, folder, True)
+        os.chmod(folder, 0o755)
+        subprocess.run([system, "-m", "venv", f"{folder}/venv"], check=True, capture_output=True, timeout=300)
+        subprocess.run([f"{folder}/venv/bin/pip", "install", "--quiet", "--disable-pip-version-check",
+                        "numpy<3"], check=True, capture_output=True, timeout=600)
+        _python["path"] = f"{folder}/venv/bin/python"
+    return _python["path"]
+
+
+def private_folder() -> str:
+    """A temporary folder only its owner can read, removed at the end of the test run."""
+    folder = tempfile.mkdtemp(prefix="grade-test-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def run_grade(submission_source, *options, timeout=240, env=None):
+    """grade.py as a subprocess on a submission given as source text: (result, results.json or None, seconds)."""
+    tmp = private_folder()
+    path = os.path.join(tmp, "neuralnet.py")
+    with open(path, "w") as f:
+        f.write(submission_source)
+    report = os.path.join(tmp, "results.json")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, GRADE, path, "--json", report, "--python", sandbox_python(),
+                             *options], capture_output=True, text=True, timeout=timeout,
+                            env=None if env is None else {**os.environ, **env})
+    seconds = time.monotonic() - started
+    results = None
+    if os.path.exists(report):
+        with open(report) as f:
+            results = json.load(f)
+    return result, results, seconds
+
+
+def user_processes(user="nobody"):
+    """Live processes of a user, as `ps` lists them."""
+    result = subprocess.run(["ps", "-u", user, "-o", "pid=,stat=,args="], capture_output=True, text=True)
+    return [line for line in result.stdout.splitlines() if line.split()[1:2] != ["Z"]]
+
+
+def assert_valid_results(test, results):
+    """Gradescope's results.json: score, execution_time, output_format and tests with their five fields."""
+    test.assertIsNotNone(results, "no results.json")
+    test.assertLessEqual({"score", "execution_time", "output_format", "tests"}, set(results))
+    test.assertEqual(results["output_format"], "text")
+    for entry in results["tests"]:
+        test.assertEqual(set(entry), {"name", "score", "max_score", "output", "visibility"})
+        test.assertIn(entry["score"], (0, entry["max_score"]))
+    test.assertEqual(results["score"], sum(t["score"] for t in results["tests"]))
+
+
+# ----------------------------------------------------------------------------
+# The checks and the catalog, in-process
+# ----------------------------------------------------------------------------
+
+class TestGradeChecks(unittest.TestCase):
+    """The api and trace checks judge values; the probe only returns them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.checks = checks.all_checks(DATA)
+
+    def load(self, source):
+        tmp = private_folder()
+        path = os.path.join(tmp, "neuralnet.py")
+        with open(path, "w") as f:
+            f.write(source)
+        from grader import probe
+        module = probe.load_submission(path)
+        self.addCleanup(sys.modules.pop, "submission", None)
+        return dict(zip((c.name for c in self.checks), checks.run_in_process(module, self.checks)))
+
+    def test_this_project_passes_every_check(self):
+        with open(NEURALNET) as f:
+            self.assertEqual(set(self.load(f.read()).values()), {None})
+
+    def test_api_and_trace_locate_a_sign_error_in_step(self):
+        with open(NEURALNET) as f:  # Linear.step replaced after the class: w += lr * dw
+            source = f.read() + "\n\ndef _ascent(self):\n    self.w = self.w + self.lr * self.dw\n\n\n" \
+                                "Linear.step = _ascent\n"
+        failures = self.load(source)
+        self.assertEqual(sorted(name for name, why in failures.items() if why), ["api:Linear.step", "api:NN.train",
+                                                                                  checks.TRACE_NAME])
+        self.assertIn("Linear.w after step (w - learning_rate * dw)", failures["api:Linear.step"])
+        self.assertRegex(failures[checks.TRACE_NAME],
+                         r"^step 1 \(training row \d+, label \d\): linear2.w after step differs first at "
+                         r"row 0, column 0 \(the bias column\): expected -?0\.\d+, got -?0\.\d+")
+
+    def test_a_missing_name_is_a_failing_check(self):
+        failures = self.load("import numpy as np\n\ndef zero_init(shape):\n    return np.zeros(shape)\n")
+        self.assertIsNone(failures["api:zero_init"])
+        self.assertEqual(failures["api:Linear.forward"], "missing: Linear")
+        self.assertEqual(failures["api:random_init"], "missing: random_init")
+        self.assertEqual(failures[checks.TRACE_NAME], "before the first step: missing: NN")
+
+    def test_values_that_are_not_numbers(self):
+        failures = self.load("def zero_init(shape):\n    return 'zeros'\n")
+        self.assertEqual(failures["api:zero_init"], "3x4: returned str, not numbers")
+
+    def test_forged_values_decide_nothing(self):
+        """Values claiming a pass, or the expected keys with wrong numbers, fail."""
+        forged = {f"{checks.slot(i, c)}/verdict": np.array("passed") for i, c in enumerate(self.checks)}
+        self.assertNotIn(None, checks.verdicts(self.checks, forged))
+        zeros = {f"{checks.slot(i, c)}/{key}": np.zeros(1) for i, c in enumerate(self.checks)
+                 for key in ("output", "dw", "w", "y_hat", "loss", "3x4")}
+        self.assertNotIn(None, [v for c, v in zip(self.checks, checks.verdicts(self.checks, zeros))
+                                if c.name != "api:zero_init"])
+
+
+class TestGradeDiagnosis(unittest.TestCase):
+    """Each catalog mistake recognised, in-process, on a small configuration."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data = checks.load_datasets(DATA, ["small"])
+        cls.config = checks.Config("small", 3, 5, 1, 0.1)
+
+    def submission_outputs(self, source, config):
+        with tempfile.TemporaryDirectory() as tmp:
+            program = os.path.join(tmp, "neuralnet.py")
+            with open(program, "w") as f:
+                f.write(source)
+            paths = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+            result = subprocess.run([sys.executable, program, f"{DATA}/small_train.csv",
+                                     f"{DATA}/small_validation.csv", *paths,
+                                     *map(str, config[1:5])], capture_output=True, text=True, timeout=120)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            return (compare.read_labels(paths[0]), compare.read_labels(paths[1]), compare.read_metrics(paths[2]))
+
+    def test_catalog_has_the_required_ids(self):
+        self.assertEqual(sorted(catalog.MISTAKES), sorted(NAIVE_MISTAKES))
+
+    def test_each_mistake_is_named_exactly(self):
+        for mistake in NAIVE_MISTAKES:
+            with self.subTest(mistake):
+                got = self.submission_outputs(naive_with(mistake), self.config)
+                self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [(mistake,)])
+
+    def test_two_mistakes_together(self):
+        got = self.submission_outputs(naive_with("no-shuffle", "loss-summed"), self.config)
+        self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [("no-shuffle", "loss-summed")])
+
+    def test_a_mistake_that_goes_to_nan(self):
+        config = checks.Config("small", 4, 7, 1, 3.0)
+        got = self.submission_outputs(naive_with("sigmoid-grad-of-a"), config)
+        self.assertTrue(any(math.isnan(v) for _, v in got[2]))
+        self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [("sigmoid-grad-of-a",)])
+
+    def test_correct_outputs_get_no_mistake(self):
+        for config in checks.CONFIGS:
+            if config.dataset == "small":
+                with self.subTest(config.describe()):
+                    got = checks.expected_outputs(config, self.data)
+                    self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [])
+        got = self.submission_outputs(naive_with(), self.config)  # an independent correct one
+        self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [])
+
+
+# ----------------------------------------------------------------------------
+# grade.py as a user runs it
+# ----------------------------------------------------------------------------
+
+class TestGradeEndToEnd(unittest.TestCase):
+    """grade.py on a handful of honest submissions (isolated when run as root)."""
+
+    def test_this_project_gets_full_marks(self):
+        with open(NEURALNET) as f:
+            result, results, _ = run_grade(f.read(), "--quick")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertNotIn("mistake:", result.stdout)
+        assert_valid_results(self, results)
+        self.assertEqual(results["score"], sum(t["max_score"] for t in results["tests"]))
+        self.assertEqual(results["score"], 50)
+        for test in results["tests"]:
+            self.assertRegex(test["name"], r"^(api|trace|cli):")
+        self.assertRegex(result.stdout, r"\nscore: 50/50 ")
+        if AS_ROOT:
+            self.assertIn("isolated: runs as user nobody", result.stdout)
+            self.assertIn("network cut", result.stdout)
+            self.assertIn("isolated: runs as user nobody", results["output"])
+        else:
+            self.assertIn("not isolated", result.stdout)
+
+    def test_a_mistake_is_named_in_the_report(self):
+        result, results, _ = run_grade(naive_with("shuffle-seed-offset"), "--quick")
+        self.assertEqual(result.returncode, 1)
+        named = set(re.findall(r"mistake: ([\w-]+):", result.stdout))
+        self.assertEqual(named, {"shuffle-seed-offset"})
+        self.assertLess(results["score"], sum(t["max_score"] for t in results["tests"]))
+
+    def test_syntax_error(self):
+        result, results, seconds = run_grade("def broken(:\n    pass\n", "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("SyntaxError", result.stdout)
+        self.assertNotIn("Traceback", result.stdout + result.stderr)
+        self.assertEqual(results["score"], 0)
+        self.assertLess(seconds, 30)
+
+    def test_a_hang_costs_one_timeout(self):
+        result, results, seconds = run_grade("import time\ntime.sleep(600)\n", "--quick", "--timeout", "2")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertLess(seconds, 15)  # one 2 s timeout, not one per check
+        self.assertIn("timed out after 2 s", result.stdout)
+        self.assertIn("not run: importing the submission timed out", result.stdout)
+        self.assertEqual(results["score"], 0)
+
+    def test_the_time_budget(self):
+        slow = naive_with().replace("def main(argv):", "def main(argv):\n    import time\n    time.sleep(3)")
+        result, results, seconds = run_grade(slow, "--quick", "--timeout", "10", "--total-timeout", "5")
+        self.assertLess(seconds, 20)
+        self.assertIn("timed out: the time budget (5 s) was spent", result.stdout)
+        self.assertIn("not run: time budget spent", result.stdout)
+        assert_valid_results(self, results)
+        not_run = [t for t in results["tests"] if t["output"].startswith("not run: time budget spent")]
+        self.assertGreaterEqual(len(not_run), 5)
+        self.assertTrue(all(t["score"] == 0 for t in not_run))
+
+    def test_a_crash_partway_quotes_its_stderr(self):
+        crashing = naive_with().replace("        losses.append((mean_cross_entropy(",
+                                        "        if epoch == 1:\n            raise RuntimeError('boom in epoch 2')\n"
+                                        "        losses.append((mean_cross_entropy(")
+        result, results, _ = run_grade(crashing, "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("RuntimeError: boom in epoch 2", result.stdout)
+        passed = {t["name"].split(" (")[0] for t in results["tests"] if t["score"] == t["max_score"]}
+        self.assertIn("cli:small 1 10 1 0.1", passed)  # 0 and 1 epoch runs never reach the crash
+        self.assertNotIn("cli:small 2 4 2 0.1", passed)
+
+    def test_a_submission_that_writes_nothing(self):
+        silent = naive_with().replace('    main(sys.argv[1:])', '    pass')
+        result, _, _ = run_grade(silent, "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("wrote no train_out.labels, validation_out.labels, metrics_out.txt", result.stdout)
+
+    def test_a_submission_that_writes_garbage(self):
+        garbage = "import sys\nif __name__ == '__main__':\n    for path in sys.argv[3:6]:\n" \
+                  "        open(path, 'w').write('garbage\\n')\n    print('oops', file=sys.stderr)\n"
+        result, _, _ = run_grade(garbage, "--quick")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("unreadable output: train_out.labels: line 1: 'garbage' is not an integer label\n"
+                      "          | oops", result.stdout)
+
+    def test_bad_arguments(self):
+        result = subprocess.run([sys.executable, GRADE, "no/such/neuralnet.py"],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr.splitlines()[-1], "grade.py: error: 'no/such/neuralnet.py' is not a file")
+        self.assertNotIn("Traceback", result.stderr)
+        for options, message in ((["--memory", "lots"], "is not a size"), (["--timeout", "0"], "positive"),
+                                 (["--python", "/no/such/python"], "no such interpreter")):
+            result = subprocess.run([sys.executable, GRADE, NEURALNET, *options],
+                                    capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn(message, result.stderr.splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------
+# Hostile submissions: each must leave grade.py on time, its results.json valid,
+# no point unearned, and a report that says what happened.
+# ----------------------------------------------------------------------------
+
+# Where a submission might look for the reference and the verdicts: the real paths,
+# and the command lines and working folders of every process it can see.
+FIND_PATHS = f'''
+import os, sys
+def visible_paths():
+    paths = [{NEURALNET!r}, {os.path.join(DATA, "unittest_data.pk")!r}, "/autograder/source/neuralnet.py"]
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                paths += [p.decode(errors="ignore") for p in open(f"/proc/{{pid}}/cmdline", "rb").read().split(b"\\0")]
+            except OSError:
+                pass
+            try:
+                paths.append(os.readlink(f"/proc/{{pid}}/cwd"))
+            except OSError:
+                pass
+    return [p for p in paths if p.startswith("/")]
+'''
+
+HOSTILE = {
+    # Finds this project's neuralnet.py through /proc (or its known path) and hands every call to it.
+    "delegate": FIND_PATHS + '''
+import importlib.util
+def find_reference():
+    for path in visible_paths():
+        for folder in (path, os.path.dirname(path)):
+            candidate = os.path.join(folder, "neuralnet.py")
+            if os.path.abspath(candidate) != os.path.abspath(__file__) and os.path.isfile(candidate) \\
+                    and os.path.isfile(os.path.join(folder, "grade.py")):
+                return candidate
+    raise SystemExit("delegate: found no reference neuralnet.py")
+spec = importlib.util.spec_from_file_location("reference", find_reference())
+reference = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(reference)
+globals().update({k: v for k, v in vars(reference).items() if not k.startswith("__")})
+if __name__ == "__main__":
+    sys.exit(reference.main(sys.argv[1:]))
+''',
+    # Overwrites the probe's values at exit with a claimed pass, and any results.json it can find.
+    "forge": FIND_PATHS + '''
+import atexit, json
+import numpy as np
+def forge():
+    if os.path.exists("inputs.npz"):
+        with np.load("inputs.npz") as f:
+            slots = {k.split("/")[0] for k in f.files}
+        np.savez("values.npz", **{f"{s}/verdict": np.array("passed") for s in slots})
+    for path in visible_paths():
+        if path.endswith(".json"):
+            try:
+                with open(path, "w") as f:
+                    json.dump({"score": 999, "tests": []}, f)
+            except OSError as e:
+                print(f"forge: {e}", file=sys.stderr)
+    for name in sys.argv[3:6]:
+        with open(name, "w") as f:
+            f.write("0\\n")
+atexit.register(forge)
+''',
+    "sys.exit(0) at import": "import sys\nsys.exit(0)\n",
+    "os._exit(0) at import": "import os\nos._exit(0)\n",
+    # Signals its parent and every process it can see, then fails.
+    "signal the parent": '''
+import os, signal, sys
+for sig in (signal.SIGTERM, signal.SIGKILL):
+    for pid in [os.getppid()] + [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+        try:
+            os.kill(pid, sig)
+        except OSError as e:
+            if pid == os.getppid():
+                print(f"kill parent: {e}", file=sys.stderr)
+sys.exit(1)
+''',
+    # Leaves a detached grandchild that holds stderr open and rewrites results.json later.
+    "detached child": FIND_PATHS + '''
+import time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(4)
+        for path in visible_paths():
+            if path.endswith(".json"):
+                try:
+                    open(path, "w").write('{"score": 999}')
+                except OSError:
+                    pass
+        os._exit(0)
+    os._exit(0)
+print("detached: left a child behind", file=sys.stderr)
+sys.exit(1)
+''',
+    # Forks until it can't (bounded at 400), each child sleeping.
+    "fork loop": '''
+import os, sys, time
+children = 0
+for _ in range(400):
+    try:
+        pid = os.fork()
+    except OSError as e:
+        print(f"fork failed after {children} children: {e}", file=sys.stderr)
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    children += 1
+sys.exit(1)
+''',
+    "allocate 64 GiB": "import numpy as np\nblock = np.ones(8 * 2**30)\nblock[::4096] = 2.0\n",
+    "write 4 GiB": "with open('big.bin', 'wb') as f:\n    for _ in range(4096):\n        f.write(bytes(2**20))\n",
+    # Reads the reference and runs it as its own code.
+    "read outside its folder": FIND_PATHS + '''
+for path in visible_paths():
+    if path.endswith("neuralnet.py") and os.path.abspath(path) != os.path.abspath(__file__):
+        try:
+            source = open(path).read()
+        except OSError as e:
+            print(f"read outside: {e}", file=sys.stderr)
+            continue
+        exec(compile(source, path, "exec"), globals())
+        break
+else:
+    sys.exit("read outside: nothing readable")
+''',
+}
+# What each report says (a fragment of the first failing check's output).
+SAYS = {
+    "delegate": "delegate: found no reference neuralnet.py",
+    "forge": "no value for",
+    "sys.exit(0) at import": "cannot import the submission",
+    "os._exit(0) at import": "the checks stopped before writing their values",
+    "signal the parent": "kill parent: [Errno 1] Operation not permitted",
+    "detached child": "detached: left a child behind",
+    "fork loop": "hit the process limit (64 processes)",
+    "allocate 64 GiB": "hit the memory limit (4 GiB of address space)",
+    "write 4 GiB": "hit the file-size limit (256 MiB per file)",
+    "read outside its folder": "read outside: [Errno 2] No such file or directory",
+}
+BUDGET = ("--quick", "--timeout", "10", "--total-timeout", "40")
+
+
+@unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
+class TestGradeHostile(unittest.TestCase):
+    def test_each_attack_earns_nothing(self):
+        for name, source in HOSTILE.items():
+            with self.subTest(name):
+                result, results, seconds = run_grade(source, *BUDGET)
+                self.assertLess(seconds, 40 + 15, f"{name}: took {seconds:.0f} s")
+                self.assertIn(result.returncode, (1,), result.stderr)
+                if name == "detached child":
+                    time.sleep(5)  # past the moment its grandchild would have written
+                    with open(self.results_path(result)) as f:
+                        results = json.load(f)
+                assert_valid_results(self, results)
+                self.assertEqual(results["score"], 0, f"{name}: {result.stdout}")
+                self.assertIn(SAYS[name], result.stdout)
+                self.assertEqual(user_processes(), [], f"{name}: processes left behind")
+
+    @staticmethod
+    def results_path(result):
+        return result.args[result.args.index("--json") + 1]
+
+    def test_an_interpreter_the_user_cannot_run(self):
+        private = private_folder()  # like a Python under /root: 0700 on the way to it
+        os.symlink(sys.executable, os.path.join(private, "python3"))
+        with open(NEURALNET) as f:
+            result, results, _ = run_grade(f.read(), "--quick", "--python", os.path.join(private, "python3"))
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertRegex(result.stderr, r"^grade.py: error: the user nobody cannot run .*python3 with numpy .*"
+                                        r"pass --python an interpreter it can run")
+        self.assertEqual(results["score"], 0)
+        self.assertEqual(result.stdout, "")
+
+    def test_without_namespaces_the_grader_must_be_unreadable(self):
+        """Where mount namespaces are refused, a world-readable grader is refused; a private one grades."""
+        folder = tempfile.mkdtemp(prefix="grade-bundle-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        os.chmod(folder, 0o755)
+        subprocess.run([sys.executable, GRADE, "--make-autograder", f"{folder}/a.zip"], check=True,
+                       capture_output=True, timeout=60)
+        with zipfile.ZipFile(f"{folder}/a.zip") as z:
+            z.extractall(f"{folder}/source")
+        for root, _, files in os.walk(f"{folder}/source"):
+            os.chmod(root, 0o755)
+            for name in files:
+                os.chmod(os.path.join(root, name), 0o644)
+        submission = os.path.join(private_folder(), "neuralnet.py")
+        shutil.copyfile(NEURALNET, submission)
+        command = [sys.executable, f"{folder}/source/grade.py", submission, "--quick", "--python", sandbox_python()]
+        env = {**os.environ, "GRADE_NO_NAMESPACES": "1", "NEURALNET_DATA": ""}
+        refused = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(refused.returncode, 2, refused.stdout)
+        self.assertIn(f"the user nobody could read {folder}/source", refused.stderr)
+        self.assertIn("refuses mount namespaces", refused.stderr)
+        os.chmod(f"{folder}/source", 0o700)
+        graded = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(graded.returncode, 0, graded.stdout + graded.stderr)
+        self.assertIn("without a mount namespace (refused here), the grader's files unreadable to it", graded.stdout)
+        self.assertIn("score: 50/50", graded.stdout)
+
+
+# ----------------------------------------------------------------------------
+# The Gradescope bundle, unpacked into a temporary AUTOGRADER_ROOT
+# ----------------------------------------------------------------------------
+
+class TestGradescopeBundle(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="grade-zip-")
+        cls.zip = os.path.join(cls.folder, "autograder.zip")
+        result = subprocess.run([sys.executable, GRADE, "--make-autograder", cls.zip], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    def test_contents(self):
+        with zipfile.ZipFile(self.zip) as z:
+            names = set(z.namelist())
+            modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
+            setup = z.read("setup.sh").decode()
+        self.assertLessEqual({"setup.sh", "run_autograder", "grade.py", "neuralnet.py", "compare.py",
+                              "grader/probe.py", "grader/sandbox.py", "data/small_train.csv",
+                              "data/unittest_data.pk", "benchmarks/naive_neuralnet.py"}, names)
+        self.assertFalse(any(n.startswith("grader/test") or n == "tests.py" for n in names))
+        self.assertTrue(modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR)
+        self.assertIn("numpy==1.23.0", setup)
+        self.assertIn("useradd", setup)
+        self.assertEqual(subprocess.run(["bash", "-n", os.path.join(HERE, "grader", "gradescope", "setup.sh")]
+                                        ).returncode, 0)
+
+    def autograde(self, source):
+        """run_autograder on a submission, in a fresh AUTOGRADER_ROOT: (its results.json, seconds)."""
+        root = tempfile.mkdtemp(prefix="autograder-")
+        self.addCleanup(shutil.rmtree, root, True)
+        with zipfile.ZipFile(self.zip) as z:
+            z.extractall(os.path.join(root, "source"))
+        shutil.copyfile(os.path.join(root, "source", "run_autograder"), os.path.join(root, "run_autograder"))
+        os.makedirs(os.path.join(root, "submission"))
+        os.makedirs(os.path.join(root, "results"))
+        with open(os.path.join(root, "submission", "neuralnet.py"), "w") as f:
+            f.write(source)
+        env = {**os.environ, "AUTOGRADER_ROOT": root, "SUBMISSION_PYTHON": sandbox_python(),
+               "GRADER_USER": "nobody", "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+               "NEURALNET_DATA": ""}
+        started = time.monotonic()
+        result = subprocess.run(["bash", os.path.join(root, "run_autograder")], capture_output=True, text=True,
+                                timeout=400, env=env, cwd=root)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        seconds = time.monotonic() - started
+        if AS_ROOT:
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, "source")).st_mode) & 0o077, 0)
+        time.sleep(0.5)
+        with open(os.path.join(root, "results", "results.json")) as f:
+            results = json.load(f)
+        assert_valid_results(self, results)
+        return results, seconds
+
+    def test_this_project_gets_full_marks(self):
+        with open(NEURALNET) as f:
+            results, _ = self.autograde(f.read())
+        self.assertEqual(results["score"], 60)
+        self.assertTrue(all(t["visibility"] == "visible" for t in results["tests"]))
+
+    def test_a_catalogued_mistake_is_named(self):
+        results, _ = self.autograde(naive_with("no-shuffle"))
+        self.assertLess(results["score"], 60)
+        outputs = "\n".join(t["output"] for t in results["tests"])
+        self.assertEqual(set(re.findall(r"mistake: ([\w-]+):", outputs)), {"no-shuffle"})
+
+    @unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
+    def test_a_hostile_submission(self):
+        results, _ = self.autograde(HOSTILE["forge"])
+        self.assertEqual(results["score"], 0)
+        self.assertIn("no value for", "\n".join(t["output"] for t in results["tests"]))
