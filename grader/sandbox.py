@@ -117,6 +117,9 @@ class Sandbox:
         self.uid, self.gid = entry.pw_uid, entry.pw_gid
         if self.uid == 0:
             raise SandboxError(f"--user {user}: the submission must not run as root")
+        if self._user_processes():  # they would be killed with the submission's
+            raise SandboxError(f"--user {user} has processes running, and grading kills every process of its "
+                               "user: pass a user of its own (the Gradescope bundle's setup.sh makes one)")
         wanted = sorted({os.path.realpath(p) for p in hide if os.path.exists(p)})
         self.hidden = [p for p in wanted if not any(p.startswith(q.rstrip("/") + "/") for q in wanted)]
         if namespaces:

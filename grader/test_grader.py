@@ -137,7 +137,7 @@ def run_grade(submission_source, *options, timeout=240, env=None):
 
 
 def user_processes(user="nobody"):
-    """Live processes of a user, as `ps` lists them."""
+    """Live processes of a user, as `ps` lists them (grade.py refuses a user that has any)."""
     result = subprocess.run(["ps", "-u", user, "-o", "pid=,stat=,args="], capture_output=True, text=True)
     return [line for line in result.stdout.splitlines() if line.split()[1:2] != ["Z"]]
 
@@ -640,3 +640,53 @@ class TestGradescopeBundle(unittest.TestCase):
         results, _ = self.autograde(HOSTILE["forge"])
         self.assertEqual(results["score"], 0)
         self.assertIn("no value for", "\n".join(t["output"] for t in results["tests"]))
+
+
+class TestGradeFailures(unittest.TestCase):
+    """grade.py's own failures still leave a results.json, and nothing else written by it."""
+
+    def test_an_error_of_the_grader_still_writes_results(self):
+        empty = private_folder()  # NEURALNET_DATA naming a folder without the data
+        with open(NEURALNET) as f:
+            result, results, _ = run_grade(f.read(), "--quick", env={"NEURALNET_DATA": empty})
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertIn("grade.py: error:", result.stderr)
+        self.assertIn("small_train.csv", result.stderr)
+        assert_valid_results(self, results)
+        self.assertEqual(results["score"], 0)
+        self.assertIn("the grader failed", results["output"])
+        self.assertEqual(user_processes(), [])
+
+    def test_not_as_root_a_detached_child_is_still_killed(self):
+        """Run as an ordinary user, grade.py is not isolated, but orphans come back to it and are killed."""
+        if not AS_ROOT:
+            result, results, seconds = run_grade(HOSTILE["detached child"], *BUDGET)
+        else:  # become an ordinary user: grade.py unpacked where nobody can read it
+            folder = tempfile.mkdtemp(prefix="grade-user-")
+            self.addCleanup(shutil.rmtree, folder, True)
+            os.chmod(folder, 0o777)
+            subprocess.run([sys.executable, GRADE, "--make-autograder", f"{folder}/a.zip"], check=True,
+                           capture_output=True, timeout=60)
+            with zipfile.ZipFile(f"{folder}/a.zip") as z:
+                z.extractall(f"{folder}/source")
+            with open(f"{folder}/neuralnet_submitted.py", "w") as f:
+                f.write(HOSTILE["detached child"])
+            subprocess.run(["chmod", "-R", "a+rX", folder], check=True)
+            started = time.monotonic()
+            result = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                     sandbox_python(), f"{folder}/source/grade.py", f"{folder}/neuralnet_submitted.py",
+                                     "--json", f"{folder}/results.json", *BUDGET],
+                                    capture_output=True, text=True, timeout=120, cwd=folder,
+                                    env={"PATH": os.environ["PATH"], "HOME": folder})
+            seconds = time.monotonic() - started
+            with open(f"{folder}/results.json") as f:
+                results = json.load(f)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("not isolated: grade.py is not running as root", result.stdout)
+        self.assertLess(seconds, 30)
+        assert_valid_results(self, results)
+        self.assertEqual(results["score"], 0)
+        if AS_ROOT:  # (as another user, the test's own processes would be listed too)
+            time.sleep(0.5)
+            self.assertEqual(user_processes(), [])
