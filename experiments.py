@@ -33,9 +33,9 @@ import numpy as np
 # isort: on
 
 import compare
+import course_data
 from neuralnet import INIT_FUNCTIONS, LETTERS, NN, shuffle, zero_init
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 HIDDEN_UNITS = [5, 20, 50, 100, 200]
 LEARNING_RATES = [0.03, 0.003, 0.0003]
 # Line styles that tell curves apart without colour: (linestyle, marker).
@@ -57,7 +57,17 @@ class Curves(NamedTuple):
     validation_error: float = float("nan")
 
 
-WEIGHTS_RUN = Run(32, 0.01, 100)  # weights and confusion: a network that has learned strokes
+DEFAULT_EPOCHS = 100
+WEIGHTS_RUN = Run(32, 0.01, DEFAULT_EPOCHS)  # weights and confusion: a network that has learned strokes
+
+
+def curve_runs(epochs: Optional[int]) -> Dict[str, List[Run]]:
+    """The training runs behind each command that draws curves: the one table both the
+    single commands and `all` (which trains their union once) read."""
+    n = DEFAULT_EPOCHS if epochs is None else epochs
+    return {"hidden-units": [Run(h, 0.001, n) for h in HIDDEN_UNITS],
+            "learning-rates": [Run(50, lr, n) for lr in LEARNING_RATES],
+            "depth": [Run(50, 0.003, n), Run((50, 50), 0.003, n)]}
 
 
 # ----------------------------------------------------------------------------
@@ -66,7 +76,7 @@ WEIGHTS_RUN = Run(32, 0.01, 100)  # weights and confusion: a network that has le
 
 def default_data() -> Tuple[str, str]:
     """The course small set in data/ (or in the folder NEURALNET_DATA names)."""
-    folder = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
+    folder = course_data.folder()
     return os.path.join(folder, "small_train.csv"), os.path.join(folder, "small_validation.csv")
 
 
@@ -82,7 +92,7 @@ def describe(run: Run) -> str:
 
 def train_run(task: Tuple[Run, Tuple[np.ndarray, ...]]) -> Curves:
     """Train one run; print progress (about ten lines) on stderr."""
-    run, (X_tr, y_tr, X_va, y_va) = task
+    run, (X_tr, y_tr, X_val, y_val) = task
     every = max(1, run.epochs // 10)
 
     def progress(epoch: int, loss_tr: float, loss_va: float) -> None:
@@ -91,8 +101,8 @@ def train_run(task: Tuple[Run, Tuple[np.ndarray, ...]]) -> Curves:
                   f"validation {loss_va:.4f}", file=sys.stderr, flush=True)
 
     nn = build(run, X_tr.shape[1])
-    losses = nn.train(X_tr, y_tr, X_va, y_va, run.epochs, on_epoch=progress)
-    return Curves(*losses, nn.test(X_tr, y_tr)[1], nn.test(X_va, y_va)[1])
+    losses = nn.train(X_tr, y_tr, X_val, y_val, run.epochs, on_epoch=progress)
+    return Curves(*losses, nn.test(X_tr, y_tr)[1], nn.test(X_val, y_val)[1])
 
 
 def train_all(runs: Sequence[Run], data: Tuple[np.ndarray, ...], jobs: int) -> Dict[Run, Curves]:
@@ -150,30 +160,27 @@ def plot_curves(path: str, title: str, series: Sequence[Tuple[str, List[float]]]
               [[e + 1, *[values[e] if e < len(values) else "" for _, values in series]] for e in range(n)])
 
 
-def hidden_units(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
-    runs = [Run(h, 0.001, 100 if epochs is None else epochs) for h in HIDDEN_UNITS]
-    trained = trained or train_all(runs, data, jobs)
+def hidden_units(out: str, runs: Sequence[Run], trained: Dict[Run, Curves]) -> None:
+    sizes = [r.hidden for r in runs]
     final_tr = [trained[r].train[-1] for r in runs]
     final_va = [trained[r].validation[-1] for r in runs]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (label, values), (linestyle, marker) in zip((("train", final_tr), ("validation", final_va)), STYLES):
-        ax.plot(HIDDEN_UNITS, values, linestyle=linestyle, marker=marker, label=label)
+        ax.plot(sizes, values, linestyle=linestyle, marker=marker, label=label)
     ax.set_xscale("log")
-    ax.set_xticks(HIDDEN_UNITS)
-    ax.set_xticklabels([str(h) for h in HIDDEN_UNITS])
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([str(h) for h in sizes])
     ax.set(title=f"Final-epoch cross-entropy vs hidden units ({runs[0].epochs} epochs, lr 0.001)",
            xlabel="hidden units (log scale)", ylabel="mean cross-entropy (nats)")
     ax.legend()
     ax.grid(alpha=0.3)
     save_figure(fig, os.path.join(out, "hidden_units.png"))
     write_csv(os.path.join(out, "hidden_units.csv"), ["hidden_units", "train", "validation"],
-              list(zip(HIDDEN_UNITS, final_tr, final_va)))
+              list(zip(sizes, final_tr, final_va)))
 
 
-def learning_rates(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
-    runs = [Run(50, lr, 100 if epochs is None else epochs) for lr in LEARNING_RATES]
-    trained = trained or train_all(runs, data, jobs)
+def learning_rates(out: str, runs: Sequence[Run], trained: Dict[Run, Curves]) -> None:
     for run in runs:
         curves = trained[run]
         plot_curves(os.path.join(out, f"lr_{run.lr}.png"),
@@ -181,10 +188,8 @@ def learning_rates(out: str, data, epochs: Optional[int], jobs: int, trained=Non
                     [("train", curves.train), ("validation", curves.validation)])
 
 
-def depth(out: str, data, epochs: Optional[int], jobs: int, trained=None) -> None:
-    n = 100 if epochs is None else epochs
-    one, two = Run(50, 0.003, n), Run((50, 50), 0.003, n)
-    trained = trained or train_all([one, two], data, jobs)
+def depth(out: str, runs: Sequence[Run], trained: Dict[Run, Curves]) -> None:
+    one, two = runs
     plot_curves(os.path.join(out, "one_vs_two_layers.png"),
                 "One vs two hidden layers of 50 units (lr 0.003)",
                 [("1 hidden layer, train", trained[one].train),
@@ -238,10 +243,10 @@ def zero_init_weights(out: str, data, updates: int = 3, hidden: int = 4, lr: flo
 
 def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int]] = None) -> None:
     """The handout's default run (2 4 2 0.1); list and draw misclassified training rows."""
-    X_tr, y_tr, X_va, y_va = data
+    X_tr, y_tr, X_val, y_val = data
     run = Run(4, 0.1, 2 if epochs is None else epochs, init_flag=2)
     nn = build(run, X_tr.shape[1])
-    nn.train(X_tr, y_tr, X_va, y_va, run.epochs)
+    nn.train(X_tr, y_tr, X_val, y_val, run.epochs)
     predicted, error = nn.test(X_tr, y_tr)
     wrong = np.flatnonzero(predicted != y_tr)
     write_csv(os.path.join(out, "misclassified.csv"),
@@ -316,9 +321,9 @@ def curves(out: str, paths: Sequence[str], title: str = "Cross-entropy per epoch
 
 
 def trained_network(run: Run, data) -> NN:
-    X_tr, y_tr, X_va, y_va = data
+    X_tr, y_tr, X_val, y_val = data
     nn = build(run, X_tr.shape[1])
-    nn.train(X_tr, y_tr, X_va, y_va, run.epochs)
+    nn.train(X_tr, y_tr, X_val, y_val, run.epochs)
     print(f"trained [{describe(run)}] for {run.epochs} epochs", file=sys.stderr)
     return nn
 
@@ -356,11 +361,11 @@ def weights(out: str, nn: NN, run: Run) -> None:
 
 def confusion(out: str, nn: NN, data, run: Run) -> np.ndarray:
     """The validation confusion matrix: rows the true letter, columns the predicted one."""
-    X_va, y_va = data[2], data[3]
-    predicted, error = nn.test(X_va, y_va)
+    X_val, y_val = data[2], data[3]
+    predicted, error = nn.test(X_val, y_val)
     k = len(LETTERS)
     matrix = np.zeros((k, k), dtype=int)
-    np.add.at(matrix, (y_va, predicted), 1)
+    np.add.at(matrix, (y_val, predicted), 1)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
     image = ax.imshow(matrix, cmap="Blues")
@@ -438,7 +443,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                      else f"{args.command} takes no file arguments: {' '.join(args.metrics)}")
     try:
         run_command(args)
-    except (ExperimentError, neuralnet.InputError) as e:
+    except (ExperimentError, neuralnet.FileError) as e:
         print(f"experiments.py: error: {e}", file=sys.stderr)
         return 1
     except OSError as e:
@@ -454,30 +459,25 @@ def run_command(args) -> None:
         curves(args.out, args.metrics)
         return
     X_tr, y_tr = neuralnet.load_csv(args.train, "--train")
-    X_va, y_va = neuralnet.load_csv(args.validation, "--validation")
-    if X_tr.shape[1] != X_va.shape[1]:
+    X_val, y_val = neuralnet.load_csv(args.validation, "--validation")
+    if X_tr.shape[1] != X_val.shape[1]:
         raise ExperimentError("--train and --validation rows differ in width")
-    data = (X_tr, y_tr, X_va, y_va)
-    print(f"data: {args.train} ({len(y_tr)} rows), {args.validation} ({len(y_va)} rows)", file=sys.stderr)
+    data = (X_tr, y_tr, X_val, y_val)
+    print(f"data: {args.train} ({len(y_tr)} rows), {args.validation} ({len(y_val)} rows)", file=sys.stderr)
 
-    trained = None
-    if command == "all":  # every run in one pool; depth reuses the lr 0.003 run
-        runs = ([Run(h, 0.001, 100 if epochs is None else epochs) for h in HIDDEN_UNITS]
-                + [Run(50, lr, 100 if epochs is None else epochs) for lr in LEARNING_RATES]
-                + [Run((50, 50), 0.003, 100 if epochs is None else epochs)])
-        trained = train_all(runs, data, jobs)
-    if command in ("hidden-units", "all"):
-        hidden_units(args.out, data, epochs, jobs, trained)
-    if command in ("learning-rates", "all"):
-        learning_rates(args.out, data, epochs, jobs, trained)
-    if command in ("depth", "all"):
-        depth(args.out, data, epochs, jobs, trained)
+    table = curve_runs(epochs)
+    drawn = [name for name in table if command in (name, "all")]
+    # Every run in one pool (depth's lr 0.003 run is also a learning-rate run: trained once).
+    trained = train_all([run for name in drawn for run in table[name]], data, jobs) if drawn else {}
+    for name, draw in (("hidden-units", hidden_units), ("learning-rates", learning_rates), ("depth", depth)):
+        if name in drawn:
+            draw(args.out, table[name], trained)
     if command in ("zero-init", "all"):
         zero_init_weights(args.out, data)
     if command in ("misclassified", "all"):
         misclassified(args.out, data, epochs, args.rows)
-    if command == "all" and trained is not None:  # the curves of its own learning-rate runs, from metrics files
-        lr_runs = {run: trained[run] for run in trained if run.hidden == 50 and run.lr in LEARNING_RATES}
+    if command == "all":  # the curves of its own learning-rate runs, from metrics files
+        lr_runs = {run: trained[run] for run in table["learning-rates"]}
         curves(args.out, write_metrics_files(os.path.join(args.out, "metrics"), lr_runs),
                "Cross-entropy per epoch of the learning-rate runs (50 hidden units)")
     if command in ("weights", "confusion", "all"):

@@ -36,13 +36,14 @@ import numpy as np
 # isort: on
 
 import compare
+import course_data
 from grader import bundle, catalog, checks, report
 from grader.checks import Config, Datasets
 from grader.report import Result
 from grader.sandbox import Limits, Run, Sandbox, SandboxError, size
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
+DATA = course_data.folder()
 PROBE = os.path.join(HERE, "grader", "probe.py")
 DEFAULT_TOLERANCE = 1e-6
 DEFAULT_TIMEOUT = 60.0
@@ -284,8 +285,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = grade(args.submission, sandbox, args.quick, args.tol,
                         lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
         header = [sandbox.isolation, f"limits per run: {limits.describe(sandbox.uid is not None)}"]
-    except (SandboxError, neuralnet.InputError, OSError) as e:
-        error = str(e) if isinstance(e, (SandboxError, neuralnet.InputError)) else f"{type(e).__name__}: {e}"
+    except (SandboxError, neuralnet.FileError, OSError) as e:
+        error = str(e) if isinstance(e, (SandboxError, neuralnet.FileError)) else f"{type(e).__name__}: {e}"
         if sandbox is not None:
             sandbox.close()
         return fail(error)

@@ -12,13 +12,9 @@ Shapes used throughout: M input features, D hidden units, K = 10 classes,
 N examples. Every weight matrix folds its bias into column 0, so alpha is
 D x (M+1) and beta is K x (D+1).
 
-Speed notes. SGD updates one example at a time, so its numpy calls are many
-and small: the single-example paths below reuse preallocated buffers (`out=`)
-rather than allocating temporaries. Most arrays returned by the single-example
-`forward`/`backward` methods, and `Linear.dw`, are those buffers: the next
-call overwrites them, so copy what you keep. Whole datasets (losses, predictions)
-go through the same modules as (N, features) matrices, one matrix product per
-layer; that path is inference only and leaves the caches alone.
+Each module's forward/backward is its formula. Whole datasets (losses,
+predictions) go through the same modules as (N, features) matrices, one matrix
+product per layer; that path is inference only and leaves the caches alone.
 """
 
 import argparse
@@ -30,12 +26,8 @@ import time
 import warnings
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
-# One BLAS thread. Per-example SGD gains nothing from more, but each epoch's
-# whole-dataset products (X @ w.T, 500+ rows) wake OpenBLAS's thread pool, whose
-# spinning threads then take cores from the SGD loop on a busy machine (where
-# runs also differed from quiet ones in their last digits). The variables are
-# read when numpy loads its BLAS, so this runs before `import numpy`, only where
-# numpy is not loaded yet, and never overrides a count the user set in any of them.
+# One BLAS thread unless the user chose a count: faster on a busy machine, and the same
+# digits busy or quiet (README, "Speed"). It must run before numpy loads its BLAS.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                          "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_THREAD_VARIABLES):
@@ -93,23 +85,29 @@ INIT_FUNCTIONS: Dict[int, INIT_FN_TYPE] = {1: random_init, 2: zero_init}  # init
 # ----------------------------------------------------------------------------
 
 class SoftMaxCrossEntropy:
-    """Softmax over logits followed by cross-entropy against an integer label.
-
-    Stable for any finite logits: the softmax shifts by the largest logit and
-    the loss is a log-softmax, so neither exp nor log ever overflows.
-    """
-
-    def __init__(self):
-        self._y_hat = np.empty(0)  # single-example buffers, sized on first use
-        self._grad = np.empty(0)
+    """Softmax over logits followed by cross-entropy against an integer label."""
 
     def _softmax(self, z: np.ndarray) -> np.ndarray:
         """
         :param z: logits, shape (K,) or (N, K)
         :return: probabilities y_hat of the same shape, each row summing to 1
         """
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
+        return self._softmax_parts(z)[0]
+
+    def _softmax_parts(self, z: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The softmax, written once: exp(z - max z) / sum(exp(z - max z)).
+
+        :param z: logits, shape (K,) or (N, K)
+        :return: (y_hat, shift, total): the probabilities, max z and
+                 sum(exp(z - max z)), the last two scalars for one example
+                 or shape (N, 1) for N. Shifting by the largest logit keeps
+                 exp from overflowing for any finite z.
+        """
+        rows = z.ndim == 2  # rows keep their axis to broadcast; one example's sums are scalars (faster)
+        shift = z.max(axis=-1, keepdims=rows)
+        e = np.exp(z - shift)
+        total = e.sum(axis=-1, keepdims=rows)
+        return e / total, shift, total
 
     def _cross_entropy(self, y: int, y_hat: np.ndarray) -> float:
         """
@@ -126,28 +124,14 @@ class SoftMaxCrossEntropy:
         :param y: the label (int), or labels of shape (N,)
         :return: (y_hat, loss): probabilities of z's shape, and the
                  cross-entropy, a float for one example or shape (N,) for N.
-                 The loss is the log-softmax log(sum(exp(z))) - z[y].
+                 The loss is -log(y_hat[y]) written as the log-softmax
+                 log(sum(exp(z))) - z[y] = shift + log(total) - z[y],
+                 finite wherever z is.
         """
-        if z.ndim == 2:
-            shift = z.max(axis=1, keepdims=True)
-            e = np.exp(z - shift)
-            total = e.sum(axis=1, keepdims=True)
-            log_norm = (shift + np.log(total))[:, 0]
-            labels = np.asarray(y)
-            return e / total, log_norm - z[np.arange(len(labels)), labels]
-        # One example, the SGD hot path: the same math in a reused buffer.
-        y_hat = self._y_hat if self._y_hat.shape == z.shape else self._resize(z.shape)
-        logits = z.tolist()  # for K = 10, Python's max and indexing beat numpy's
-        shift = max(logits)
-        np.subtract(z, shift, out=y_hat)
-        np.exp(y_hat, out=y_hat)
-        total = float(y_hat.sum())
-        y_hat /= total
-        return y_hat, shift + math.log(total) - logits[y]
-
-    def _resize(self, shape: Tuple[int, ...]) -> np.ndarray:
-        self._y_hat, self._grad = np.empty(shape), np.empty(shape)
-        return self._y_hat
+        y_hat, shift, total = self._softmax_parts(z)
+        if z.ndim == 1:
+            return y_hat, float(shift - z[y]) + math.log(total)
+        return y_hat, (shift + np.log(total))[:, 0] - z[np.arange(len(z)), y]
 
     def backward(self, y: int, y_hat: np.ndarray) -> np.ndarray:
         """
@@ -155,8 +139,7 @@ class SoftMaxCrossEntropy:
         :param y_hat: predicted probabilities, shape (K,)
         :return: dloss/dz = y_hat - onehot(y), shape (K,)
         """
-        grad = self._grad if self._grad.shape == y_hat.shape else np.empty(y_hat.shape)
-        np.copyto(grad, y_hat)
+        grad = y_hat.copy()
         grad[y] -= 1.0
         return grad
 
@@ -185,26 +168,18 @@ class Sigmoid:
 
     def __init__(self):
         self.cache: Dict[str, np.ndarray] = {}
-        self._z: np.ndarray = np.empty(0)  # single-example buffers, sized to the input
-        self._grad: np.ndarray = np.empty(0)
-        self._one_minus_z: np.ndarray = np.empty(0)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
-        :param x: pre-activations a, shape (D,) or (N, D)
+        :param x: pre-activations a, shape (D,) for one example, or (N, D)
+                  for a whole dataset (inference only: the cache is left alone)
         :return: z = sigmoid(a), same shape
         """
-        if x.ndim == 1:
-            if self._z.shape != x.shape:
-                self._z, self._grad, self._one_minus_z = (np.empty(x.shape) for _ in range(3))
-            z = self.cache["z"] = self._z
-        else:  # a whole dataset: inference only, the cache is left alone
-            z = np.empty(x.shape)
-        np.negative(x, out=z)
-        np.minimum(z, SIGMOID_CLIP, out=z)
-        np.exp(z, out=z)
+        z = np.exp(np.minimum(-x, SIGMOID_CLIP))  # exp(-a), clipped so that it cannot overflow
         z += 1.0
-        np.reciprocal(z, out=z)
+        np.reciprocal(z, out=z)  # z = 1 / (1 + exp(-a)), finished in place: a dataset's z is megabytes
+        if x.ndim == 1:
+            self.cache["z"] = z
         return z
 
     def backward(self, dz: Union[np.ndarray, float]) -> np.ndarray:
@@ -213,11 +188,7 @@ class Sigmoid:
         :return: dloss/da = dz * z * (1 - z), shape (D,)
         """
         z = self.cache["z"]
-        grad, one_minus_z = self._grad, self._one_minus_z
-        np.multiply(dz, z, out=grad)  # in the formula's order, (dz * z) * (1 - z)
-        np.subtract(1.0, z, out=one_minus_z)
-        grad *= one_minus_z
-        return grad
+        return dz * z * (1.0 - z)
 
 
 class Linear:
@@ -237,62 +208,41 @@ class Linear:
         self.w[:, 0] = 0.0  # biases start at zero under every init
         self.dw = np.zeros_like(self.w)
         self.cache: Dict[str, np.ndarray] = {}
-        self._fit_buffers()
-
-    def _fit_buffers(self) -> None:
-        """Make the single-example buffers for the current w (a caller may assign
-        a new w of any shape at any time)."""
-        self.w = np.asarray(self.w, dtype=np.float64)
-        rows, cols = self.w.shape
-        self._fitted_w = self.w
-        self._x1 = np.ones(cols)  # [1, x]: entry 0 is the bias input and stays 1
-        self._x1_row = self._x1[None, :]  # the same buffer as a 1 x cols matrix
-        self._z = np.empty(rows)
-        self._dw = np.empty((rows, cols))
-        self._w_star_T = self.w[:, 1:].T  # a view: follows the in-place updates of w
-        self._update = np.empty((rows, cols))  # lr * dw
+        self._x1 = np.ones(input_size + 1)  # [1, x], refilled by each forward: entry 0 stays 1
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
-        :param x: input WITHOUT the bias, shape (input_size,) for one example
-                  or (N, input_size) for a whole dataset
+        :param x: input WITHOUT the bias, shape (input_size,) for one example,
+                  or (N, input_size) for a whole dataset (inference only)
         :return: z = w @ [1, x], shape (output_size,) or (N, output_size)
         """
         if x.ndim == 2:
             return x @ self.w[:, 1:].T + self.w[:, 0]
-        if self.w is not self._fitted_w:
-            self._fit_buffers()
-        x1 = self._x1
-        x1[1:] = x
-        self.cache["x1_row"] = self._x1_row  # [1, x] as a 1 x cols matrix, for backward
-        return np.dot(self.w, x1, out=self._z)
+        if len(self._x1) != len(x) + 1:  # a w of another shape was assigned
+            self._x1 = np.ones(len(x) + 1)
+        self._x1[1:] = x
+        self.cache["x1"] = self._x1
+        return np.dot(self.w, self._x1)
 
     def backward(self, dz: np.ndarray) -> np.ndarray:
         """
         Store dloss/dw = outer(dz, [1, x]) in self.dw; leave w to step().
 
         :param dz: dloss/dz, shape (output_size,)
-        :return: dloss/dx, shape (input_size,), the bias entry dropped
+        :return: dloss/dx = w*^T dz, shape (input_size,), where w* is w
+                 without its bias column
         """
-        if self.w is not self._fitted_w:
-            self._fit_buffers()
-        # outer(dz, [1, x]) as a (rows x 1) @ (1 x cols) matrix product: each
-        # entry is the one product dz[i] * x1[j], as np.outer gives, but BLAS
-        # writes it faster than a broadcast multiply.
-        np.dot(dz[:, None], self.cache["x1_row"], out=self._dw)
-        self.dw = self._dw
-        # dx = w*^T dz with w* = w without its bias column, as the handout
-        # writes it. Leaving the bias column out of the product also keeps
-        # identical hidden units (ZERO init) bit-for-bit identical: a product
-        # one column wider can round one output differently.
-        return self._w_star_T @ dz  # (np.dot's out= is slow for this strided view)
+        x1 = self.cache["x1"]
+        self.dw = np.dot(dz[:, None], x1[None, :])  # outer(dz, x1) as a k=1 product: 1.5x faster than np.outer
+        # w*^T dz written as dz @ w* (one view fewer). Leaving the bias column out
+        # of the product, as the handout writes it, also keeps identical hidden
+        # units (ZERO init) bit-for-bit identical: a product one column wider can
+        # round one output differently.
+        return dz @ self.w[:, 1:]
 
     def step(self) -> None:
         """SGD update w -= learning_rate * dw."""
-        if self._update.shape != self.dw.shape:
-            self._update = np.empty(self.dw.shape)
-        np.multiply(self.dw, self.lr, out=self._update)
-        self.w -= self._update
+        self.w -= self.lr * self.dw
 
 
 class NN:
@@ -377,11 +327,12 @@ class NN:
 
         :param X_tr: training inputs (N, M); y_tr: labels (N,)
         :param X_test: validation inputs (N', M); y_test: labels (N',)
+                       (the starter code's names)
         :param on_epoch: optional progress callback, called after each epoch
-                         with (epoch number from 1, train loss, test loss)
-        :return: (train_losses, test_losses), mean cross-entropy after each epoch
+                         with (epoch number from 1, train loss, validation loss)
+        :return: (train_losses, validation_losses), mean cross-entropy after each epoch
         """
-        train_losses, test_losses = [], []
+        train_losses, validation_losses = [], []
         for epoch in range(n_epochs):
             X_shuffled, y_shuffled = shuffle(X_tr, y_tr, epoch)
             for x, label in zip(X_shuffled, y_shuffled.tolist()):
@@ -389,10 +340,10 @@ class NN:
                 self.backward(label, y_hat)
                 self.step()
             train_losses.append(self.compute_loss(X_tr, y_tr))
-            test_losses.append(self.compute_loss(X_test, y_test))
+            validation_losses.append(self.compute_loss(X_test, y_test))
             if on_epoch is not None:
-                on_epoch(epoch + 1, train_losses[-1], test_losses[-1])
-        return train_losses, test_losses
+                on_epoch(epoch + 1, train_losses[-1], validation_losses[-1])
+        return train_losses, validation_losses
 
     def test(self, X: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, float]:
         """
@@ -406,20 +357,214 @@ class NN:
 
 
 # ----------------------------------------------------------------------------
-# Command line
+# Command line: main, the run, its inputs and outputs
 # ----------------------------------------------------------------------------
 
 class UsageError(Exception):
-    """A bad argument or path: exit status 2."""
+    """A bad argument, or output paths that clash with the inputs or each other: exit status 2."""
 
 
-class InputError(Exception):
-    """Unusable input data or an output that cannot be written: exit status 1."""
+class FileError(Exception):
+    """An input file that cannot be used, or an output file that cannot be written: exit status 1."""
 
+
+class DivergedError(Exception):
+    """Training overflowed float64 (a learning rate far too large): exit status 1."""
+
+
+def main(argv: Union[Sequence[str], None] = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 bad input, 2 bad arguments)."""
+    try:
+        run(build_parser().parse_args(argv))
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except (FileError, DivergedError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no output written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(f"{PROG}: error: out of memory", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run(args) -> None:
+    """Check the output paths, read the inputs, train, then write all three outputs at once."""
+    check_output_paths(args)
+    (X_tr, y_tr, X_val, y_val, out_tr, out_val, out_metrics,
+     n_epochs, n_hid, init_flag, lr) = args2data(args)
+    nn = NN(input_size=X_tr.shape[-1], hidden_size=n_hid, output_size=len(LETTERS),
+            weight_init_fn=INIT_FUNCTIONS[init_flag], learning_rate=lr)
+    # Only a learning rate so large that the weights overflow float64 can make
+    # non-finite values; that is reported below instead of warned about here.
+    progress = Progress(n_epochs, sys.stderr)
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            train_losses, validation_losses = nn.train(X_tr, y_tr, X_val, y_val, n_epochs,
+                                                         on_epoch=progress.show)
+        finally:  # also when interrupted: the error message then starts a line of its own
+            progress.finish()
+        train_labels, train_error = nn.test(X_tr, y_tr)
+        validation_labels, validation_error = nn.test(X_val, y_val)
+    weights_finite = all(np.isfinite(layer.w).all() for layer in nn.linears)
+    if not (weights_finite and np.isfinite(train_losses + validation_losses).all()):
+        raise DivergedError(f"training diverged: weights overflowed with learning_rate {lr}; "
+                         "use a smaller one")
+    write_outputs({
+        out_tr: format_labels(train_labels),
+        out_val: format_labels(validation_labels),
+        out_metrics: format_metrics(train_losses, validation_losses, train_error, validation_error),
+    })
+
+
+def args2data(args) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                             str, str, str, int, Union[int, List[int]], int, float]:
+    """
+    :return: (X_tr, y_tr, X_val, y_val, out_tr, out_val, out_metrics,
+              n_epochs, n_hid, init_flag, lr): X without the label column
+              and without a bias column
+    """
+    X_tr, y_tr = load_csv(args.train_input, "train_input")
+    X_val, y_val = load_csv(args.validation_input, "validation_input")
+    if X_val.shape[1] != X_tr.shape[1]:
+        raise FileError(f"validation_input {args.validation_input!r}: rows have "
+                         f"{X_val.shape[1] + 1} columns; train_input rows have {X_tr.shape[1] + 1}")
+    return (X_tr, y_tr, X_val, y_val, args.train_out, args.validation_out, args.metrics_out,
+            args.num_epoch, args.hidden_units, args.init_flag, args.learning_rate)
+
+
+def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Read `label,p1,...,pM` rows; raise FileError naming file, row and column.
+
+    Blank lines are skipped (as np.loadtxt does); rows are numbered as lines
+    of the file. CRLF line endings and a UTF-8 byte-order mark are accepted.
+
+    :return: (X, y): pixels of shape (N, M) and int labels of shape (N,)
+    """
+    where = f"{what} {path!r}"
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise FileError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise FileError(f"{where}: is a directory, not a file") from None
+    except PermissionError:
+        raise FileError(f"{where}: permission denied") from None
+    except OSError as e:
+        raise FileError(f"{where}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileError(f"{where}: not a text file (not UTF-8)") from None
+    rows = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not rows:
+        raise FileError(f"{where}: the file is empty")
+    table = _parse_table([line for _, line in rows])
+    if table is None:
+        _raise_first_bad_cell(rows, where)
+
+    labels, pixels = table[:, 0], table[:, 1:]
+    bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) | (labels > len(LETTERS) - 1))
+    if bad.size:
+        number, line = rows[bad[0]]
+        raise FileError(f"{where}: row {number}, column 1: label {line.split(',')[0].strip()!r} "
+                         f"is not an integer in 0..{len(LETTERS) - 1}")
+    bad_rows, bad_cols = np.nonzero((pixels < 0.0) | (pixels > 1.0))
+    if bad_rows.size:
+        (number, line), column = rows[bad_rows[0]], bad_cols[0] + 1
+        raise FileError(f"{where}: row {number}, column {column + 1}: pixel "
+                         f"{line.split(',')[column].strip()!r} is outside [0, 1]")
+    return pixels, labels.astype(int)
+
+
+def _parse_table(lines: List[str]) -> Union[np.ndarray, None]:
+    """The lines as a rectangular table of finite numbers with 2+ columns, else None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            table = np.loadtxt(lines, delimiter=",", ndmin=2, comments=None, dtype=np.float64)
+    except (ValueError, Warning):
+        return None
+    if table.shape[1] < 2 or not np.isfinite(table).all():
+        return None
+    return table
+
+
+def format_metrics(train_losses: List[float], validation_losses: List[float],
+                   train_error: float, validation_error: float) -> str:
+    """The metrics file: both cross-entropies per epoch, then both error rates."""
+    lines = []
+    for epoch, (loss_train, loss_validation) in enumerate(zip(train_losses, validation_losses), start=1):
+        lines.append(f"epoch={epoch} crossentropy(train): {float(loss_train)}")
+        lines.append(f"epoch={epoch} crossentropy(validation): {float(loss_validation)}")
+    lines.append(f"error(train): {float(train_error)}")
+    lines.append(f"error(validation): {float(validation_error)}")
+    return "\n".join(lines) + "\n"
+
+
+def format_labels(labels: np.ndarray) -> str:
+    """The labels file: one integer per line."""
+    return "".join(f"{label}\n" for label in labels.tolist())
+
+
+def write_outputs(contents: Dict[str, str]) -> None:
+    """Write every file atomically: all to temporary files first, then rename each.
+
+    A failure before the renames leaves every existing output untouched.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    pending = []
+    try:
+        for path, text in contents.items():
+            directory, name = os.path.split(os.path.abspath(path))
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+            pending.append(tmp)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in zip(pending, contents):
+            os.replace(tmp, path)
+    except OSError as e:
+        raise FileError(f"cannot write {e.filename or 'output'!r}: {e.strerror or e}") from None
+    finally:
+        for tmp in pending:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+# ----------------------------------------------------------------------------
+# Arguments, output paths and progress
+# ----------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         raise UsageError(f"{message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Train a neural network on OCR letters by SGD "
+                     "and write predicted labels and metrics.")
+    parser.add_argument("train_input", type=str, help="training CSV: rows of a label 0-9, then pixels in [0, 1]")
+    parser.add_argument("validation_input", type=str, help="validation CSV, as wide as the training file")
+    parser.add_argument("train_out", type=str, help="written: the predicted label of each training row, one per line")
+    parser.add_argument("validation_out", type=str, help="written: the predicted label of each validation row")
+    parser.add_argument("metrics_out", type=str,
+                        help="written: the cross-entropies after each epoch, then the error rates")
+    parser.add_argument("num_epoch", type=_non_negative_int,
+                        help="passes over the training data, an integer >= 0 "
+                             "(0 trains nothing and writes only the error rates)")
+    parser.add_argument("hidden_units", type=_hidden_units,
+                        help="hidden units, an integer >= 1; 50,50 gives two hidden layers")
+    parser.add_argument("init_flag", type=_init_flag,
+                        help="1 RANDOM: weights uniform in [-0.1, 0.1]; 2 ZERO: all zero. Biases start at 0 "
+                             "either way")
+    parser.add_argument("learning_rate", type=_learning_rate, help="SGD step size, a finite number > 0")
+    return parser
 
 
 def _non_negative_int(text: str) -> int:
@@ -460,79 +605,89 @@ def _learning_rate(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Train a neural network on OCR letters by SGD "
-                     "and write predicted labels and metrics.")
-    parser.add_argument("train_input", type=str, help="path to the training input .csv file")
-    parser.add_argument("validation_input", type=str, help="path to the validation input .csv file")
-    parser.add_argument("train_out", type=str, help="path to output .labels file for training predictions")
-    parser.add_argument("validation_out", type=str, help="path to output .labels file for validation predictions")
-    parser.add_argument("metrics_out", type=str, help="path of the output .txt file for cross-entropies and errors")
-    parser.add_argument("num_epoch", type=_non_negative_int, help="number of training epochs (0 or more)")
-    parser.add_argument("hidden_units", type=_hidden_units,
-                        help="number of hidden units (positive); 50,50 gives two hidden layers")
-    parser.add_argument("init_flag", type=_init_flag, help="1 for RANDOM init, 2 for ZERO init")
-    parser.add_argument("learning_rate", type=_learning_rate, help="SGD learning rate (positive)")
-    return parser
+def check_output_paths(args) -> None:
+    """Refuse outputs that would clobber an input or each other, or cannot be made."""
+    inputs = {"train_input": args.train_input, "validation_input": args.validation_input}
+    outputs = {"train_out": args.train_out, "validation_out": args.validation_out,
+               "metrics_out": args.metrics_out}
+    seen: Dict[str, str] = {}
+    for name, path in outputs.items():
+        for in_name, in_path in inputs.items():
+            if _same_file(path, in_path):
+                raise UsageError(f"{name} {path!r} is the same file as {in_name}; "
+                                 "refusing to overwrite an input")
+        for other_name, other_path in seen.items():
+            if _same_file(path, other_path):
+                raise UsageError(f"{name} {path!r} is the same file as {other_name}")
+        seen[name] = path
+        if os.path.isdir(path):
+            raise FileError(f"{name} {path!r}: is a directory")
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileError(f"{name} {path!r}: directory {directory!r} does not exist")
+        if not os.access(directory, os.W_OK):
+            raise FileError(f"{name} {path!r}: directory {directory!r} is not writable")
 
 
-def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Read `label,p1,...,pM` rows; raise InputError naming file, row and column.
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist yet
+        return False
 
-    Blank lines are skipped (as np.loadtxt does); rows are numbered as lines
-    of the file. CRLF line endings and a UTF-8 byte-order mark are accepted.
 
-    :return: (X, y): pixels of shape (N, M) and int labels of shape (N,)
+class Progress:
+    """One status line on a terminal, rewritten in place after each epoch.
+
+    Silent when the stream is not a terminal (the autograder, a pipe, a file),
+    so that nothing but errors ever reaches stderr there.
     """
-    where = f"{what} {path!r}"
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{where}: is a directory, not a file") from None
-    except PermissionError:
-        raise InputError(f"{where}: permission denied") from None
-    except OSError as e:
-        raise InputError(f"{where}: cannot read: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{where}: not a text file (not UTF-8)") from None
-    rows = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not rows:
-        raise InputError(f"{where}: the file is empty")
-    table = _parse_table([line for _, line in rows])
-    if table is None:
-        _raise_first_bad_cell(rows, where)
 
-    labels, pixels = table[:, 0], table[:, 1:]
-    bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) | (labels > len(LETTERS) - 1))
-    if bad.size:
-        number, line = rows[bad[0]]
-        raise InputError(f"{where}: row {number}, column 1: label {line.split(',')[0].strip()!r} "
-                         f"is not an integer in 0..{len(LETTERS) - 1}")
-    bad_rows, bad_cols = np.nonzero((pixels < 0.0) | (pixels > 1.0))
-    if bad_rows.size:
-        (number, line), column = rows[bad_rows[0]], bad_cols[0] + 1
-        raise InputError(f"{where}: row {number}, column {column + 1}: pixel "
-                         f"{line.split(',')[column].strip()!r} is outside [0, 1]")
-    return pixels, labels.astype(int)
+    MIN_INTERVAL = 0.1  # seconds between two updates at least, so that fast epochs do not flood the terminal
+
+    def __init__(self, total_epochs: int, stream):
+        self.total = total_epochs
+        self.stream = stream
+        self.start = self.last = time.monotonic()
+        self.width = 0  # of the line on screen, to blank out a longer previous one
+        try:
+            self.enabled = stream.isatty()
+        except (AttributeError, ValueError):  # no isatty, or closed
+            self.enabled = False
+
+    def show(self, epoch: int, loss_train: float, loss_validation: float) -> None:
+        now = time.monotonic()
+        if not self.enabled or (self.width and epoch < self.total and now - self.last < self.MIN_INTERVAL):
+            return
+        self.last = now
+        elapsed = now - self.start
+        left = elapsed / epoch * (self.total - epoch)
+        line = (f"epoch {epoch}/{self.total}  crossentropy train {loss_train:.4f}  "
+                f"validation {loss_validation:.4f}  elapsed {_duration(elapsed)}  left {_duration(left)}")
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = len(line)
+
+    def finish(self) -> None:
+        if self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.width = 0
 
 
-def _parse_table(lines: List[str]) -> Union[np.ndarray, None]:
-    """The lines as a rectangular table of finite numbers with 2+ columns, else None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            table = np.loadtxt(lines, delimiter=",", ndmin=2, comments=None, dtype=np.float64)
-    except (ValueError, Warning):
-        return None
-    if table.shape[1] < 2 or not np.isfinite(table).all():
-        return None
-    return table
+def _duration(seconds: float) -> str:
+    """4.2s, 1m05s, 2h03m."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
+
+# ----------------------------------------------------------------------------
+# Why a CSV row cannot be read: the diagnosis behind load_csv's errors
+# ----------------------------------------------------------------------------
 
 SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars", " ": "spaces"}
 
@@ -542,14 +697,14 @@ def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> NoReturn:
     first_number, first_line = rows[0]
     separator = _other_separator(first_line)
     if separator:
-        raise InputError(f"{where}: not comma-separated: row {first_number} seems to use "
+        raise FileError(f"{where}: not comma-separated: row {first_number} seems to use "
                          f"{SEPARATORS[separator]} between values; expected label,p1,p2,...")
     width = len(first_line.split(","))
     every_row_ends_in_comma = all(line.rstrip().endswith(",") for _, line in rows)
     for number, line in rows:
         cells = line.split(",")
         if len(cells) != width:
-            raise InputError(f"{where}: row {number} has {len(cells)} columns; "
+            raise FileError(f"{where}: row {number} has {len(cells)} columns; "
                              f"row {first_number} has {width}")
         for column, cell in enumerate(cells, start=1):
             at = f"{where}: row {number}, column {column}"
@@ -558,18 +713,18 @@ def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> NoReturn:
                 if column == len(cells):
                     hint = (": every row ends in a comma; remove the trailing commas" if every_row_ends_in_comma
                             else ": the row ends in a comma")
-                raise InputError(f"{at}: empty cell{hint}")
+                raise FileError(f"{at}: empty cell{hint}")
             try:
                 value = float(cell)
             except ValueError:
                 hint = " (a header row? the file must have none)" if number == first_number and \
                     _looks_like_header(cells) else ""
-                raise InputError(f"{at}: {_excerpt(cell)} is not a number{hint}") from None
+                raise FileError(f"{at}: {_excerpt(cell)} is not a number{hint}") from None
             if not math.isfinite(value):
-                raise InputError(f"{at}: {_excerpt(cell)} is not a finite number")
+                raise FileError(f"{at}: {_excerpt(cell)} is not a finite number")
     if width < 2:
-        raise InputError(f"{where}: rows have 1 column; expected a label and pixels")
-    raise InputError(f"{where}: cannot be read as a table of numbers")
+        raise FileError(f"{where}: rows have 1 column; expected a label and pixels")
+    raise FileError(f"{where}: cannot be read as a table of numbers")
 
 
 def _is_number(text: str) -> bool:
@@ -603,189 +758,6 @@ def _excerpt(cell: str, limit: int = 20) -> str:
     """The cell quoted, cut to a short excerpt."""
     cell = cell.strip()
     return repr(cell if len(cell) <= limit else cell[:limit] + "...")
-
-
-def args2data(args) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                             str, str, str, int, Union[int, List[int]], int, float]:
-    """
-    :return: (X_tr, y_tr, X_val, y_val, out_tr, out_val, out_metrics,
-              n_epochs, n_hid, init_flag, lr): X without the label column
-              and without a bias column
-    """
-    X_tr, y_tr = load_csv(args.train_input, "train_input")
-    X_val, y_val = load_csv(args.validation_input, "validation_input")
-    if X_val.shape[1] != X_tr.shape[1]:
-        raise InputError(f"validation_input {args.validation_input!r}: rows have "
-                         f"{X_val.shape[1] + 1} columns; train_input rows have {X_tr.shape[1] + 1}")
-    return (X_tr, y_tr, X_val, y_val, args.train_out, args.validation_out, args.metrics_out,
-            args.num_epoch, args.hidden_units, args.init_flag, args.learning_rate)
-
-
-def check_output_paths(args) -> None:
-    """Refuse outputs that would clobber an input or each other, or cannot be made."""
-    inputs = {"train_input": args.train_input, "validation_input": args.validation_input}
-    outputs = {"train_out": args.train_out, "validation_out": args.validation_out,
-               "metrics_out": args.metrics_out}
-    seen: Dict[str, str] = {}
-    for name, path in outputs.items():
-        for in_name, in_path in inputs.items():
-            if _same_file(path, in_path):
-                raise UsageError(f"{name} {path!r} is the same file as {in_name}; "
-                                 "refusing to overwrite an input")
-        for other_name, other_path in seen.items():
-            if _same_file(path, other_path):
-                raise UsageError(f"{name} {path!r} is the same file as {other_name}")
-        seen[name] = path
-        if os.path.isdir(path):
-            raise InputError(f"{name} {path!r}: is a directory")
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise InputError(f"{name} {path!r}: directory {directory!r} does not exist")
-        if not os.access(directory, os.W_OK):
-            raise InputError(f"{name} {path!r}: directory {directory!r} is not writable")
-
-
-def _same_file(a: str, b: str) -> bool:
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # either does not exist yet
-        return False
-
-
-def write_outputs(contents: Dict[str, str]) -> None:
-    """Write every file atomically: all to temporary files first, then rename each.
-
-    A failure before the renames leaves every existing output untouched.
-    """
-    umask = os.umask(0)
-    os.umask(umask)
-    pending = []
-    try:
-        for path, text in contents.items():
-            directory, name = os.path.split(os.path.abspath(path))
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-            pending.append(tmp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.chmod(tmp, 0o666 & ~umask)
-        for tmp, path in zip(pending, contents):
-            os.replace(tmp, path)
-    except OSError as e:
-        raise InputError(f"cannot write {e.filename or 'output'!r}: {e.strerror or e}") from None
-    finally:
-        for tmp in pending:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-
-
-def format_metrics(train_losses: List[float], test_losses: List[float],
-                   train_error: float, test_error: float) -> str:
-    lines = []
-    for epoch, (loss_tr, loss_te) in enumerate(zip(train_losses, test_losses), start=1):
-        lines.append(f"epoch={epoch} crossentropy(train): {float(loss_tr)}")
-        lines.append(f"epoch={epoch} crossentropy(validation): {float(loss_te)}")
-    lines.append(f"error(train): {float(train_error)}")
-    lines.append(f"error(validation): {float(test_error)}")
-    return "\n".join(lines) + "\n"
-
-
-def format_labels(labels: np.ndarray) -> str:
-    return "".join(f"{label}\n" for label in labels.tolist())
-
-
-class Progress:
-    """One status line on a terminal, rewritten in place after each epoch.
-
-    Silent when the stream is not a terminal (the autograder, a pipe, a file),
-    so that nothing but errors ever reaches stderr there.
-    """
-
-    EVERY = 0.1  # seconds between updates at most, so that fast epochs do not flood the terminal
-
-    def __init__(self, total_epochs: int, stream):
-        self.total = total_epochs
-        self.stream = stream
-        self.start = self.last = time.monotonic()
-        self.width = 0  # of the line on screen, to blank out a longer previous one
-        try:
-            self.enabled = stream.isatty()
-        except (AttributeError, ValueError):  # no isatty, or closed
-            self.enabled = False
-
-    def show(self, epoch: int, loss_train: float, loss_validation: float) -> None:
-        now = time.monotonic()
-        if not self.enabled or (self.width and epoch < self.total and now - self.last < self.EVERY):
-            return
-        self.last = now
-        elapsed = now - self.start
-        left = elapsed / epoch * (self.total - epoch)
-        line = (f"epoch {epoch}/{self.total}  crossentropy train {loss_train:.4f}  "
-                f"validation {loss_validation:.4f}  elapsed {_duration(elapsed)}  left {_duration(left)}")
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = len(line)
-
-    def finish(self) -> None:
-        if self.width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.width = 0
-
-
-def _duration(seconds: float) -> str:
-    """4.2s, 1m05s, 2h03m."""
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}m{secs:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
-
-
-def run(args) -> None:
-    check_output_paths(args)
-    (X_tr, y_tr, X_test, y_test, out_tr, out_te, out_metrics,
-     n_epochs, n_hid, init_flag, lr) = args2data(args)
-    nn = NN(input_size=X_tr.shape[-1], hidden_size=n_hid, output_size=len(LETTERS),
-            weight_init_fn=INIT_FUNCTIONS[init_flag], learning_rate=lr)
-    # Only a learning rate so large that the weights overflow float64 can make
-    # non-finite values; that is reported below instead of warned about here.
-    progress = Progress(n_epochs, sys.stderr)
-    with np.errstate(over="ignore", invalid="ignore"):
-        try:
-            train_losses, test_losses = nn.train(X_tr, y_tr, X_test, y_test, n_epochs, on_epoch=progress.show)
-        finally:  # also when interrupted: the error message then starts a line of its own
-            progress.finish()
-        train_labels, train_error = nn.test(X_tr, y_tr)
-        test_labels, test_error = nn.test(X_test, y_test)
-    weights_finite = all(np.isfinite(layer.w).all() for layer in nn.linears)
-    if not (weights_finite and np.isfinite(train_losses + test_losses).all()):
-        raise InputError(f"training diverged: weights overflowed with learning_rate {lr}; "
-                         "use a smaller one")
-    write_outputs({
-        out_tr: format_labels(train_labels),
-        out_te: format_labels(test_labels),
-        out_metrics: format_metrics(train_losses, test_losses, train_error, test_error),
-    })
-
-
-def main(argv: Union[Sequence[str], None] = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 bad input, 2 bad arguments)."""
-    try:
-        run(build_parser().parse_args(argv))
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    except InputError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no output written", file=sys.stderr)
-        return 130
-    except MemoryError:
-        print(f"{PROG}: error: out of memory", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

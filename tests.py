@@ -24,6 +24,7 @@ from unittest import mock
 import numpy as np
 
 import compare
+import course_data
 import neuralnet
 from grader import checks as grader_checks
 from neuralnet import (
@@ -47,7 +48,7 @@ import naive_neuralnet  # noqa: E402  (the independent oracle)
 TOLERANCE = 1e-9  # metrics must match the reference this closely
 
 
-DATA = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
+DATA = course_data.folder()
 
 
 def require_data(test: unittest.TestCase, *names: str) -> str:

@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 import compare  # noqa: E402
+import course_data  # noqa: E402
 
 WORKLOADS = {  # name: (data prefix, epochs, hidden units, init flag, learning rate)
     "small": ("small", 100, 50, 1, 0.001),
@@ -108,7 +109,7 @@ def main():
     if args.runs < 1 or args.busy < 0:
         parser.error("--runs must be 1 or more and --busy 0 or more")
 
-    data_dir = os.environ.get("NEURALNET_DATA") or os.path.join(ROOT, "data")
+    data_dir = course_data.folder()
     if not os.path.isfile(os.path.join(data_dir, "small_train.csv")):
         sys.exit(f"course data not found in {data_dir}: set NEURALNET_DATA")
     commands = {"neuralnet.py": [sys.executable, os.path.join(ROOT, "neuralnet.py")]}

@@ -8,7 +8,7 @@ import os
 import zipfile
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradescope")
-SOURCES = ("grade.py", "neuralnet.py", "compare.py", "benchmarks/naive_neuralnet.py")
+SOURCES = ("grade.py", "neuralnet.py", "compare.py", "course_data.py", "benchmarks/naive_neuralnet.py")
 DATA_FILES = ("small_train.csv", "small_validation.csv", "medium_train.csv", "medium_validation.csv",
               "unittest_data.pk")
 

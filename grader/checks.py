@@ -203,8 +203,8 @@ def oracle_checks(data_folder: str) -> List[Check]:
     """NN.train and NN.test against the naive oracle on 60 training and 20 validation rows."""
     oracle = naive_oracle()
     X_tr, y_tr = neuralnet.load_csv(os.path.join(data_folder, "small_train.csv"), "train_input")
-    X_va, y_va = neuralnet.load_csv(os.path.join(data_folder, "small_validation.csv"), "validation_input")
-    split = {"X_train": X_tr[:60], "y_train": y_tr[:60], "X_validation": X_va[:20], "y_validation": y_va[:20]}
+    X_val, y_val = neuralnet.load_csv(os.path.join(data_folder, "small_validation.csv"), "validation_input")
+    split = {"X_train": X_tr[:60], "y_train": y_tr[:60], "X_validation": X_val[:20], "y_validation": y_val[:20]}
     with np.errstate(all="ignore"):
         alpha, beta, losses = oracle.train(*split.values(), 2, 5, 1, 0.1)
     train = check("api:NN.train", "nn_train", {**split, "epochs": np.array(2), "hidden": np.array(5),
@@ -327,20 +327,20 @@ def load_datasets(data_folder: str, names: Sequence[str]) -> Datasets:
     data = {}
     for name in names:
         X_tr, y_tr = neuralnet.load_csv(os.path.join(data_folder, f"{name}_train.csv"), "train_input")
-        X_va, y_va = neuralnet.load_csv(os.path.join(data_folder, f"{name}_validation.csv"), "validation_input")
-        data[name] = (X_tr, y_tr, X_va, y_va)
+        X_val, y_val = neuralnet.load_csv(os.path.join(data_folder, f"{name}_validation.csv"), "validation_input")
+        data[name] = (X_tr, y_tr, X_val, y_val)
     return data
 
 
 def expected_outputs(config: Config, data: Datasets, nn_class: type = neuralnet.NN) -> Outputs:
     """What this project's neuralnet.py writes for config (with nn_class standing in for NN)."""
-    X_tr, y_tr, X_va, y_va = data[config.dataset]
+    X_tr, y_tr, X_val, y_val = data[config.dataset]
     with np.errstate(all="ignore"):
         nn = nn_class(input_size=X_tr.shape[1], hidden_size=config.hidden, output_size=len(neuralnet.LETTERS),
                       weight_init_fn=neuralnet.INIT_FUNCTIONS[config.init_flag], learning_rate=config.lr)
-        losses_tr, losses_va = nn.train(X_tr, y_tr, X_va, y_va, config.epochs)
+        losses_tr, losses_va = nn.train(X_tr, y_tr, X_val, y_val, config.epochs)
         labels_tr, error_tr = nn.test(X_tr, y_tr)
-        labels_va, error_va = nn.test(X_va, y_va)
+        labels_va, error_va = nn.test(X_val, y_val)
     text = neuralnet.format_metrics(losses_tr, losses_va, error_tr, error_va)
     return ([str(v) for v in labels_tr.tolist()], [str(v) for v in labels_va.tolist()],
             compare.parse_metrics(text))

@@ -24,12 +24,13 @@ import numpy as np
 # isort: on
 
 import compare
+import course_data
 from grader import catalog, checks
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEURALNET = os.path.join(HERE, "neuralnet.py")
 GRADE = os.path.join(HERE, "grade.py")
-DATA = os.environ.get("NEURALNET_DATA") or os.path.join(HERE, "data")
+DATA = course_data.folder()
 NAIVE = os.path.join(HERE, "benchmarks", "naive_neuralnet.py")
 AS_ROOT = os.geteuid() == 0
 NEEDS_ROOT = "isolation needs root (CI runs as root)"
