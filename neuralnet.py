@@ -175,9 +175,13 @@ class Sigmoid:
                   for a whole dataset (inference only: the cache is left alone)
         :return: z = sigmoid(a), same shape
         """
-        z = np.exp(np.minimum(-x, SIGMOID_CLIP))  # exp(-a), clipped so that it cannot overflow
+        # z = 1 / (1 + exp(-a)), step by step in one array: a dataset's is megabytes,
+        # and each temporary of that size costs more than the arithmetic.
+        z = np.negative(x)
+        np.minimum(z, SIGMOID_CLIP, out=z)  # so that exp cannot overflow
+        np.exp(z, out=z)
         z += 1.0
-        np.reciprocal(z, out=z)  # z = 1 / (1 + exp(-a)), finished in place: a dataset's z is megabytes
+        np.reciprocal(z, out=z)
         if x.ndim == 1:
             self.cache["z"] = z
         return z
@@ -217,7 +221,9 @@ class Linear:
         :return: z = w @ [1, x], shape (output_size,) or (N, output_size)
         """
         if x.ndim == 2:
-            return x @ self.w[:, 1:].T + self.w[:, 0]
+            z = x @ self.w[:, 1:].T
+            z += self.w[:, 0]  # in place: one dataset-sized array, not two
+            return z
         if len(self._x1) != len(x) + 1:  # a w of another shape was assigned
             self._x1 = np.ones(len(x) + 1)
         self._x1[1:] = x
