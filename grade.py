@@ -37,7 +37,7 @@ import numpy as np
 
 import compare
 import course_data
-from grader import bundle, catalog, checks, report
+from grader import bundle, catalog, checks, report, source
 from grader.checks import Config, Datasets
 from grader.report import Result
 from grader.sandbox import Limits, Run, Sandbox, SandboxError, size
@@ -50,6 +50,7 @@ DEFAULT_TIMEOUT = 60.0
 STDERR_LINES = 6  # of a failing run's stderr, quoted in the check
 VALUES_LIMIT = 64 * 1024 * 1024  # bytes of values.npz read back
 WEIGHTS = {"api": 1, "trace": 5, "small": 4, "medium": 5}  # points per check
+QUICK_BUDGET, FULL_BUDGET = 50.0, 150.0  # default seconds for a whole grade (--total-timeout)
 
 
 def quote_stderr(stderr: str) -> str:
@@ -88,15 +89,20 @@ def api_and_trace(sandbox: Sandbox, submission: bytes, defined: Sequence[checks.
             raise ValueError(f"values.npz is larger than {size(VALUES_LIMIT)}")
         with np.load(io.BytesIO(raw), allow_pickle=False) as f:
             values = {key: f[key] for key in f.files}
-        failures = checks.verdicts(defined, values)
+        judged = checks.verdicts(defined, values)
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
         why = f"unreadable values from the checks ({type(e).__name__}: {e}){quote_stderr(run.stderr)}"
         return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+    other = checks.other_weights(values)
     results = []
-    for c, failure, w in zip(defined, failures, weight):
+    for c, verdict, w in zip(defined, judged, weight):
+        passed, text = verdict
+        if other and not passed and "Linear.w" in text:  # no w, but a matrix of its shape under another name
+            text += "\n" + catalog.mistake_line("weights-attribute-name",
+                                                f"Linear(6, 4, ...) has no w, but a 4 x 7 matrix named {other}")
         if run.problem:  # a limit hit during the run fails every check, naming the limit
-            failure = f"{failure}\n({run.problem})" if failure else run.problem
-        results.append(Result(c.name, failure is None, failure or "", w))
+            passed, text = False, f"{text}\n({run.problem})" if text else run.problem
+        results.append(Result(c.name, passed, text, w))
     return results
 
 
@@ -104,63 +110,178 @@ def api_and_trace(sandbox: Sandbox, submission: bytes, defined: Sequence[checks.
 # cli: the command line on each configuration, its outputs compared here
 # ----------------------------------------------------------------------------
 
-def read_outputs(run: Run) -> Tuple[Optional[checks.Outputs], str]:
-    """The three outputs a run wrote, parsed, or why they cannot be."""
+def parse_labels(name: str, text: str) -> Tuple[List[str], bool]:
+    """A labels file's lines; labels written as integral floats ('6.0') are read as integers,
+    and flagged (True), so that their values can still be compared."""
+    try:
+        return compare.parse_labels(text, name), False
+    except compare.FormatError:
+        try:
+            values = [float(line) for line in text.splitlines()]
+        except ValueError:
+            values = []
+        if not values or not all(v.is_integer() for v in values):
+            raise
+        return [str(int(v)) for v in values], True
+
+
+def read_outputs(run: Run) -> Tuple[Optional[checks.Outputs], str, bool]:
+    """The three outputs a run wrote, parsed; or why they cannot be. The flag: labels written as floats."""
     missing = [name for name in checks.OUTPUT_NAMES if run.outputs.get(name) is None]
     if missing:
-        return None, f"wrote no {', '.join(missing)}"
+        return None, f"wrote no {', '.join(missing)}", False
     texts = []
     for name in checks.OUTPUT_NAMES:
         raw = run.outputs[name]
         if len(raw) > 16 * 1024 * 1024:
-            return None, f"unreadable output: {name}: larger than 16 MiB"
+            return None, f"unreadable output: {name}: larger than 16 MiB", False
         try:
             texts.append(raw.decode())
         except UnicodeDecodeError:
-            return None, f"unreadable output: {name}: not a text file"
+            return None, f"unreadable output: {name}: not a text file", False
     try:
-        return (compare.parse_labels(texts[0], checks.OUTPUT_NAMES[0]),
-                compare.parse_labels(texts[1], checks.OUTPUT_NAMES[1]),
-                compare.parse_metrics(texts[2], checks.OUTPUT_NAMES[2])), ""
+        (train, float_train), (validation, float_validation) = (parse_labels(checks.OUTPUT_NAMES[i], texts[i])
+                                                                for i in (0, 1))
+        metrics = compare.parse_metrics(texts[2], checks.OUTPUT_NAMES[2])
     except compare.FormatError as e:
-        return None, f"unreadable output: {e}"
+        return None, f"unreadable output: {e}", False
+    return (train, validation, metrics), "", float_train or float_validation
 
 
-def cli_check(sandbox: Sandbox, submission: bytes, csvs: Dict[str, bytes], config: Config, data: Datasets,
-              tol: float, diagnoser: Callable) -> Result:
-    name, weight = config.check_name(), WEIGHTS[config.dataset]
-    files = {"neuralnet.py": submission, **{k: v for k, v in csvs.items() if k.startswith(config.dataset + "_")}}
-    run = sandbox.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
-                       *checks.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
-                       str(config.lr)], files, checks.OUTPUT_NAMES, f"the run {config.describe()}")
-    if run.status != 0:
-        return Result(name, False, why_run_failed(run), weight)
-    got, problem = read_outputs(run)
-    if got is None:
-        return Result(name, False, f"{problem}{quote_stderr(run.stderr)}", weight)
-    if run.problem:
-        return Result(name, False, f"{run.problem}{quote_stderr(run.stderr)}", weight)
-    reference = checks.expected_outputs(config, data)
-    found = checks.differences(got, reference, tol)
-    worst = found[2][1].worst
-    if all(d.same for _, d in found):
-        return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
-    lines = [f"{what}: {d.describe()}" for what, d in found if not d.same]
-    if worst:
-        lines.append(f"largest metric difference {worst:.3g} (tolerance {tol:g})")
-    if sandbox.deadline - time.monotonic() <= 0:
-        lines.append("no search of the catalog of mistakes: the time budget was spent")
+def metrics_structure(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
+    """Which metrics lines are missing or extra ('' when both have the same lines in the same order)."""
+    got_keys, expected_keys = [k for k, _ in got], [k for k, _ in expected]
+    if got_keys == expected_keys:
+        return ""
+    missing = [k for k in expected_keys if k not in got_keys]
+    extra = [k for k in got_keys if k not in expected_keys]
+    parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
+    return "; ".join(parts) or "the lines are in another order"
+
+
+def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
+    """A note when the training cross-entropy is the same in every epoch and this project's is not."""
+    mine = [v for k, v in got if k.endswith("crossentropy(train)")]
+    ours = [v for k, v in expected if k.endswith("crossentropy(train)")]
+    if len(mine) >= 2 and len(set(mine)) == 1 and len(set(ours)) > 1:
+        return (f"the training cross-entropy is {mine[0]!r} in every epoch: the weights never change, "
+                "or the loss is computed once")
+    return ""
+
+
+# The runs that find an ignored argument: one configuration, then each argument changed alone.
+ARGUMENT_PROBES = (("hidden_units", Config("small", 2, 5, 1, 0.1)), ("hidden_units", Config("small", 2, 9, 1, 0.1)),
+                   ("init_flag", Config("small", 2, 5, 2, 0.1)), ("learning_rate", Config("small", 2, 5, 1, 0.3)))
+
+
+class Grading:
+    """One submission's grade: its sandbox, source and data, and what is learnt once about it."""
+
+    def __init__(self, sandbox: Sandbox, submission: bytes, csvs: Dict[str, bytes], data: Datasets, tol: float):
+        self.sandbox, self.submission, self.csvs, self.data, self.tol = sandbox, submission, csvs, data, tol
+        self.diagnoser = catalog.Diagnoser()
+        tree = source.parse(submission.decode(errors="replace"))
+        self.experiment_signs = source.experiment_main(tree) if tree else []
+        self._ignored: Optional[List[str]] = None
+
+    def run(self, config: Config) -> Run:
+        files = {"neuralnet.py": self.submission,
+                 **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
+        return self.sandbox.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
+                                 *checks.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
+                                 str(config.lr)], files, checks.OUTPUT_NAMES, f"the run {config.describe()}")
+
+    def ignored_arguments(self) -> List[str]:
+        """The arguments whose change leaves every output byte the same (run once, when first asked)."""
+        if self._ignored is None:
+            self._ignored = []
+            runs = [(name, config, self.run(config)) for name, config in ARGUMENT_PROBES]
+            base = runs[0][2]
+            for name, config, run in runs[1:]:
+                same = base.status == run.status == 0 and all(
+                    base.outputs.get(o) is not None and base.outputs.get(o) == run.outputs.get(o)
+                    for o in checks.OUTPUT_NAMES)
+                if same and name not in self._ignored:
+                    self._ignored.append(f"{name} (runs {ARGUMENT_PROBES[0][1].describe()} and "
+                                         f"{config.describe()} wrote the same bytes)")
+        return self._ignored
+
+    def experiment_lines(self) -> List[str]:
+        if not self.experiment_signs:
+            return []
+        return [catalog.mistake_line("experiment-main", f"its main block {', '.join(self.experiment_signs)}")]
+
+    def cli_check(self, config: Config) -> Result:
+        name, weight = config.check_name(), WEIGHTS[config.dataset]
+        run = self.run(config)
+        if run.status != 0:
+            return Result(name, False, why_run_failed(run), weight)
+        got, problem, float_labels = read_outputs(run)
+        if got is None:
+            lines = [f"{problem}{quote_stderr(run.stderr)}"]
+            if problem.startswith("wrote no"):
+                lines += self.experiment_lines()
+            return Result(name, False, "\n".join(lines), weight)
+        if run.problem:
+            return Result(name, False, f"{run.problem}{quote_stderr(run.stderr)}", weight)
+        reference = checks.expected_outputs(config, self.data)
+        found = checks.differences(got, reference, self.tol)
+        worst = found[2][1].worst
+        lines = []
+        if float_labels:
+            same = found[0][1].same and found[1][1].same
+            lines.append(catalog.mistake_line(
+                "labels-not-integers", "labels such as '6.0'; read as integers, they "
+                + ("match the expected ones: only their format is wrong" if same else "still differ (below)")))
+        if all(d.same for _, d in found):
+            if float_labels:
+                return Result(name, False, "\n".join(lines), weight)
+            return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
+        lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
+        if worst:
+            lines.append(f"largest metric difference {worst:.3g} (tolerance {self.tol:g})")
+        structure = metrics_structure(got[2], reference[2])
+        if structure:  # no mistake of the catalog changes the lines: no search
+            lines.append(catalog.mistake_line("metrics-lines-missing", structure))
+            return Result(name, False, "\n".join(lines), weight)
+        lines += [note for note in [constant_loss(got[2], reference[2])] if note]
+        if self.sandbox.deadline - time.monotonic() <= 0:
+            lines.append("no search of the catalog of mistakes: the time budget was spent")
+            return Result(name, False, "\n".join(lines), weight)
+        ignored = self.ignored_arguments()
+        if ignored:
+            lines += [catalog.mistake_line("hard-coded-settings", f"ignored: {argument}") for argument in ignored]
+            lines += self.experiment_lines()
+            return Result(name, False, "\n".join(lines), weight)
+        diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
+        for ids in diagnosis:
+            lines += [catalog.mistake_line(mistake_id) for mistake_id in ids]
+            if len(ids) > 1:
+                lines.append(f"  (these {len(ids)} together explain the outputs)")
+        if not diagnosis:
+            lines.append("no catalogued mistake, alone or in pairs, gives these outputs")
         return Result(name, False, "\n".join(lines), weight)
-    diagnosis = diagnoser(config, got, data, tol, reference)
-    for ids in diagnosis:
-        for mistake_id in ids:
-            mistake = catalog.MISTAKES[mistake_id]
-            lines.append(f"mistake: {mistake.id}: {mistake.explanation} [handout {mistake.section}]")
-        if len(ids) > 1:
-            lines.append(f"  (these {len(ids)} together explain the outputs)")
-    if not diagnosis:
-        lines.append("no catalogued mistake, alone or in pairs, gives these outputs")
-    return Result(name, False, "\n".join(lines), weight)
+
+
+# ----------------------------------------------------------------------------
+# env: what the source says, read without running it (0 points: warnings)
+# ----------------------------------------------------------------------------
+
+ENV_IMPORTS = "env:imports only the standard library and numpy, in Python 3.9 syntax"
+ENV_IMPORT_SIDE_EFFECTS = "env:importing the file runs nothing"
+
+
+def env_checks(submission: bytes) -> List[Result]:
+    text = submission.decode(errors="replace")
+    tree = source.parse(text)
+    if tree is None:
+        return [Result(ENV_IMPORTS, False, "the file does not parse (see api:)", 0),
+                Result(ENV_IMPORT_SIDE_EFFECTS, False, "the file does not parse (see api:)", 0)]
+    findings = source.outside_imports(tree) + source.newer_syntax(text, tree)
+    side_effect = source.import_side_effects(tree)
+    return [Result(ENV_IMPORTS, not findings, "\n".join(f.text for f in findings), 0),
+            Result(ENV_IMPORT_SIDE_EFFECTS, side_effect is None,
+                   catalog.mistake_line("import-side-effects", side_effect.text) if side_effect else "", 0)]
 
 
 # ----------------------------------------------------------------------------
@@ -180,12 +301,13 @@ def grade(submission_path: str, sandbox: Sandbox, quick: bool, tol: float,
                 csvs[f"{name}_{split}.csv"] = f.read()
     with open(submission_path, "rb") as f:
         submission = f.read()
+    results = env_checks(submission)
     progress("api and trace")
-    results = api_and_trace(sandbox, submission, checks.all_checks(DATA))
-    diagnoser = catalog.Diagnoser()
+    results += api_and_trace(sandbox, submission, checks.all_checks(DATA))
+    grading = Grading(sandbox, submission, csvs, data, tol)
     for config in configs:
         progress(f"cli {config.describe()}")
-        results.append(cli_check(sandbox, submission, csvs, config, data, tol, diagnoser))
+        results.append(grading.cli_check(config))
     return results
 
 
@@ -219,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"seconds per run of the submission (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--total-timeout", type=positive(float), metavar="SECONDS",
                         help="seconds for the whole grade; then the checks left fail as not run "
-                             "(default 10 x --timeout)")
+                             f"(default {QUICK_BUDGET:g} with --quick, else {FULL_BUDGET:g}; at most 10 x --timeout)")
     parser.add_argument("--tol", type=float, default=DEFAULT_TOLERANCE,
                         help=f"largest absolute metric difference allowed (default {DEFAULT_TOLERANCE:g})")
     parser.add_argument("--python", default=sys.executable,
@@ -271,7 +393,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if not os.path.isfile(args.submission):
         return fail(f"{args.submission!r} is not a file")
-    limits = Limits(timeout=args.timeout, total=args.total_timeout or 10 * args.timeout, memory=args.memory,
+    default_total = min(10 * args.timeout, QUICK_BUDGET if args.quick else FULL_BUDGET)
+    limits = Limits(timeout=args.timeout, total=args.total_timeout or default_total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
                     cpu=args.cpu_time or int(-(-args.timeout // 1)), disk=args.disk)
     hidden = [HERE, DATA, os.path.dirname(os.path.abspath(args.submission))]

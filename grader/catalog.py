@@ -65,6 +65,34 @@ class DropsLastColumnLinear(Linear):
         return self.w[:, :-1].T @ dz
 
 
+class BiasLastColumnLinear(Linear):
+    """bias-last-column: the bias folded in as the last column: [x, 1], w[:, -1] zeroed."""
+
+    def __init__(self, input_size, output_size, weight_init_fn, learning_rate):
+        super().__init__(input_size, output_size, weight_init_fn, learning_rate)
+        self.w = np.array(weight_init_fn(self.w.shape), dtype=np.float64)
+        self.w[:, -1] = 0.0
+
+    def forward(self, x):
+        if x.ndim == 2:
+            return x @ self.w[:, :-1].T + self.w[:, -1]
+        self.cache["x1"] = np.append(x, 1.0)
+        return self.w @ self.cache["x1"]
+
+    def backward(self, dz):
+        self.dw = np.outer(dz, self.cache["x1"])
+        return self.w[:, :-1].T @ dz
+
+
+class AdagradLinear(Linear):
+    """adagrad-update: an older handout's rule, per weight s += g * g, w -= lr / sqrt(s + 1e-5) * g."""
+
+    def step(self):
+        squares = self.__dict__.setdefault("squares", np.zeros_like(self.w))
+        squares += self.dw * self.dw
+        self.w -= self.lr / np.sqrt(squares + 1e-5) * self.dw
+
+
 class SigmoidGradOfA(Sigmoid):
     """sigmoid-grad-of-a: the derivative a(1 - a) from the pre-activation, not z(1 - z)."""
 
@@ -171,11 +199,40 @@ CATALOG = [
             lambda: {"Linear": FrozenBiasLinear}),
     Mistake("loss-before-epoch", "epoch e reports the cross-entropies measured before that epoch's updates",
             "section 10.2, Algorithm 3 lines 12-13: evaluate after the epoch", nn_class=LossBeforeEpoch),
+    Mistake("bias-last-column", "the bias is folded in as the last column ([x, 1], w[:, -1] zeroed) instead of "
+            "the first; ZERO init hides it, RANDOM init does not",
+            "section 7.1 and the starter code: the bias is column 0 of alpha and beta",
+            lambda: {"Linear": BiasLastColumnLinear}),
+    Mistake("adagrad-update", "the weights are updated by an older handout's Adagrad rule (s += g * g, "
+            "w -= lr / sqrt(s + 1e-5) * g) instead of plain SGD",
+            "section 10.2, Algorithm 3: SGD, w = w - learning_rate * g", lambda: {"Linear": AdagradLinear}),
     Mistake("backprop-drops-last-column", "backpropagation through beta drops its last column instead of the "
             "bias column", "section 10.1.2 and written question 2(f): beta* is beta without its bias column",
             lambda: {"Linear": DropsLastColumnLinear}),
 ]
-MISTAKES = {m.id: m for m in CATALOG}
+# Mistakes found otherwise than by reproducing the outputs: by comparing runs, reading the
+# outputs' format, the source or the API's attributes (grade.py and grader/source.py).
+DIAGNOSED = [
+    Mistake("hard-coded-settings", "the outputs do not change with an argument: it is ignored",
+            "section 8.1: the command line's hidden_units, init_flag and learning_rate set the run"),
+    Mistake("experiment-main", "the command-line path seems to be replaced by experiment code",
+            "section 8.1: python neuralnet.py with the nine arguments trains once and writes the three outputs"),
+    Mistake("labels-not-integers", "the labels are written as floats, not integers",
+            "section 8.2: one integer label per line"),
+    Mistake("metrics-lines-missing", "the metrics file has missing or extra lines",
+            "section 8.3: two crossentropy lines per epoch, then error(train) and error(validation)"),
+    Mistake("weights-attribute-name", "Linear keeps its weights under another name than w",
+            "the starter code and the course's tests read Linear.w"),
+    Mistake("import-side-effects", "importing the file runs the command line or training",
+            "the starter code: command-line code under if __name__ == \"__main__\":"),
+]
+MISTAKES = {m.id: m for m in CATALOG + DIAGNOSED}
+
+
+def mistake_line(mistake_id: str, detail: str = "") -> str:
+    """The report's line for a mistake: its id, what it is, the handout section; then the detail."""
+    m = MISTAKES[mistake_id]
+    return f"mistake: {m.id}: {m.explanation} [handout {m.section}]" + (f"\n  {detail}" if detail else "")
 
 
 @contextlib.contextmanager

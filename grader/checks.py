@@ -24,15 +24,21 @@ from grader.probe import ERROR
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRACE_STEPS = 5
 TRACE_NAME = f"trace:first {TRACE_STEPS} SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
+COURSE_RTOL = 1e-7  # np.testing.assert_allclose's default, which the course's own tests use
+CLOSE_RTOL = 1e-12  # a value that passes but differs from this project's by more is noted
 Arrays = Dict[str, np.ndarray]
 
 
+class Verdict(NamedTuple):
+    passed: bool
+    text: str  # why it failed; for a pass, a note or ''
+
+
 class Expect(NamedTuple):
-    """One value a probe returns, and what it must be."""
+    """One value a probe returns, and what it must be (squeezed, as the course's tests squeeze)."""
     key: str
     what: str  # how a failure names it
-    value: Optional[np.ndarray] = None  # compared within rtol/atol when given
-    rtol: float = 1e-12
+    value: Optional[np.ndarray] = None  # compared within the course's tolerance when given
     atol: float = 0.0
     test: Optional[Callable[[np.ndarray], Optional[str]]] = None  # a property, when no value is given
 
@@ -41,7 +47,7 @@ class Check(NamedTuple):
     name: str
     probe: str
     inputs: Arrays
-    judge: Callable[[Arrays], Optional[str]]  # the values returned -> None, or why the check fails
+    judge: Callable[[Arrays], Verdict]  # the values returned -> the verdict
 
 
 def naive_oracle():
@@ -53,12 +59,13 @@ def naive_oracle():
     return module
 
 
-def first_difference(what: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
-                     weights: bool = False) -> Optional[str]:
-    """Where two arrays first differ beyond the tolerance, or None when they agree."""
-    expected = np.asarray(expected, dtype=float)
+def first_difference(what: str, got: np.ndarray, expected: np.ndarray, rtol: float = COURSE_RTOL,
+                     atol: float = 0.0, weights: bool = False) -> Optional[str]:
+    """Where two arrays, squeezed, first differ beyond the tolerance, or None when they agree.
+    Values are shown as Python writes them, so that two that differ never look alike."""
+    got, expected = np.squeeze(got), np.squeeze(np.asarray(expected, dtype=float))
     if got.shape != expected.shape:
-        return f"{what}: shape {got.shape}, expected {expected.shape}"
+        return f"{what}: shape {got.shape}, expected {expected.shape} (both squeezed)"
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if not bad.any():
         return None
@@ -73,26 +80,47 @@ def first_difference(what: str, got: np.ndarray, expected: np.ndarray, rtol: flo
             f"(largest difference {gap:.3g})")
 
 
+def closeness_note(what: str, got: np.ndarray, expected: np.ndarray) -> str:
+    """For values that pass: how far they are from this project's, when further than CLOSE_RTOL."""
+    got, expected = np.squeeze(got), np.squeeze(np.asarray(expected, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.abs(got - expected) / np.maximum(np.abs(expected), np.finfo(float).tiny)
+    worst = float(np.nanmax(relative)) if relative.size else 0.0
+    if worst <= CLOSE_RTOL:
+        return ""
+    return (f"note: {what}: within the course's tolerance (rtol {COURSE_RTOL:g}), but up to {worst:.2g} "
+            "relative from this project's values")
+
+
 def failure_of(values: Arrays, key: str) -> str:
     """Why a value is missing: the probe's error, or that it was never returned."""
     return str(values[ERROR]) if ERROR in values else f"no value for {key}"
 
 
-def judge_expectations(expects: Sequence[Expect]) -> Callable[[Arrays], Optional[str]]:
-    def judge(values: Arrays) -> Optional[str]:
+def judge_expectations(expects: Sequence[Expect], ours: Arrays) -> Callable[[Arrays], Verdict]:
+    """A judge of these expectations; a passing value far from `ours` (this project's) is noted."""
+    def judge(values: Arrays) -> Verdict:
+        notes = []
         for e in expects:
             if e.key not in values:
-                return failure_of(values, e.key)
-            problem = e.test(values[e.key]) if e.test else \
-                first_difference(e.what, values[e.key], e.value, e.rtol, e.atol, weights=".w" in e.what)
+                return Verdict(False, failure_of(values, e.key))
+            got = values[e.key]
+            problem = e.test(got) if e.test else first_difference(e.what, got, e.value, atol=e.atol,
+                                                                  weights=".w" in e.what)
             if problem:
-                return problem
-        return str(values[ERROR]) if ERROR in values else None
+                return Verdict(False, problem)
+            if e.value is not None and e.key in ours:
+                notes.append(closeness_note(e.what, got, ours[e.key]))
+        if ERROR in values:
+            return Verdict(False, str(values[ERROR]))
+        notes = [note for note in notes if note]
+        return Verdict(True, notes[0] if notes else "")  # the first is enough to see it
     return judge
 
 
 def check(name: str, probe_name: str, inputs: Arrays, *expects: Expect) -> Check:
-    return Check(name, probe_name, inputs, judge_expectations(expects))
+    ours = probe.run_probe(neuralnet, probe_name, inputs)  # this project's values, for the notes
+    return Check(name, probe_name, inputs, judge_expectations(expects, ours))
 
 
 def shaped(shape) -> Callable[[np.ndarray], Optional[str]]:
@@ -100,16 +128,48 @@ def shaped(shape) -> Callable[[np.ndarray], Optional[str]]:
 
 
 def seeded_uniform(rows: int, cols: int) -> np.ndarray:
-    np.random.seed(rows * cols)  # the handout's seed: rows x cols
-    return np.random.uniform(-0.1, 0.1, (rows, cols))
+    return _uniform(rows * cols, (rows, cols))  # the handout's seed: rows x cols
 
 
 def random_init_property(got: np.ndarray) -> Optional[str]:
     if got.shape != (10, 5):
         return f"random_init((10, 5)): shape {got.shape}, expected (10, 5)"
     if not np.all((got >= -0.1) & (got <= 0.1)):
-        return "random_init((10, 5)): values outside [-0.1, 0.1]"
+        return f"random_init((10, 5)): values from {got.min()!r} to {got.max()!r}, outside [-0.1, 0.1]"
     return None
+
+
+def judge_random_init(values: Arrays) -> Verdict:
+    """The properties, then the seeded values; a failure says what differs: shape, range or seed."""
+    properties = judge_expectations([
+        Expect("10x5", "random_init((10, 5))", test=random_init_property),
+        Expect("10x1", "random_init((10, 1))", test=distinct(10, "random_init((10, 1))")),
+        Expect("1x10", "random_init((1, 10))", test=distinct(10, "random_init((1, 10))"))], {})(values)
+    if not properties.passed:
+        return properties
+    for key in ("6x7", "6x7 again"):
+        if key not in values:
+            return Verdict(False, failure_of(values, key))
+    got, expected = values["6x7"], seeded_uniform(6, 7)
+    problem = first_difference("random_init((6, 7))", got, expected)
+    if problem is None:
+        return Verdict(True, "")
+    if got.shape != (6, 7):
+        why = f"shape {got.shape}, expected (6, 7)"
+    elif not np.array_equal(got, values["6x7 again"]):
+        why = "two calls give different values: it is not seeded (np.random.seed(rows * cols) before drawing)"
+    elif np.allclose(got, seeded_uniform(7, 6).T, rtol=COURSE_RTOL):
+        why = "drawn as a 7 x 6 matrix and transposed: draw the (rows, cols) shape itself"
+    else:
+        seeds = [s for s in (0, 6, 7, 13, 1) if np.allclose(got, _uniform(s, (6, 7)), rtol=COURSE_RTOL)]
+        why = (f"seeded with {seeds[0]}, not rows * cols = 42" if seeds
+               else f"not uniform(-0.1, 0.1) seeded with rows * cols = 42: {problem}")
+    return Verdict(False, f"random_init((6, 7)): {why}")
+
+
+def _uniform(seed: int, shape: Tuple[int, int]) -> np.ndarray:
+    np.random.seed(seed)
+    return np.random.uniform(-0.1, 0.1, shape)
 
 
 def distinct(count: int, call: str) -> Callable[[np.ndarray], Optional[str]]:
@@ -130,12 +190,8 @@ def api_checks(data_folder: str) -> List[Check]:
     with open(os.path.join(data_folder, "unittest_data.pk"), "rb") as f:
         vectors = pickle.load(f)
     checks = [
-        check("api:random_init", "random_init", {},
-              Expect("10x5", "random_init((10, 5))", test=random_init_property),
-              Expect("10x1", "random_init((10, 1))", test=distinct(10, "random_init((10, 1))")),
-              Expect("1x10", "random_init((1, 10))", test=distinct(10, "random_init((1, 10))")),
-              Expect("6x7", "random_init((6, 7)) (uniform(-0.1, 0.1) seeded with 6 * 7)", seeded_uniform(6, 7), 0)),
-        check("api:zero_init", "zero_init", {}, Expect("3x4", "zero_init((3, 4))", np.zeros((3, 4)), 0)),
+        Check("api:random_init", "random_init", {}, judge_random_init),
+        check("api:zero_init", "zero_init", {}, Expect("3x4", "zero_init((3, 4))", np.zeros((3, 4)))),
         check("api:Linear.w", "linear_weights", {},
               Expect("zero", "Linear(6, 4, zero_init).w", test=bias_zero("Linear(6, 4, zero_init).w")),
               Expect("random", "Linear(6, 4, random_init).w", test=bias_zero("Linear(6, 4, random_init).w")),
@@ -152,7 +208,7 @@ def api_checks(data_folder: str) -> List[Check]:
     w = np.random.RandomState(5).rand(7, 4)
     x = np.array([0.2, 0.5, 0.9])
     checks.append(check("api:Linear.w assignable", "linear_assigned_weights", {"w": w, "x": x},
-                        Expect("output", "Linear.forward after assigning a 7 x 4 w", w[:, 0] + w[:, 1:] @ x, 1e-13),
+                        Expect("output", "Linear.forward after assigning a 7 x 4 w", w[:, 0] + w[:, 1:] @ x),
                         Expect("dw", "Linear.dw after assigning a 7 x 4 w", test=shaped((7, 4)))))
     x, w, expected_dx, expected_dw = vectors["linear_backward"]
     checks += [
@@ -178,8 +234,8 @@ def api_checks(data_folder: str) -> List[Check]:
     z = np.array([0.5, -1.0, 2.0])
     probabilities = np.exp(z) / np.exp(z).sum()
     checks.append(check("api:SoftMaxCrossEntropy.forward", "softmax_cross_entropy_forward", {"z": z, "y": np.array(2)},
-                        Expect("y_hat", "SoftMaxCrossEntropy.forward probabilities", probabilities, 1e-14),
-                        Expect("loss", "SoftMaxCrossEntropy.forward loss", np.array(-np.log(probabilities[2])), 1e-14)))
+                        Expect("y_hat", "SoftMaxCrossEntropy.forward probabilities", probabilities),
+                        Expect("loss", "SoftMaxCrossEntropy.forward loss", np.array(-np.log(probabilities[2])))))
     y, y_hat, expected = vectors["ce_backward"]
     checks.append(check("api:SoftMaxCrossEntropy.backward", "softmax_cross_entropy_backward",
                         {"y": np.array(y), "y_hat": y_hat},
@@ -187,14 +243,13 @@ def api_checks(data_folder: str) -> List[Check]:
     for which, name in ((0, "api:NN.forward and NN.backward"), (1, "api:NN.forward and NN.backward, second vector")):
         # The second vector's weights are an older handout's RANDOM init (probe.older_random_init).
         x, y, y_hat_expected, dalpha, dbeta = vectors["forward_backward"][which]
-        tolerance = {"rtol": 1e-12} if which == 0 else {"rtol": 1e-10, "atol": 1e-15}
+        atol = 1e-12 if which == 0 else 1e-15  # (entries that are 0 in the vector)
         checks.append(check(name, "nn_forward_backward", {"x": x[1:], "y": np.array(y),
                                                            "older_random_init": np.array(which)},
                             Expect("y_hat", "NN.forward probabilities", y_hat_expected),
                             Expect("loss", "NN.forward loss", np.array(-np.log(y_hat_expected[y]))),
-                            Expect("linear1.dw", "linear1.dw after NN.backward", dalpha,
-                                   **({"rtol": 1e-12, "atol": 1e-12} if which == 0 else tolerance)),
-                            Expect("linear2.dw", "linear2.dw after NN.backward", dbeta, **tolerance)))
+                            Expect("linear1.dw", "linear1.dw after NN.backward", dalpha, atol),
+                            Expect("linear2.dw", "linear2.dw after NN.backward", dbeta, atol)))
     checks += oracle_checks(data_folder)
     return checks
 
@@ -212,14 +267,14 @@ def oracle_checks(data_folder: str) -> List[Check]:
                   Expect("train losses", "NN.train train losses per epoch", np.array([a for a, _ in losses])),
                   Expect("validation losses", "NN.train validation losses per epoch",
                          np.array([b for _, b in losses])),
-                  Expect("linear1.w", "linear1.w after train", alpha, 1e-10, 1e-14),
-                  Expect("linear2.w", "linear2.w after train", beta, 1e-10, 1e-14))
+                  Expect("linear1.w", "linear1.w after train", alpha, 1e-14),
+                  Expect("linear2.w", "linear2.w after train", beta, 1e-14))
     expects = []
     for which in ("train", "validation"):
         labels = np.array(oracle.predict(alpha, beta, split[f"X_{which}"]), dtype=float)
-        expects += [Expect(f"{which} labels", f"NN.test labels ({which})", labels, 0),
+        expects += [Expect(f"{which} labels", f"NN.test labels ({which})", labels),
                     Expect(f"{which} error", f"NN.test error rate ({which})",
-                           np.array(np.mean(labels != split[f"y_{which}"])), 1e-15)]
+                           np.array(np.mean(labels != split[f"y_{which}"])))]
     test = check("api:NN.test", "nn_test", {**split, "alpha": alpha, "beta": beta}, *expects)
     return [train, test]
 
@@ -232,21 +287,23 @@ def trace_check(data_folder: str) -> Check:
               "learning_rate": np.array(0.1)}
     reference = probe.run_probe(neuralnet, "trace", inputs)  # in this process, from this project's code
 
-    def judge(values: Arrays) -> Optional[str]:
+    def judge(values: Arrays) -> Verdict:
+        note = ""
         for key, expected in reference.items():
             step, quantity = key.split("/")
             where = "before the first step" if step == "0" else \
                 f"step {step} (training row {rows[int(step) - 1]}, label {int(y[rows[int(step) - 1]])})"
             if key not in values:
-                return f"{where}: {failure_of(values, key)}"
+                return Verdict(False, f"{where}: {failure_of(values, key)}")
             what = {"0": "initial "}.get(step, "") + quantity + \
                 {"dw": " after backward", "w": " after step"}.get(quantity.split(".")[-1], "") * (step != "0")
             if quantity == "y_hat":
                 what = "forward output y_hat"
-            problem = first_difference(what, values[key], expected, 1e-9, 1e-12, weights=quantity.endswith("w"))
+            problem = first_difference(what, values[key], expected, atol=1e-12, weights=quantity.endswith("w"))
             if problem:
-                return f"{where}: {problem}"
-        return None
+                return Verdict(False, f"{where}: {problem}")
+            note = note or closeness_note(f"{where}: {what}", values[key], expected)
+        return Verdict(True, note)
     return Check(TRACE_NAME, "trace", inputs, judge)
 
 
@@ -268,18 +325,23 @@ def inputs_of(checks: Sequence[Check]) -> Arrays:
     return inputs
 
 
-def verdicts(checks: Sequence[Check], values: Arrays) -> List[Optional[str]]:
-    """Each check's failure given every value the probes returned, or None where it passes."""
+def verdicts(checks: Sequence[Check], values: Arrays) -> List[Verdict]:
+    """Each check's verdict given every value the probes returned."""
     grouped: Dict[str, Arrays] = {}
     for key, value in values.items():
         where, _, name = key.partition("/")
         grouped.setdefault(where, {})[name] = value
     if ERROR in grouped.get("import", {}):
-        return [str(grouped["import"][ERROR])] * len(checks)
+        return [Verdict(False, str(grouped["import"][ERROR]))] * len(checks)
     return [c.judge(grouped.get(slot(index, c), {})) for index, c in enumerate(checks)]
 
 
-def run_in_process(module, checks: Sequence[Check]) -> List[Optional[str]]:
+def other_weights(values: Arrays) -> str:
+    """The name(s) of a 4 x 7 matrix that Linear(6, 4, ...) keeps instead of w, if the probe found one."""
+    return next((str(v) for k, v in values.items() if k.endswith("/" + probe.TEXT + "other weights") and str(v)), "")
+
+
+def run_in_process(module, checks: Sequence[Check]) -> List[Verdict]:
     """The checks on an imported module, without a sandbox: for this project's own tests."""
     return [c.judge(probe.run_probe(module, c.probe, c.inputs)) for c in checks]
 

@@ -5,7 +5,7 @@ import os
 import tempfile
 from typing import NamedTuple, Sequence
 
-SECTIONS = ("api", "trace", "cli")
+SECTIONS = ("env", "api", "trace", "cli")
 
 
 class Result(NamedTuple):
@@ -24,18 +24,23 @@ def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> s
     lines = [f"grading {submission} against this project's neuralnet.py", *header, ""]
     for section in SECTIONS:
         members = [r for r in results if r.name.startswith(section + ":")]
+        if not members:
+            continue
         lines.append(f"{section} ({sum(r.passed for r in members)} of {len(members)} passed)")
         shown = None  # the last failure's output: one that repeats it is not written out again
         for r in members:
-            earned = r.max_score if r.passed else 0
-            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}  [{earned}/{r.max_score}]")
-            if not r.passed and r.output:
+            verdict = "PASS" if r.passed else "WARN" if r.max_score == 0 else "FAIL"
+            points = f"[{r.max_score if r.passed else 0}/{r.max_score}]" if r.max_score else "[no points]"
+            lines.append(f"  {verdict}  {r.name}  {points}")
+            if r.output and (not r.passed or r.output.startswith("note:")):
                 lines += ["        (the same as above)"] if r.output == shown else \
                     [f"        {line}" for line in r.output.splitlines()]
                 shown = r.output
         lines.append("")
-    total = sum(r.max_score for r in results)
-    lines.append(f"score: {score(results)}/{total} ({sum(r.passed for r in results)} of {len(results)} checks passed)")
+    scored = [r for r in results if r.max_score]
+    warnings = sum(not r.passed for r in results if not r.max_score)
+    lines.append(f"score: {score(results)}/{sum(r.max_score for r in scored)} ({sum(r.passed for r in scored)} of "
+                 f"{len(scored)} checks passed" + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
     return "\n".join(lines)
 
 

@@ -77,6 +77,19 @@ NAIVE_MISTAKES = {
          "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n    return",
          "    return")],
     "backprop-drops-last-column": [("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b")],
+    "bias-last-column": [
+        ("x1 = np.concatenate(([1.0], x))", "x1 = np.concatenate((x, [1.0]))"),
+        ("z1 = np.concatenate(([1.0], z))", "z1 = np.concatenate((z, [1.0]))"),
+        ("    alpha[:, 0] = 0.0\n", "    alpha[:, -1] = 0.0\n"), ("    beta[:, 0] = 0.0\n", "    beta[:, -1] = 0.0\n"),
+        ("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b"),
+        ("g_a = g_z * z1[1:] * (1.0 - z1[1:])", "g_a = g_z * z1[:-1] * (1.0 - z1[:-1])")],
+    "adagrad-update": [
+        ("    beta[:, 0] = 0.0\n",
+         "    beta[:, 0] = 0.0\n    s_alpha, s_beta = np.zeros_like(alpha), np.zeros_like(beta)\n"),
+        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
+         "            s_alpha += g_alpha * g_alpha\n            s_beta += g_beta * g_beta\n"
+         "            alpha = alpha - lr / np.sqrt(s_alpha + 1e-5) * g_alpha\n"
+         "            beta = beta - lr / np.sqrt(s_beta + 1e-5) * g_beta\n")],
 }
 
 
@@ -88,6 +101,169 @@ def naive_with(*mistakes):
         for old, new in NAIVE_MISTAKES[mistake]:
             assert source.count(old) == 1, (mistake, old)
             source = source.replace(old, new)
+    return source
+
+
+# A module-based implementation written the way many students write it: every vector a
+# column (n, 1) or a row (1, n), the loss -log(y_hat[y]). Independent of neuralnet.py;
+# the placeholders are filled per shape by student_source().
+STUDENT = """import sys
+
+import numpy as np
+
+
+def random_init(shape):
+    M, D = shape
+    np.random.seed(M * D)
+    return np.random.uniform(-0.1, 0.1, (M, D))
+
+
+def zero_init(shape):
+    return np.zeros(shape)
+
+
+def shuffle(X, y, epoch):
+    np.random.seed(epoch)
+    order = np.random.permutation(len(y))
+    return X[order], y[order]
+
+
+def vec(a):
+    return np.asarray(a, dtype=float).reshape(SHAPE)
+
+
+class SoftMaxCrossEntropy:
+    def _softmax(self, z):
+        e = np.exp(vec(z) - np.max(z))
+        return e / np.sum(e)
+
+    def _cross_entropy(self, y, y_hat):
+        return float(-np.log(y_hat.reshape(-1)[y]))
+
+    def forward(self, z, y):
+        y_hat = self._softmax(z)
+        return y_hat, self._cross_entropy(y, y_hat)
+
+    def backward(self, y, y_hat):
+        g = vec(y_hat).copy()
+        g.reshape(-1)[y] -= 1.0
+        return g
+
+
+class Sigmoid:
+    def __init__(self):
+        self.cache = {}
+
+    def forward(self, x):
+        z = 1.0 / (1.0 + np.exp(-vec(x)))
+        self.cache["z"] = z
+        return z
+
+    def backward(self, dz):
+        z = self.cache["z"]
+        return dz * z * (1.0 - z)
+
+
+class Linear:
+    def __init__(self, input_size, output_size, weight_init_fn, learning_rate):
+        self.w = weight_init_fn((output_size, input_size + 1))
+        self.w[:, 0] = 0.0
+        self.dw = np.zeros_like(self.w)
+        self.lr = learning_rate
+        self.cache = {}
+
+    def forward(self, x):
+        x1 = CONCAT([np.ones((1, 1)), vec(x)])
+        self.cache["x1"] = x1
+        return FORWARD
+
+    def backward(self, dz):
+        x1 = self.cache["x1"]
+        dz = vec(dz)
+        self.dw = DW_PRODUCT
+        return DX_PRODUCT
+
+    def step(self):
+        self.w = self.w - self.lr * self.dw
+
+
+class NN:
+    def __init__(self, input_size, hidden_size, output_size, weight_init_fn, learning_rate):
+        self.linear1 = Linear(input_size, hidden_size, weight_init_fn, learning_rate)
+        self.sigmoid = Sigmoid()
+        self.linear2 = Linear(hidden_size, output_size, weight_init_fn, learning_rate)
+        self.softmax = SoftMaxCrossEntropy()
+
+    def forward(self, x, y):
+        return self.softmax.forward(self.linear2.forward(self.sigmoid.forward(self.linear1.forward(x))), y)
+
+    def backward(self, y, y_hat):
+        g = self.linear2.backward(self.softmax.backward(y, y_hat))
+        self.linear1.backward(self.sigmoid.backward(g))
+
+    def step(self):
+        self.linear1.step()
+        self.linear2.step()
+
+    def compute_loss(self, X, y):
+        return float(np.mean([self.forward(x, label)[1] for x, label in zip(X, y)]))
+
+    def train(self, X_tr, y_tr, X_test, y_test, n_epochs):
+        train_losses, test_losses = [], []
+        for epoch in range(n_epochs):
+            X_s, y_s = shuffle(X_tr, y_tr, epoch)
+            for x, label in zip(X_s, y_s):
+                y_hat, _ = self.forward(x, label)
+                self.backward(label, y_hat)
+                self.step()
+            train_losses.append(self.compute_loss(X_tr, y_tr))
+            test_losses.append(self.compute_loss(X_test, y_test))
+        return train_losses, test_losses
+
+    def test(self, X, y):
+        labels = np.array([int(np.argmax(self.forward(x, 0)[0])) for x in X])
+        return labels, float(np.mean(labels != y))
+
+
+def main(args):
+    train_in, val_in, train_out, val_out, metrics_out = args[:5]
+    epochs, hidden, init_flag, lr = int(args[5]), int(args[6]), int(args[7]), float(args[8])
+    train, val = np.loadtxt(train_in, delimiter=","), np.loadtxt(val_in, delimiter=",")
+    X_tr, y_tr, X_val, y_val = train[:, 1:], train[:, 0].astype(int), val[:, 1:], val[:, 0].astype(int)
+    nn = NN(X_tr.shape[1], hidden, 10, random_init if init_flag == 1 else zero_init, lr)
+    losses_tr, losses_val = nn.train(X_tr, y_tr, X_val, y_val, epochs)
+    labels_tr, error_tr = nn.test(X_tr, y_tr)
+    labels_val, error_val = nn.test(X_val, y_val)
+    with open(train_out, "w") as f:
+        f.write("".join(f"{label}\\n" for label in labels_tr))
+    with open(val_out, "w") as f:
+        f.write("".join(f"{label}\\n" for label in labels_val))
+    with open(metrics_out, "w") as f:
+        for epoch, (loss_tr, loss_val) in enumerate(zip(losses_tr, losses_val), start=1):
+            f.write(f"epoch={epoch} crossentropy(train): {loss_tr}\\n")
+            f.write(f"epoch={epoch} crossentropy(validation): {loss_val}\\n")
+        f.write(f"error(train): {error_tr}\\nerror(validation): {error_val}\\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+"""
+SHAPES = {
+    "column": {"SHAPE": "(-1, 1)", "CONCAT": "np.vstack", "FORWARD": "self.w @ x1", "DW_PRODUCT": "dz @ x1.T",
+               "DX_PRODUCT": "self.w[:, 1:].T @ dz"},
+    "row": {"SHAPE": "(1, -1)", "CONCAT": "np.hstack", "FORWARD": "x1 @ self.w.T", "DW_PRODUCT": "dz.T @ x1",
+            "DX_PRODUCT": "dz @ self.w[:, 1:]"},
+}
+
+
+def student_source(shape="column", *replacements):
+    """The student implementation with every vector of this shape, then (old, new) replacements."""
+    source = STUDENT
+    for placeholder, code in SHAPES[shape].items():
+        source = source.replace(placeholder, code)
+    for old, new in replacements:
+        assert source.count(old) >= 1, old
+        source = source.replace(old, new)
     return source
 
 
@@ -175,15 +351,19 @@ class TestGradeChecks(unittest.TestCase):
         self.addCleanup(sys.modules.pop, "submission", None)
         return dict(zip((c.name for c in self.checks), checks.run_in_process(module, self.checks)))
 
+    def failures(self, source):
+        """{check name: why it fails}, None for a pass."""
+        return {name: None if v.passed else v.text for name, v in self.load(source).items()}
+
     def test_this_project_passes_every_check(self):
         with open(NEURALNET) as f:
-            self.assertEqual(set(self.load(f.read()).values()), {None})
+            self.assertEqual(set(self.load(f.read()).values()), {(True, "")})
 
     def test_api_and_trace_locate_a_sign_error_in_step(self):
         with open(NEURALNET) as f:  # Linear.step replaced after the class: w += lr * dw
             source = f.read() + "\n\ndef _ascent(self):\n    self.w = self.w + self.lr * self.dw\n\n\n" \
                                 "Linear.step = _ascent\n"
-        failures = self.load(source)
+        failures = self.failures(source)
         self.assertEqual(sorted(name for name, why in failures.items() if why), ["api:Linear.step", "api:NN.train",
                                                                                   checks.TRACE_NAME])
         self.assertIn("Linear.w after step (w - learning_rate * dw)", failures["api:Linear.step"])
@@ -192,24 +372,24 @@ class TestGradeChecks(unittest.TestCase):
                          r"row 0, column 0 \(the bias column\): expected -?0\.\d+, got -?0\.\d+")
 
     def test_a_missing_name_is_a_failing_check(self):
-        failures = self.load("import numpy as np\n\ndef zero_init(shape):\n    return np.zeros(shape)\n")
+        failures = self.failures("import numpy as np\n\ndef zero_init(shape):\n    return np.zeros(shape)\n")
         self.assertIsNone(failures["api:zero_init"])
         self.assertEqual(failures["api:Linear.forward"], "missing: Linear")
         self.assertEqual(failures["api:random_init"], "missing: random_init")
         self.assertEqual(failures[checks.TRACE_NAME], "before the first step: missing: NN")
 
     def test_values_that_are_not_numbers(self):
-        failures = self.load("def zero_init(shape):\n    return 'zeros'\n")
+        failures = self.failures("def zero_init(shape):\n    return 'zeros'\n")
         self.assertEqual(failures["api:zero_init"], "3x4: returned str, not numbers")
 
     def test_forged_values_decide_nothing(self):
         """Values claiming a pass, or the expected keys with wrong numbers, fail."""
         forged = {f"{checks.slot(i, c)}/verdict": np.array("passed") for i, c in enumerate(self.checks)}
-        self.assertNotIn(None, checks.verdicts(self.checks, forged))
+        self.assertFalse(any(v.passed for v in checks.verdicts(self.checks, forged)))
         zeros = {f"{checks.slot(i, c)}/{key}": np.zeros(1) for i, c in enumerate(self.checks)
                  for key in ("output", "dw", "w", "y_hat", "loss", "3x4")}
-        self.assertNotIn(None, [v for c, v in zip(self.checks, checks.verdicts(self.checks, zeros))
-                                if c.name != "api:zero_init"])
+        self.assertFalse(any(v.passed for c, v in zip(self.checks, checks.verdicts(self.checks, zeros))
+                             if c.name != "api:zero_init"))
 
 
 class TestGradeDiagnosis(unittest.TestCase):
