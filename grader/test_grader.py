@@ -871,3 +871,109 @@ class TestGradeFailures(unittest.TestCase):
         if AS_ROOT:  # (as another user, the test's own processes would be listed too)
             time.sleep(0.5)
             self.assertEqual(user_processes(), [])
+
+
+# ----------------------------------------------------------------------------
+# Real students' code: accepted as the course accepts it, its mistakes named
+# ----------------------------------------------------------------------------
+
+def naive_variant(*replacements):
+    """benchmarks/naive_neuralnet.py with (old, new) replacements, each found exactly once."""
+    with open(NAIVE) as f:
+        source = f.read()
+    for old, new in replacements:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+MAIN_CALL = '''if __name__ == "__main__":
+    main(sys.argv[1:])'''
+REAL_MISTAKES = {  # id: (submission, what its report must say)
+    "hard-coded-settings": (naive_variant(("float(argv[8])", "0.1")),
+                            "ignored: learning_rate (runs small 2 5 1 0.1 and small 2 5 1 0.3 wrote the same bytes)"),
+    "experiment-main": (naive_variant((MAIN_CALL, '''if __name__ == "__main__":
+    data = np.loadtxt("small_train.csv", delimiter=",")
+    X, y = data[:, 1:], data[:, 0].astype(int)
+    for hidden in [5, 20]:
+        print(hidden, train(X, y, X, y, 1, hidden, 1, 0.1)[2])''')),
+                        "its main block loops over fixed settings, never reads sys.argv"),
+    "labels-not-integers": (naive_variant(('f.writelines(f"{label}\\n" for label in labels)',
+                                           'f.writelines(f"{float(label)}\\n" for label in labels)')),
+                            "labels such as '6.0'; read as integers, they match the expected ones: only their format "
+                            "is wrong"),
+    "metrics-lines-missing": (naive_variant(
+        ('        lines.append(f"error({name}): {float(np.mean(np.array(labels) != y))}")\n', "")),
+                              "missing error(train), error(validation)"),
+    "bias-last-column": (naive_with("bias-last-column"), "mistake: bias-last-column"),
+    "adagrad-update": (naive_with("adagrad-update"), "mistake: adagrad-update"),
+    "weights-attribute-name": (student_source("column", ("self.w", "self.weights")),
+                               "Linear(6, 4, ...) has no w, but a 4 x 7 matrix named weights"),
+    "import-side-effects": (naive_variant((MAIN_CALL, "main(sys.argv[1:])")),
+                            "importing the file runs code that reads sys.argv (line 97): put the command-line code "
+                            "under if __name__ == \"__main__\":"),
+}
+
+
+class TestGradeRealCode(unittest.TestCase):
+    """What public student solutions do, graded as the course grades them."""
+
+    def test_row_and_column_vectors_get_full_marks(self):
+        for shape in SHAPES:
+            with self.subTest(shape):
+                result, results, _ = run_grade(student_source(shape), "--quick")
+                self.assertEqual(result.returncode, 0, result.stdout)
+                self.assertEqual(results["score"], 50)
+                self.assertNotIn("mistake:", result.stdout)
+                self.assertNotIn("WARN", result.stdout)
+
+    def test_a_loss_within_the_course_tolerance_passes_with_a_note(self):
+        source = student_source("row", ("float(-np.log(y_hat.reshape(-1)[y]))",
+                                        "float(-np.log(y_hat.reshape(-1)[y] + 1e-10))"))
+        result, results, _ = run_grade(source, "--quick")
+        self.assertEqual(results["score"], 50, result.stdout)
+        forward = next(t for t in results["tests"] if t["name"] == "api:SoftMaxCrossEntropy.forward")
+        self.assertRegex(forward["output"], r"^note: SoftMaxCrossEntropy.forward loss: within the course's "
+                                            r"tolerance \(rtol 1e-07\), but up to \d\.?\d*e-10 relative from this "
+                                            r"project's values$")
+
+    def test_failures_show_the_digits_that_differ(self):
+        source = student_source("row", ("float(-np.log(y_hat.reshape(-1)[y]))",
+                                        "float(-np.log(y_hat.reshape(-1)[y] + 1e-6))"))
+        result, results, _ = run_grade(source, "--quick")
+        forward = next(t for t in results["tests"] if t["name"] == "api:SoftMaxCrossEntropy.forward")
+        expected, got = re.search(r"expected (\S+), got (\S+) ", forward["output"]).groups()
+        self.assertNotEqual(expected, got)
+
+    def test_each_real_mistake_is_named(self):
+        for mistake, (source, says) in REAL_MISTAKES.items():
+            with self.subTest(mistake):
+                result, results, _ = run_grade(source, "--quick")
+                self.assertIn(f"mistake: {mistake}:", result.stdout)
+                self.assertIn(says, result.stdout)
+                assert_valid_results(self, results)
+                if mistake == "import-side-effects":  # and the import fails saying why
+                    self.assertIn("'(no argument: the grader imported the file, it did not run it)'", result.stdout)
+
+    def test_random_init_failures_say_what_differs(self):
+        unseeded = student_source("column", ("    np.random.seed(M * D)\n", ""))
+        result, _, _ = run_grade(unseeded, "--quick")
+        self.assertIn("random_init((6, 7)): two calls give different values: it is not seeded", result.stdout)
+
+    def test_a_cross_entropy_identical_in_every_epoch(self):
+        frozen = naive_variant(("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
+                                ""))
+        result, _, _ = run_grade(frozen, "--quick")
+        self.assertRegex(result.stdout, r"the training cross-entropy is \S+ in every epoch: the weights never change")
+
+    def test_env_warnings_cost_no_points(self):
+        source = student_source("column", ("import sys\n", "import sys\n\nimport matplotlib\n"),
+                                ("def zero_init(shape):", "def zero_init(shape: tuple | None):"))
+        result, results, _ = run_grade(source, "--quick")
+        self.assertIn("WARN  env:imports only the standard library and numpy, in Python 3.9 syntax  [no points]",
+                      result.stdout)
+        self.assertIn("imports matplotlib (line 3): the autograder has only the standard library and numpy",
+                      result.stdout)
+        self.assertIn("a type written X | Y", result.stdout)
+        env = [t for t in results["tests"] if t["name"].startswith("env:")]
+        self.assertEqual({t["max_score"] for t in env}, {0})
