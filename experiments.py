@@ -122,7 +122,11 @@ def train_all(runs: Sequence[Run], data: Tuple[np.ndarray, ...], jobs: int) -> D
 # ----------------------------------------------------------------------------
 
 def pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ExperimentError("matplotlib is not installed: python3 -m pip install matplotlib "
+                              "(or -r requirements-dev.txt)") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt

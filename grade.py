@@ -37,7 +37,7 @@ import numpy as np
 
 import compare
 import course_data
-from grader import bundle, catalog, checks, report, source
+from grader import batch, bundle, catalog, checks, report, source
 from grader.checks import Config, Datasets
 from grader.report import Result
 from grader.sandbox import Limits, Run, Sandbox, SandboxError, size
@@ -334,7 +334,8 @@ def positive(kind: type) -> Callable[[str], object]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("submission", nargs="?", help="the neuralnet.py to grade")
+    parser.add_argument("submission", nargs="*",
+                        help="the neuralnet.py to grade; several: a line each and a class summary")
     parser.add_argument("--quick", action="store_true", help="leave out the medium-set runs")
     parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
     parser.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT,
@@ -347,7 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--python", default=sys.executable,
                         help="the Python that runs the submission (default: the one running grade.py)")
     parser.add_argument("--user", default="nobody",
-                        help="as root, the unprivileged user the submission runs as (default nobody)")
+                        help="as root, the unprivileged user the submission runs as (default nobody); for several "
+                             "submissions graded at once, a comma-separated list, one user per parallel grade")
+    parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, metavar="N",
+                        help="several submissions: how many to grade at once (default: the number of cores)")
+    parser.add_argument("--csv", metavar="PATH", help="several submissions: also write a row each here")
     parser.add_argument("--memory", type=byte_size, default=4 << 30, metavar="SIZE",
                         help="address space per process of the submission (default 4G)")
     parser.add_argument("--max-file-size", type=byte_size, default=256 << 20, metavar="SIZE",
@@ -375,15 +380,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         print(f"wrote {args.make_autograder}")
         return 0
-    if args.submission is None:
+    if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
-    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        parser.error(f"--json {args.json!r}: its directory does not exist")
+    for option, path in (("--json", args.json), ("--csv", args.csv)):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            parser.error(f"{option} {path!r}: its directory does not exist")
     if args.tol < 0:
         parser.error("--tol must be 0 or more")
     python = shutil.which(args.python)
     if python is None:
         parser.error(f"--python {args.python!r}: no such interpreter")
+    users = [u for u in args.user.split(",") if u]
+    if len(args.submission) > 1:
+        if args.json:
+            parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
+        return batch.run(os.path.abspath(__file__), args.submission, batch_options(args, python), args.jobs, users,
+                         args.csv)
+    args.submission, args.user = args.submission[0], users[0] if users else "nobody"
 
     def fail(error: str) -> int:
         print(f"grade.py: error: {error}", file=sys.stderr)
@@ -421,7 +434,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(report.text(args.submission, header, results))
     if args.json:
         report.write_json(args.json, report.gradescope(header, results, time.monotonic() - started))
-    return 0 if all(r.passed for r in results) else 1
+    return 0 if all(r.passed for r in results if r.max_score) else 1
+
+
+def batch_options(args, python: str) -> List[str]:
+    """The options a batch passes on to the grade of each submission."""
+    options = ["--python", python, "--timeout", str(args.timeout), "--tol", repr(args.tol),
+               "--memory", str(args.memory), "--max-file-size", str(args.max_file_size),
+               "--max-processes", str(args.max_processes), "--disk", str(args.disk)]
+    options += ["--quick"] * args.quick
+    options += ["--total-timeout", str(args.total_timeout)] if args.total_timeout else []
+    options += ["--cpu-time", str(args.cpu_time)] if args.cpu_time else []
+    return options
 
 
 if __name__ == "__main__":

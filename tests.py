@@ -544,6 +544,20 @@ except ImportError:
     HAVE_MATPLOTLIB = False
 
 
+class TestExperimentsWithoutMatplotlib(unittest.TestCase):
+    def test_one_line_says_what_to_install(self):
+        import experiments
+        err = io.StringIO()
+        with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(sys.modules, {"matplotlib": None}), \
+                contextlib.redirect_stderr(err):
+            status = experiments.main(["depth", "--epochs", "0", "--out", tmp, "--jobs", "1"])
+        self.assertEqual(status, 1)
+        self.assertEqual(err.getvalue().splitlines()[-1],
+                         "experiments.py: error: matplotlib is not installed: python3 -m pip install matplotlib "
+                         "(or -r requirements-dev.txt)")
+        self.assertNotIn("Traceback", err.getvalue())
+
+
 @unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib not installed: pip install -r requirements-dev.txt")
 class TestExperiments(unittest.TestCase):
     EXPECTED = {

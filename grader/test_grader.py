@@ -6,6 +6,7 @@ where grade.py isolates them; CI runs as root. As root the submission runs as
 venv of the system Python, with numpy, in a world-readable temporary folder).
 """
 import atexit
+import csv
 import json
 import math
 import os
@@ -977,3 +978,34 @@ class TestGradeRealCode(unittest.TestCase):
         self.assertIn("a type written X | Y", result.stdout)
         env = [t for t in results["tests"] if t["name"].startswith("env:")]
         self.assertEqual({t["max_score"] for t in env}, {0})
+
+
+class TestGradeBatch(unittest.TestCase):
+    def test_a_class_of_variants_gets_a_line_each_and_a_summary(self):
+        folder = private_folder()
+        sources = {"correct.py": student_source("column"), "offset.py": naive_with("shuffle-seed-offset"),
+                   "offset_too.py": student_source("row", ("np.random.seed(epoch)", "np.random.seed(epoch + 1)")),
+                   "unshuffled.py": naive_with("no-shuffle"), "broken.py": "def broken(:\n"}
+        paths = []
+        for name, text in sources.items():
+            paths.append(os.path.join(folder, name))
+            with open(paths[-1], "w") as f:
+                f.write(text)
+        table = os.path.join(folder, "class.csv")
+        result = subprocess.run([sys.executable, GRADE, *paths, "--quick", "--python", sandbox_python(), "--jobs", "2",
+                                 "--csv", table], capture_output=True, text=True, timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith(folder)}
+        self.assertEqual(set(lines), set(paths))
+        self.assertRegex(lines[paths[1]], r"\d+/50  mistakes: shuffle-seed-offset$")
+        self.assertRegex(lines[paths[3]], r"\d+/50  mistakes: no-shuffle$")
+        self.assertRegex(lines[paths[4]], r" 0/50  mistakes: -$")
+        summary = result.stdout.split("class summary:")[1]
+        self.assertIn("5 submissions, 5 graded", summary)
+        self.assertRegex(summary, r"scores out of 50 \(mean \d+\.\d\): 50: 1 \|")
+        self.assertRegex(summary, r"\n  shuffle-seed-offset +2\n")
+        self.assertRegex(summary, r"\n  no-shuffle +1\n?")
+        with open(table) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([row["submission"] for row in rows], paths)
+        self.assertEqual(rows[1]["mistakes"], "shuffle-seed-offset")
