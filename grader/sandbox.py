@@ -21,6 +21,7 @@ never more than a fixed size, then removes the run's folder.
 import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import pwd
 import resource
@@ -28,6 +29,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
@@ -117,6 +119,8 @@ class Sandbox:
         self.uid, self.gid = entry.pw_uid, entry.pw_gid
         if self.uid == 0:
             raise SandboxError(f"--user {user}: the submission must not run as root")
+        self._lock = lock_user(self.uid, user)  # another grade as this user would kill this one's runs
+        self.deadline = time.monotonic() + limits.total  # the budget starts once the user is this grade's
         if self._user_processes():  # they would be killed with the submission's
             raise SandboxError(f"--user {user} has processes running, and grading kills every process of its "
                                "user: pass a user of its own (the Gradescope bundle's setup.sh makes one)")
@@ -362,12 +366,34 @@ class Sandbox:
         return found
 
     def close(self) -> None:
-        """Stop the holder (its namespace and /tmp go with it) and remove grade.py's own folder."""
+        """Stop the holder (its namespace and /tmp go with it), remove grade.py's own folder, free the user."""
         if self.holder:
             self.holder.kill()
             self.holder.wait()
             self.holder = None
         shutil.rmtree(self.private, ignore_errors=True)
+        if getattr(self, "_lock", None) is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def lock_user(uid: int, user: str) -> int:
+    """An exclusive lock on the user for this grade: a second grade as the same user waits for it.
+    The lock files live in a folder only root can enter, so that no submission can hold one."""
+    folder = "/run/grade-py" if os.path.isdir("/run") and os.access("/run", os.W_OK) else \
+        os.path.join(tempfile.gettempdir(), "grade-py-locks")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o077:
+        raise SandboxError(f"{folder} must be a folder only root can enter (it holds the users' locks)")
+    fd = os.open(os.path.join(folder, f"user-{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"grade.py: waiting for another grade that runs submissions as {user}", file=sys.stderr, flush=True)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
 
 
 def _state(pid: str) -> str:

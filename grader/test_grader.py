@@ -706,6 +706,22 @@ class TestGradeHostile(unittest.TestCase):
     def results_path(result):
         return result.args[result.args.index("--json") + 1]
 
+    def test_two_grades_as_one_user_take_turns(self):
+        """Each grade kills every process of its user: a second grade waits for the first."""
+        folder = private_folder()
+        slow = os.path.join(folder, "slow.py")
+        with open(slow, "w") as f:
+            f.write("import time\ntime.sleep(4)\n")
+        first = subprocess.Popen([sys.executable, GRADE, slow, "--quick", "--python", sandbox_python(), "--timeout",
+                                  "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        with open(NEURALNET) as f:
+            result, results, _ = run_grade(f.read(), "--quick")
+        first_out, _ = first.communicate(timeout=300)
+        self.assertIn("grade.py: waiting for another grade that runs submissions as nobody", result.stderr)
+        self.assertEqual(results["score"], 50, result.stdout)
+        self.assertNotIn("killed by signal", first_out)
+
     def test_an_interpreter_the_user_cannot_run(self):
         private = private_folder()  # like a Python under /root: 0700 on the way to it
         os.symlink(sys.executable, os.path.join(private, "python3"))
