@@ -420,7 +420,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         show = sys.stderr.isatty()  # progress on a terminal only
         results = grade(args.submission, sandbox, args.quick, args.tol,
                         lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
-        header = [sandbox.isolation, f"limits per run: {limits.describe(sandbox.uid is not None)}"]
+        header = [sandbox.isolation, f"limits: {limits.describe(sandbox.uid is not None)}"]
     except (SandboxError, neuralnet.FileError, OSError) as e:
         error = str(e) if isinstance(e, (SandboxError, neuralnet.FileError)) else f"{type(e).__name__}: {e}"
         if sandbox is not None:

@@ -72,8 +72,9 @@ class Limits(NamedTuple):
     disk: int  # bytes of everything written, in the namespace's /tmp
 
     def describe(self, as_root: bool) -> str:
-        parts = [f"{self.timeout:g} s per run ({self.total:g} s in all)", f"{size(self.memory)} of memory",
-                 f"{size(self.file_size)} per file", f"{self.cpu} s of CPU time"]
+        parts = [f"{self.timeout:g} s per run", f"{self.total:g} s for the whole grade",
+                 f"{size(self.memory)} of memory and {self.cpu} s of CPU time per process",
+                 f"{size(self.file_size)} per file"]
         if as_root:
             parts.append(f"{self.processes} processes")
         return ", ".join(parts)
