@@ -792,8 +792,9 @@ class TestGradescopeBundle(unittest.TestCase):
         self.assertTrue(modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR)
         self.assertIn("numpy==1.23.0", setup)
         self.assertIn("useradd", setup)
-        self.assertEqual(subprocess.run(["bash", "-n", os.path.join(HERE, "grader", "gradescope", "setup.sh")]
-                                        ).returncode, 0)
+        for script in ("setup.sh", "run_autograder"):
+            self.assertEqual(subprocess.run(["bash", "-n", os.path.join(HERE, "grader", "gradescope", script)]
+                                            ).returncode, 0, script)
 
     def autograde(self, source):
         """run_autograder on a submission, in a fresh AUTOGRADER_ROOT: (its results.json, seconds)."""
