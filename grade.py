@@ -1,9 +1,12 @@
 """Grade any neuralnet.py against this one, and name the classic mistake when it differs.
 
     python3 grade.py PATH/TO/neuralnet.py [--quick] [--json PATH] [--timeout SECONDS] [--tol TOL]
+    python3 grade.py A.py B.py ... [--jobs N] [--csv PATH]      # a class: a line each, a summary
     python3 grade.py --make-autograder autograder.zip
 
-Three sections, each check named "section:what":
+Four sections, each check named "section:what":
+  env:    (no points: warnings) read from the source: imports outside the standard library
+          and numpy, syntax newer than Python 3.9, code that runs at import;
   api:    the handout's API (random_init, zero_init, Linear, Sigmoid, SoftMaxCrossEntropy,
           NN) on the handout's vectors and against a plain implementation;
   trace:  this project's NN and the submission's stepped side by side through the first
@@ -11,7 +14,8 @@ Three sections, each check named "section:what":
   cli:    the submission's command line on a grid of configurations, compared with this
           project's outputs (labels identical, every metric within --tol). A failing
           configuration is compared with a catalog of classic mistakes (grader/catalog.py),
-          and each one that explains it is named: "mistake: <id>".
+          and each one that explains it is named: "mistake: <id>"; so are the mistakes of
+          real students' code found otherwise (an ignored argument, float labels, ...).
 
 The submission's code only ever returns values: its functions' results (api, trace) and
 its output files (cli). Every expected value is computed here, in grade.py's process, and
@@ -40,7 +44,7 @@ import course_data
 from grader import batch, bundle, catalog, checks, report, source
 from grader.checks import Config, Datasets
 from grader.report import Result
-from grader.sandbox import Limits, Run, Sandbox, SandboxError, size
+from grader.sandbox import OUTPUT_LIMIT, Limits, Run, Sandbox, SandboxError, size
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = course_data.folder()
@@ -133,8 +137,8 @@ def read_outputs(run: Run) -> Tuple[Optional[checks.Outputs], str, bool]:
     texts = []
     for name in checks.OUTPUT_NAMES:
         raw = run.outputs[name]
-        if len(raw) > 16 * 1024 * 1024:
-            return None, f"unreadable output: {name}: larger than 16 MiB", False
+        if len(raw) > OUTPUT_LIMIT:
+            return None, f"unreadable output: {name}: larger than {size(OUTPUT_LIMIT)}", False
         try:
             texts.append(raw.decode())
         except UnicodeDecodeError:
@@ -201,7 +205,7 @@ class Grading:
                 same = base.status == run.status == 0 and all(
                     base.outputs.get(o) is not None and base.outputs.get(o) == run.outputs.get(o)
                     for o in checks.OUTPUT_NAMES)
-                if same and name not in self._ignored:
+                if same:
                     self._ignored.append(f"{name} (runs {ARGUMENT_PROBES[0][1].describe()} and "
                                          f"{config.describe()} wrote the same bytes)")
         return self._ignored
