@@ -314,6 +314,18 @@ def run_grade(submission_source, *options, timeout=240, env=None):
     return result, results, seconds
 
 
+def unpacked_grader(test, prefix):
+    """The Gradescope bundle unpacked into a fresh folder every user can read: a grade.py outside this checkout."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, folder, True)
+    subprocess.run([sys.executable, GRADE, "--make-autograder", f"{folder}/a.zip"], check=True, capture_output=True,
+                   timeout=60)
+    with zipfile.ZipFile(f"{folder}/a.zip") as z:
+        z.extractall(f"{folder}/source")
+    subprocess.run(["chmod", "-R", "a+rX", folder], check=True)
+    return folder
+
+
 def user_processes(user="nobody"):
     """Live processes of a user, as `ps` lists them (grade.py refuses a user that has any)."""
     result = subprocess.run(["ps", "-u", user, "-o", "pid=,stat=,args="], capture_output=True, text=True)
@@ -737,17 +749,7 @@ class TestGradeHostile(unittest.TestCase):
 
     def test_without_namespaces_the_grader_must_be_unreadable(self):
         """Where mount namespaces are refused, a world-readable grader is refused; a private one grades."""
-        folder = tempfile.mkdtemp(prefix="grade-bundle-")
-        self.addCleanup(shutil.rmtree, folder, True)
-        os.chmod(folder, 0o755)
-        subprocess.run([sys.executable, GRADE, "--make-autograder", f"{folder}/a.zip"], check=True,
-                       capture_output=True, timeout=60)
-        with zipfile.ZipFile(f"{folder}/a.zip") as z:
-            z.extractall(f"{folder}/source")
-        for root, _, files in os.walk(f"{folder}/source"):
-            os.chmod(root, 0o755)
-            for name in files:
-                os.chmod(os.path.join(root, name), 0o644)
+        folder = unpacked_grader(self, "grade-bundle-")
         submission = os.path.join(private_folder(), "neuralnet.py")
         shutil.copyfile(NEURALNET, submission)
         command = [sys.executable, f"{folder}/source/grade.py", submission, "--quick", "--python", sandbox_python()]
@@ -863,16 +865,11 @@ class TestGradeFailures(unittest.TestCase):
         if not AS_ROOT:
             result, results, seconds = run_grade(HOSTILE["detached child"], *BUDGET)
         else:  # become an ordinary user: grade.py unpacked where nobody can read it
-            folder = tempfile.mkdtemp(prefix="grade-user-")
-            self.addCleanup(shutil.rmtree, folder, True)
-            os.chmod(folder, 0o777)
-            subprocess.run([sys.executable, GRADE, "--make-autograder", f"{folder}/a.zip"], check=True,
-                           capture_output=True, timeout=60)
-            with zipfile.ZipFile(f"{folder}/a.zip") as z:
-                z.extractall(f"{folder}/source")
+            folder = unpacked_grader(self, "grade-user-")
+            os.chmod(folder, 0o777)  # the ordinary user writes results.json there
             with open(f"{folder}/neuralnet_submitted.py", "w") as f:
                 f.write(HOSTILE["detached child"])
-            subprocess.run(["chmod", "-R", "a+rX", folder], check=True)
+            os.chmod(f"{folder}/neuralnet_submitted.py", 0o644)
             started = time.monotonic()
             result = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                                      sandbox_python(), f"{folder}/source/grade.py", f"{folder}/neuralnet_submitted.py",
