@@ -417,7 +417,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     hidden = [HERE, DATA, os.path.dirname(os.path.abspath(args.submission))]
     if args.json:
         hidden.append(os.path.dirname(os.path.abspath(args.json)))
-    sandbox = None
+    sandbox, error = None, ""
     try:
         sandbox = Sandbox(python, args.user, limits, hidden,
                           namespaces=not os.environ.get("GRADE_NO_NAMESPACES"))
@@ -425,16 +425,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = grade(args.submission, sandbox, args.quick, args.tol,
                         lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
         header = [sandbox.isolation, f"limits: {limits.describe(sandbox.uid is not None)}"]
-    except (SandboxError, neuralnet.FileError, OSError) as e:
-        error = str(e) if isinstance(e, (SandboxError, neuralnet.FileError)) else f"{type(e).__name__}: {e}"
-        if sandbox is not None:
-            sandbox.close()
-        return fail(error)
+    except (SandboxError, neuralnet.FileError) as e:
+        error = str(e)
+    except OSError as e:
+        error = f"{type(e).__name__}: {e}"
     except Exception as e:  # noqa: BLE001  (a bug of the grader's own: still a results.json)
+        error = f"unexpected {type(e).__name__}: {e}"
+    finally:  # every process of the submission is gone before anything is written
         if sandbox is not None:
             sandbox.close()
-        return fail(f"unexpected {type(e).__name__}: {e}")
-    sandbox.close()  # every process of the submission is gone before anything is written
+    if error:
+        return fail(error)
     print(report.text(args.submission, header, results))
     if args.json:
         report.write_json(args.json, report.gradescope(header, results, time.monotonic() - started))

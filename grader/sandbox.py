@@ -103,6 +103,7 @@ class Sandbox:
         self.stopped = ""  # after a run times out no other is started: a hang costs one timeout
         self.as_root = os.geteuid() == 0
         self.holder: Optional[subprocess.Popen] = None
+        self._lock: Optional[int] = None
         self.network_cut = False
         self.count = 0
         self.private = tempfile.mkdtemp(prefix="grade-")  # root's: stderr files, and run folders without a namespace
@@ -113,6 +114,14 @@ class Sandbox:
             self.isolation = ("not isolated: grade.py is not running as root, so the submission runs as you, can "
                               "read what you can read and reach the network (run as root to isolate it)")
             return
+        try:
+            self._isolate(user, limits, hide, namespaces)
+        except BaseException:  # nothing of a sandbox that could not be set up is left behind
+            self.close()
+            raise
+
+    def _isolate(self, user: str, limits: Limits, hide: Sequence[str], namespaces: bool) -> None:
+        """As root: the user, its lock, the namespace (where permitted), and the preflight run."""
         try:
             entry = pwd.getpwnam(user)
         except KeyError:
@@ -373,7 +382,7 @@ class Sandbox:
             self.holder.wait()
             self.holder = None
         shutil.rmtree(self.private, ignore_errors=True)
-        if getattr(self, "_lock", None) is not None:
+        if self._lock is not None:
             os.close(self._lock)
             self._lock = None
 
