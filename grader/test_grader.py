@@ -1,14 +1,20 @@
-"""Tests of grade.py and its package: the checks, the catalog, the sandbox, the bundle.
+"""The grader's suite: python3 -m unittest grader.test_grader
 
-Loaded by tests.py (python3 -m unittest tests). The hostile submissions need root,
-where grade.py isolates them; CI runs as root. As root the submission runs as
-`nobody`, which needs an interpreter it can execute: sandbox_python() builds one (a
-venv of the system Python, with numpy, in a world-readable temporary folder).
+grade.py run as its users run it: end-to-end grades, the sandbox, the Gradescope
+bundle, batch grading and hostile submissions. The hostile submissions need root,
+where grade.py isolates them, and skip otherwise; CI runs this suite as root.
+
+As root, this module makes once per run what isolation needs, and removes it at
+the end: a user of its own for the submissions (a user it did not make may have
+processes, and a grade kills every process of its user), and an interpreter with
+numpy that this user can run (a venv of the system Python in a world-readable
+folder; pip installs numpy into it, from the package index or pip's cache).
+The grader's in-process parts are tested with the student's suite, in
+grader/test_checks.py.
 """
 import atexit
 import csv
 import json
-import math
 import os
 import re
 import shutil
@@ -20,272 +26,49 @@ import time
 import unittest
 import zipfile
 
-# isort: off
-import numpy as np
-# isort: on
+from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
+from tests import DATA, HERE, NEURALNET
 
-import compare
-import course_data
-from grader import catalog, checks
-
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEURALNET = os.path.join(HERE, "neuralnet.py")
 GRADE = os.path.join(HERE, "grade.py")
-DATA = course_data.folder()
-NAIVE = os.path.join(HERE, "benchmarks", "naive_neuralnet.py")
-AS_ROOT = os.geteuid() == 0
-NEEDS_ROOT = "isolation needs root (CI runs as root)"
-OUTPUT_NAMES = ("train.labels", "validation.labels", "metrics.txt")
-
-# Each classic mistake written into a copy of benchmarks/naive_neuralnet.py as
-# (old, new) replacements: a submission carrying just that mistake, made
-# independently of grade.py's own catalog.
-NAIVE_MISTAKES = {
-    "shuffle-cumulative": [
-        ("    losses = []\n", "    losses = []\n    X_order, y_order = X_tr, y_tr\n"),
-        ("        for x, label in zip(X_tr[order], y_tr[order]):",
-         "        X_order, y_order = X_order[order], y_order[order]\n        for x, label in zip(X_order, y_order):")],
-    "shuffle-seed-offset": [("np.random.seed(epoch)", "np.random.seed(epoch + 1)")],
-    "no-shuffle": [("order = np.random.permutation(len(y_tr))", "order = np.arange(len(y_tr))")],
-    "bias-init-random": [("    alpha[:, 0] = 0.0\n", ""), ("    beta[:, 0] = 0.0\n", "")],
-    "init-without-bias-column": [
-        ("alpha = init((n_hidden, X_tr.shape[1] + 1))",
-         "alpha = np.hstack([np.zeros((n_hidden, 1)), init((n_hidden, X_tr.shape[1]))])"),
-        ("beta = init((10, n_hidden + 1))", "beta = np.hstack([np.zeros((10, 1)), init((10, n_hidden))])")],
-    "update-before-backprop": [
-        ("            g_z = beta[:, 1:].T @ g_b",
-         "            beta = beta - lr * g_beta\n            g_z = beta[:, 1:].T @ g_b"),
-        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
-         "            alpha = alpha - lr * g_alpha\n")],
-    "sigmoid-grad-of-a": [("g_a = g_z * z1[1:] * (1.0 - z1[1:])",
-                           "a = alpha @ x1\n            g_a = g_z * a * (1.0 - a)")],
-    "loss-during-epoch": [
-        ("        for x, label in zip(X_tr[order], y_tr[order]):",
-         "        seen = []\n        for x, label in zip(X_tr[order], y_tr[order]):"),
-        ("            g_b = y_hat.copy()",
-         "            seen.append(-np.log(y_hat[label]))\n            g_b = y_hat.copy()"),
-        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),",
-         "        losses.append((float(np.mean(seen)),")],
-    "loss-summed": [("return float(np.mean([-np.log(", "return float(np.sum([-np.log(")],
-    "bias-frozen": [("            alpha = alpha - lr * g_alpha",
-                     "            g_alpha[:, 0] = 0.0\n            g_beta[:, 0] = 0.0\n"
-                     "            alpha = alpha - lr * g_alpha")],
-    "loss-before-epoch": [
-        ("    for epoch in range(n_epochs):\n",
-         "    for epoch in range(n_epochs):\n        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
-         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n"),
-        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
-         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n    return",
-         "    return")],
-    "backprop-drops-last-column": [("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b")],
-    "bias-last-column": [
-        ("x1 = np.concatenate(([1.0], x))", "x1 = np.concatenate((x, [1.0]))"),
-        ("z1 = np.concatenate(([1.0], z))", "z1 = np.concatenate((z, [1.0]))"),
-        ("    alpha[:, 0] = 0.0\n", "    alpha[:, -1] = 0.0\n"), ("    beta[:, 0] = 0.0\n", "    beta[:, -1] = 0.0\n"),
-        ("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b"),
-        ("g_a = g_z * z1[1:] * (1.0 - z1[1:])", "g_a = g_z * z1[:-1] * (1.0 - z1[:-1])")],
-    "adagrad-update": [
-        ("    beta[:, 0] = 0.0\n",
-         "    beta[:, 0] = 0.0\n    s_alpha, s_beta = np.zeros_like(alpha), np.zeros_like(beta)\n"),
-        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
-         "            s_alpha += g_alpha * g_alpha\n            s_beta += g_beta * g_beta\n"
-         "            alpha = alpha - lr / np.sqrt(s_alpha + 1e-5) * g_alpha\n"
-         "            beta = beta - lr / np.sqrt(s_beta + 1e-5) * g_beta\n")],
-}
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+NEEDS_ROOT = "isolation needs root (CI runs this suite as root)"
 
 
-
-def naive_with(*mistakes):
-    with open(NAIVE) as f:
-        source = f.read()
-    for mistake in mistakes:
-        for old, new in NAIVE_MISTAKES[mistake]:
-            assert source.count(old) == 1, (mistake, old)
-            source = source.replace(old, new)
-    return source
+class Isolation:
+    """What grading as root needs, made by setUpModule: the submissions' user and an interpreter it can run.
+    Not as root, grade.py runs submissions as the caller, with the interpreter running the tests."""
+    user = ""  # '' when not root
+    group = ""
+    python = sys.executable
+    folder = ""  # the venv's folder, removed at the end
 
 
-# A module-based implementation written the way many students write it: every vector a
-# column (n, 1) or a row (1, n), the loss -log(y_hat[y]). Independent of neuralnet.py;
-# the placeholders are filled per shape by student_source().
-STUDENT = """import sys
-
-import numpy as np
-
-
-def random_init(shape):
-    M, D = shape
-    np.random.seed(M * D)
-    return np.random.uniform(-0.1, 0.1, (M, D))
-
-
-def zero_init(shape):
-    return np.zeros(shape)
-
-
-def shuffle(X, y, epoch):
-    np.random.seed(epoch)
-    order = np.random.permutation(len(y))
-    return X[order], y[order]
-
-
-def vec(a):
-    return np.asarray(a, dtype=float).reshape(SHAPE)
-
-
-class SoftMaxCrossEntropy:
-    def _softmax(self, z):
-        e = np.exp(vec(z) - np.max(z))
-        return e / np.sum(e)
-
-    def _cross_entropy(self, y, y_hat):
-        return float(-np.log(y_hat.reshape(-1)[y]))
-
-    def forward(self, z, y):
-        y_hat = self._softmax(z)
-        return y_hat, self._cross_entropy(y, y_hat)
-
-    def backward(self, y, y_hat):
-        g = vec(y_hat).copy()
-        g.reshape(-1)[y] -= 1.0
-        return g
-
-
-class Sigmoid:
-    def __init__(self):
-        self.cache = {}
-
-    def forward(self, x):
-        z = 1.0 / (1.0 + np.exp(-vec(x)))
-        self.cache["z"] = z
-        return z
-
-    def backward(self, dz):
-        z = self.cache["z"]
-        return dz * z * (1.0 - z)
-
-
-class Linear:
-    def __init__(self, input_size, output_size, weight_init_fn, learning_rate):
-        self.w = weight_init_fn((output_size, input_size + 1))
-        self.w[:, 0] = 0.0
-        self.dw = np.zeros_like(self.w)
-        self.lr = learning_rate
-        self.cache = {}
-
-    def forward(self, x):
-        x1 = CONCAT([np.ones((1, 1)), vec(x)])
-        self.cache["x1"] = x1
-        return FORWARD
-
-    def backward(self, dz):
-        x1 = self.cache["x1"]
-        dz = vec(dz)
-        self.dw = DW_PRODUCT
-        return DX_PRODUCT
-
-    def step(self):
-        self.w = self.w - self.lr * self.dw
-
-
-class NN:
-    def __init__(self, input_size, hidden_size, output_size, weight_init_fn, learning_rate):
-        self.linear1 = Linear(input_size, hidden_size, weight_init_fn, learning_rate)
-        self.sigmoid = Sigmoid()
-        self.linear2 = Linear(hidden_size, output_size, weight_init_fn, learning_rate)
-        self.softmax = SoftMaxCrossEntropy()
-
-    def forward(self, x, y):
-        return self.softmax.forward(self.linear2.forward(self.sigmoid.forward(self.linear1.forward(x))), y)
-
-    def backward(self, y, y_hat):
-        g = self.linear2.backward(self.softmax.backward(y, y_hat))
-        self.linear1.backward(self.sigmoid.backward(g))
-
-    def step(self):
-        self.linear1.step()
-        self.linear2.step()
-
-    def compute_loss(self, X, y):
-        return float(np.mean([self.forward(x, label)[1] for x, label in zip(X, y)]))
-
-    def train(self, X_tr, y_tr, X_test, y_test, n_epochs):
-        train_losses, test_losses = [], []
-        for epoch in range(n_epochs):
-            X_s, y_s = shuffle(X_tr, y_tr, epoch)
-            for x, label in zip(X_s, y_s):
-                y_hat, _ = self.forward(x, label)
-                self.backward(label, y_hat)
-                self.step()
-            train_losses.append(self.compute_loss(X_tr, y_tr))
-            test_losses.append(self.compute_loss(X_test, y_test))
-        return train_losses, test_losses
-
-    def test(self, X, y):
-        labels = np.array([int(np.argmax(self.forward(x, 0)[0])) for x in X])
-        return labels, float(np.mean(labels != y))
-
-
-def main(args):
-    train_in, val_in, train_out, val_out, metrics_out = args[:5]
-    epochs, hidden, init_flag, lr = int(args[5]), int(args[6]), int(args[7]), float(args[8])
-    train, val = np.loadtxt(train_in, delimiter=","), np.loadtxt(val_in, delimiter=",")
-    X_tr, y_tr, X_val, y_val = train[:, 1:], train[:, 0].astype(int), val[:, 1:], val[:, 0].astype(int)
-    nn = NN(X_tr.shape[1], hidden, 10, random_init if init_flag == 1 else zero_init, lr)
-    losses_tr, losses_val = nn.train(X_tr, y_tr, X_val, y_val, epochs)
-    labels_tr, error_tr = nn.test(X_tr, y_tr)
-    labels_val, error_val = nn.test(X_val, y_val)
-    with open(train_out, "w") as f:
-        f.write("".join(f"{label}\\n" for label in labels_tr))
-    with open(val_out, "w") as f:
-        f.write("".join(f"{label}\\n" for label in labels_val))
-    with open(metrics_out, "w") as f:
-        for epoch, (loss_tr, loss_val) in enumerate(zip(losses_tr, losses_val), start=1):
-            f.write(f"epoch={epoch} crossentropy(train): {loss_tr}\\n")
-            f.write(f"epoch={epoch} crossentropy(validation): {loss_val}\\n")
-        f.write(f"error(train): {error_tr}\\nerror(validation): {error_val}\\n")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
-"""
-SHAPES = {
-    "column": {"SHAPE": "(-1, 1)", "CONCAT": "np.vstack", "FORWARD": "self.w @ x1", "DW_PRODUCT": "dz @ x1.T",
-               "DX_PRODUCT": "self.w[:, 1:].T @ dz"},
-    "row": {"SHAPE": "(1, -1)", "CONCAT": "np.hstack", "FORWARD": "x1 @ self.w.T", "DW_PRODUCT": "dz.T @ x1",
-            "DX_PRODUCT": "dz @ self.w[:, 1:]"},
-}
-
-
-def student_source(shape="column", *replacements):
-    """The student implementation with every vector of this shape, then (old, new) replacements."""
-    source = STUDENT
-    for placeholder, code in SHAPES[shape].items():
-        source = source.replace(placeholder, code)
-    for old, new in replacements:
-        assert source.count(old) >= 1, old
-        source = source.replace(old, new)
-    return source
-
-
-_python = {}
-
-
-def sandbox_python() -> str:
-    """An interpreter with numpy that the unprivileged user can run (as root), else this one."""
+def setUpModule():
     if not AS_ROOT:
-        return sys.executable
-    if "path" not in _python:
-        system = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), None)
-        assert system, "no system Python to build the unprivileged user's venv from"
-        folder = tempfile.mkdtemp(prefix="grade-venv-")
-        atexit.register(shutil.rmtree, folder, True)
-        os.chmod(folder, 0o755)
-        subprocess.run([system, "-m", "venv", f"{folder}/venv"], check=True, capture_output=True, timeout=300)
-        subprocess.run([f"{folder}/venv/bin/pip", "install", "--quiet", "--disable-pip-version-check",
-                        "numpy<3"], check=True, capture_output=True, timeout=600)
-        _python["path"] = f"{folder}/venv/bin/python"
-    return _python["path"]
+        return
+    Isolation.user = Isolation.group = f"nngrade{os.getpid() % 100000}"
+    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    Isolation.user], check=True, capture_output=True, timeout=60)
+    system = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), None)
+    assert system, "no system Python to build the submissions' venv from"
+    Isolation.folder = tempfile.mkdtemp(prefix="grade-venv-")
+    os.chmod(Isolation.folder, 0o755)
+    subprocess.run([system, "-m", "venv", f"{Isolation.folder}/venv"], check=True, capture_output=True, timeout=300)
+    subprocess.run([f"{Isolation.folder}/venv/bin/pip", "install", "--quiet", "--disable-pip-version-check",
+                    "numpy<3"], check=True, capture_output=True, timeout=600)
+    Isolation.python = f"{Isolation.folder}/venv/bin/python"
+
+
+def tearDownModule():
+    if Isolation.folder:
+        shutil.rmtree(Isolation.folder, ignore_errors=True)
+    if Isolation.user:
+        subprocess.run(["userdel", Isolation.user], capture_output=True, timeout=60)
+
+
+def user_options():
+    """--python and, as root, --user: how every grade here runs its submissions."""
+    return ["--python", Isolation.python] + (["--user", Isolation.user] if Isolation.user else [])
 
 
 def private_folder() -> str:
@@ -303,8 +86,8 @@ def run_grade(submission_source, *options, timeout=240, env=None):
         f.write(submission_source)
     report = os.path.join(tmp, "results.json")
     started = time.monotonic()
-    result = subprocess.run([sys.executable, GRADE, path, "--json", report, "--python", sandbox_python(),
-                             *options], capture_output=True, text=True, timeout=timeout,
+    result = subprocess.run([sys.executable, GRADE, path, "--json", report, *user_options(), *options],
+                            capture_output=True, text=True, timeout=timeout,
                             env=None if env is None else {**os.environ, **env})
     seconds = time.monotonic() - started
     results = None
@@ -326,9 +109,9 @@ def unpacked_grader(test, prefix):
     return folder
 
 
-def user_processes(user="nobody"):
-    """Live processes of a user, as `ps` lists them (grade.py refuses a user that has any)."""
-    result = subprocess.run(["ps", "-u", user, "-o", "pid=,stat=,args="], capture_output=True, text=True)
+def user_processes():
+    """Live processes of the submissions' user, as `ps` lists them (grade.py refuses a user that has any)."""
+    result = subprocess.run(["ps", "-u", Isolation.user, "-o", "pid=,stat=,args="], capture_output=True, text=True)
     return [line for line in result.stdout.splitlines() if line.split()[1:2] != ["Z"]]
 
 
@@ -341,118 +124,6 @@ def assert_valid_results(test, results):
         test.assertEqual(set(entry), {"name", "score", "max_score", "output", "visibility"})
         test.assertIn(entry["score"], (0, entry["max_score"]))
     test.assertEqual(results["score"], sum(t["score"] for t in results["tests"]))
-
-
-# ----------------------------------------------------------------------------
-# The checks and the catalog, in-process
-# ----------------------------------------------------------------------------
-
-class TestGradeChecks(unittest.TestCase):
-    """The api and trace checks judge values; the probe only returns them."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.checks = checks.all_checks(DATA)
-
-    def load(self, source):
-        tmp = private_folder()
-        path = os.path.join(tmp, "neuralnet.py")
-        with open(path, "w") as f:
-            f.write(source)
-        from grader import probe
-        module = probe.load_submission(path)
-        self.addCleanup(sys.modules.pop, "submission", None)
-        return dict(zip((c.name for c in self.checks), checks.run_in_process(module, self.checks)))
-
-    def failures(self, source):
-        """{check name: why it fails}, None for a pass."""
-        return {name: None if v.passed else v.text for name, v in self.load(source).items()}
-
-    def test_this_project_passes_every_check(self):
-        with open(NEURALNET) as f:
-            self.assertEqual(set(self.load(f.read()).values()), {(True, "")})
-
-    def test_api_and_trace_locate_a_sign_error_in_step(self):
-        with open(NEURALNET) as f:  # Linear.step replaced after the class: w += lr * dw
-            source = f.read() + "\n\ndef _ascent(self):\n    self.w = self.w + self.lr * self.dw\n\n\n" \
-                                "Linear.step = _ascent\n"
-        failures = self.failures(source)
-        self.assertEqual(sorted(name for name, why in failures.items() if why), ["api:Linear.step", "api:NN.train",
-                                                                                  checks.TRACE_NAME])
-        self.assertIn("Linear.w after step (w - learning_rate * dw)", failures["api:Linear.step"])
-        self.assertRegex(failures[checks.TRACE_NAME],
-                         r"^step 1 \(training row \d+, label \d\): linear2.w after step differs first at "
-                         r"row 0, column 0 \(the bias column\): expected -?0\.\d+, got -?0\.\d+")
-
-    def test_a_missing_name_is_a_failing_check(self):
-        failures = self.failures("import numpy as np\n\ndef zero_init(shape):\n    return np.zeros(shape)\n")
-        self.assertIsNone(failures["api:zero_init"])
-        self.assertEqual(failures["api:Linear.forward"], "missing: Linear")
-        self.assertEqual(failures["api:random_init"], "missing: random_init")
-        self.assertEqual(failures[checks.TRACE_NAME], "before the first step: missing: NN")
-
-    def test_values_that_are_not_numbers(self):
-        failures = self.failures("def zero_init(shape):\n    return 'zeros'\n")
-        self.assertEqual(failures["api:zero_init"], "3x4: returned str, not numbers")
-
-    def test_forged_values_decide_nothing(self):
-        """Values claiming a pass, or the expected keys with wrong numbers, fail."""
-        forged = {f"{checks.slot(i, c)}/verdict": np.array("passed") for i, c in enumerate(self.checks)}
-        self.assertFalse(any(v.passed for v in checks.verdicts(self.checks, forged)))
-        zeros = {f"{checks.slot(i, c)}/{key}": np.zeros(1) for i, c in enumerate(self.checks)
-                 for key in ("output", "dw", "w", "y_hat", "loss", "3x4")}
-        self.assertFalse(any(v.passed for c, v in zip(self.checks, checks.verdicts(self.checks, zeros))
-                             if c.name != "api:zero_init"))
-
-
-class TestGradeDiagnosis(unittest.TestCase):
-    """Each catalog mistake recognised, in-process, on a small configuration."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.data = checks.load_datasets(DATA, ["small"])
-        cls.config = checks.Config("small", 3, 5, 1, 0.1)
-
-    def submission_outputs(self, source, config):
-        with tempfile.TemporaryDirectory() as tmp:
-            program = os.path.join(tmp, "neuralnet.py")
-            with open(program, "w") as f:
-                f.write(source)
-            paths = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
-            result = subprocess.run([sys.executable, program, f"{DATA}/small_train.csv",
-                                     f"{DATA}/small_validation.csv", *paths,
-                                     *map(str, config[1:5])], capture_output=True, text=True, timeout=120)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            return (compare.read_labels(paths[0]), compare.read_labels(paths[1]), compare.read_metrics(paths[2]))
-
-    def test_catalog_has_the_required_ids(self):
-        self.assertEqual(sorted(m.id for m in catalog.CATALOG), sorted(NAIVE_MISTAKES))
-        self.assertEqual(sorted(m.id for m in catalog.DIAGNOSED), sorted(REAL_MISTAKES.keys() - NAIVE_MISTAKES.keys()))
-
-    def test_each_mistake_is_named_exactly(self):
-        for mistake in NAIVE_MISTAKES:
-            with self.subTest(mistake):
-                got = self.submission_outputs(naive_with(mistake), self.config)
-                self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [(mistake,)])
-
-    def test_two_mistakes_together(self):
-        got = self.submission_outputs(naive_with("no-shuffle", "loss-summed"), self.config)
-        self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [("no-shuffle", "loss-summed")])
-
-    def test_a_mistake_that_goes_to_nan(self):
-        config = checks.Config("small", 4, 7, 1, 3.0)
-        got = self.submission_outputs(naive_with("sigmoid-grad-of-a"), config)
-        self.assertTrue(any(math.isnan(v) for _, v in got[2]))
-        self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [("sigmoid-grad-of-a",)])
-
-    def test_correct_outputs_get_no_mistake(self):
-        for config in checks.CONFIGS:
-            if config.dataset == "small":
-                with self.subTest(config.describe()):
-                    got = checks.expected_outputs(config, self.data)
-                    self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [])
-        got = self.submission_outputs(naive_with(), self.config)  # an independent correct one
-        self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [])
 
 
 # ----------------------------------------------------------------------------
@@ -474,9 +145,9 @@ class TestGradeEndToEnd(unittest.TestCase):
             self.assertRegex(test["name"], r"^(env|api|trace|cli):")
         self.assertRegex(result.stdout, r"\nscore: 50/50 ")
         if AS_ROOT:
-            self.assertIn("isolated: runs as user nobody", result.stdout)
+            self.assertIn(f"isolated: runs as user {Isolation.user}", result.stdout)
             self.assertIn("network cut", result.stdout)
-            self.assertIn("isolated: runs as user nobody", results["output"])
+            self.assertIn(f"isolated: runs as user {Isolation.user}", results["output"])
         else:
             self.assertIn("not isolated", result.stdout)
 
@@ -725,13 +396,13 @@ class TestGradeHostile(unittest.TestCase):
         slow = os.path.join(folder, "slow.py")
         with open(slow, "w") as f:
             f.write("import time\ntime.sleep(2)\n")
-        first = subprocess.Popen([sys.executable, GRADE, slow, "--quick", "--python", sandbox_python(), "--timeout",
-                                  "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen([sys.executable, GRADE, slow, "--quick", *user_options(), "--timeout", "10"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1)
         with open(NEURALNET) as f:
             result, results, _ = run_grade(f.read(), "--quick")
         first_out, _ = first.communicate(timeout=300)
-        self.assertIn("grade.py: waiting for another grade that runs submissions as nobody", result.stderr)
+        self.assertIn(f"grade.py: waiting for another grade that runs submissions as {Isolation.user}", result.stderr)
         self.assertEqual(results["score"], 50, result.stdout)
         self.assertNotIn("killed by signal", first_out)
 
@@ -742,8 +413,8 @@ class TestGradeHostile(unittest.TestCase):
             result, results, _ = run_grade(f.read(), "--quick", "--python", os.path.join(private, "python3"))
         self.assertEqual(result.returncode, 2)
         self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
-        self.assertRegex(result.stderr, r"^grade.py: error: the user nobody cannot run .*python3 with numpy .*"
-                                        r"pass --python an interpreter it can run")
+        self.assertRegex(result.stderr, rf"^grade.py: error: the user {Isolation.user} cannot run .*python3 with "
+                                        r"numpy .*pass --python an interpreter it can run")
         self.assertEqual(results["score"], 0)
         self.assertEqual(result.stdout, "")
 
@@ -752,11 +423,11 @@ class TestGradeHostile(unittest.TestCase):
         folder = unpacked_grader(self, "grade-bundle-")
         submission = os.path.join(private_folder(), "neuralnet.py")
         shutil.copyfile(NEURALNET, submission)
-        command = [sys.executable, f"{folder}/source/grade.py", submission, "--quick", "--python", sandbox_python()]
+        command = [sys.executable, f"{folder}/source/grade.py", submission, "--quick", *user_options()]
         env = {**os.environ, "GRADE_NO_NAMESPACES": "1", "NEURALNET_DATA": ""}
         refused = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(refused.returncode, 2, refused.stdout)
-        self.assertIn(f"the user nobody could read {folder}/source", refused.stderr)
+        self.assertIn(f"the user {Isolation.user} could read {folder}/source", refused.stderr)
         self.assertIn("refuses mount namespaces", refused.stderr)
         os.chmod(f"{folder}/source", 0o700)
         graded = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
@@ -809,8 +480,8 @@ class TestGradescopeBundle(unittest.TestCase):
         os.makedirs(os.path.join(root, "results"))
         with open(os.path.join(root, "submission", "neuralnet.py"), "w") as f:
             f.write(source)
-        env = {**os.environ, "AUTOGRADER_ROOT": root, "SUBMISSION_PYTHON": sandbox_python(),
-               "GRADER_USER": "nobody", "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+        env = {**os.environ, "AUTOGRADER_ROOT": root, "SUBMISSION_PYTHON": Isolation.python,
+               "GRADER_USER": Isolation.user, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
                "NEURALNET_DATA": ""}
         started = time.monotonic()
         result = subprocess.run(["bash", os.path.join(root, "run_autograder")], capture_output=True, text=True,
@@ -858,22 +529,23 @@ class TestGradeFailures(unittest.TestCase):
         assert_valid_results(self, results)
         self.assertEqual(results["score"], 0)
         self.assertIn("the grader failed", results["output"])
-        self.assertEqual(user_processes(), [])
+        if AS_ROOT:  # (not as root, the submissions' user is the one running these tests)
+            self.assertEqual(user_processes(), [])
 
     def test_not_as_root_a_detached_child_is_still_killed(self):
         """Run as an ordinary user, grade.py is not isolated, but orphans come back to it and are killed."""
         if not AS_ROOT:
             result, results, seconds = run_grade(HOSTILE["detached child"], *BUDGET)
-        else:  # become an ordinary user: grade.py unpacked where nobody can read it
+        else:  # become an ordinary user: grade.py unpacked where that user can read it
             folder = unpacked_grader(self, "grade-user-")
             os.chmod(folder, 0o777)  # the ordinary user writes results.json there
             with open(f"{folder}/neuralnet_submitted.py", "w") as f:
                 f.write(HOSTILE["detached child"])
             os.chmod(f"{folder}/neuralnet_submitted.py", 0o644)
             started = time.monotonic()
-            result = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                     sandbox_python(), f"{folder}/source/grade.py", f"{folder}/neuralnet_submitted.py",
-                                     "--json", f"{folder}/results.json", *BUDGET],
+            result = subprocess.run(["setpriv", f"--reuid={Isolation.user}", f"--regid={Isolation.group}",
+                                     "--clear-groups", Isolation.python, f"{folder}/source/grade.py",
+                                     f"{folder}/neuralnet_submitted.py", "--json", f"{folder}/results.json", *BUDGET],
                                     capture_output=True, text=True, timeout=120, cwd=folder,
                                     env={"PATH": os.environ["PATH"], "HOME": folder})
             seconds = time.monotonic() - started
@@ -888,47 +560,6 @@ class TestGradeFailures(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(user_processes(), [])
 
-
-# ----------------------------------------------------------------------------
-# Real students' code: accepted as the course accepts it, its mistakes named
-# ----------------------------------------------------------------------------
-
-def naive_variant(*replacements):
-    """benchmarks/naive_neuralnet.py with (old, new) replacements, each found exactly once."""
-    with open(NAIVE) as f:
-        source = f.read()
-    for old, new in replacements:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return source
-
-
-MAIN_CALL = '''if __name__ == "__main__":
-    main(sys.argv[1:])'''
-REAL_MISTAKES = {  # id: (submission, what its report must say)
-    "hard-coded-settings": (naive_variant(("float(argv[8])", "0.1")),
-                            "ignored: learning_rate (runs small 2 5 1 0.1 and small 2 5 1 0.3 wrote the same bytes)"),
-    "experiment-main": (naive_variant((MAIN_CALL, '''if __name__ == "__main__":
-    data = np.loadtxt("small_train.csv", delimiter=",")
-    X, y = data[:, 1:], data[:, 0].astype(int)
-    for hidden in [5, 20]:
-        print(hidden, train(X, y, X, y, 1, hidden, 1, 0.1)[2])''')),
-                        "its main block loops over fixed settings, never reads sys.argv"),
-    "labels-not-integers": (naive_variant(('f.writelines(f"{label}\\n" for label in labels)',
-                                           'f.writelines(f"{float(label)}\\n" for label in labels)')),
-                            "labels such as '6.0'; read as integers, they match the expected ones: only their format "
-                            "is wrong"),
-    "metrics-lines-missing": (naive_variant(
-        ('        lines.append(f"error({name}): {float(np.mean(np.array(labels) != y))}")\n', "")),
-                              "missing error(train), error(validation)"),
-    "bias-last-column": (naive_with("bias-last-column"), "mistake: bias-last-column"),
-    "adagrad-update": (naive_with("adagrad-update"), "mistake: adagrad-update"),
-    "weights-attribute-name": (student_source("column", ("self.w", "self.weights")),
-                               "Linear(6, 4, ...) has no w, but a 4 x 7 matrix named weights"),
-    "import-side-effects": (naive_variant((MAIN_CALL, "main(sys.argv[1:])")),
-                            "importing the file runs code that reads sys.argv (line 97): put the command-line code "
-                            "under if __name__ == \"__main__\":"),
-}
 
 
 class TestGradeRealCode(unittest.TestCase):
@@ -1007,7 +638,7 @@ class TestGradeBatch(unittest.TestCase):
             with open(paths[-1], "w") as f:
                 f.write(text)
         table = os.path.join(folder, "class.csv")
-        result = subprocess.run([sys.executable, GRADE, *paths, "--quick", "--python", sandbox_python(), "--jobs", "2",
+        result = subprocess.run([sys.executable, GRADE, *paths, "--quick", *user_options(), "--jobs", "2",
                                  "--csv", table], capture_output=True, text=True, timeout=600)
         self.assertEqual(result.returncode, 0, result.stderr)
         lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith(folder)}

@@ -1,0 +1,275 @@
+"""Submissions with known mistakes, written independently of grade.py's catalog.
+
+Shared by the grader's in-process tests (grader/test_checks.py, part of the student's
+suite) and its end-to-end tests (grader/test_grader.py). Each is source text: a copy
+of benchmarks/naive_neuralnet.py with (old, new) replacements, or a module-based
+implementation written the way many students write it.
+"""
+import os
+
+from tests import HERE
+
+NAIVE = os.path.join(HERE, "benchmarks", "naive_neuralnet.py")
+
+# Each classic mistake written into a copy of benchmarks/naive_neuralnet.py as
+# (old, new) replacements: a submission carrying just that mistake, made
+# independently of grade.py's own catalog.
+NAIVE_MISTAKES = {
+    "shuffle-cumulative": [
+        ("    losses = []\n", "    losses = []\n    X_order, y_order = X_tr, y_tr\n"),
+        ("        for x, label in zip(X_tr[order], y_tr[order]):",
+         "        X_order, y_order = X_order[order], y_order[order]\n        for x, label in zip(X_order, y_order):")],
+    "shuffle-seed-offset": [("np.random.seed(epoch)", "np.random.seed(epoch + 1)")],
+    "no-shuffle": [("order = np.random.permutation(len(y_tr))", "order = np.arange(len(y_tr))")],
+    "bias-init-random": [("    alpha[:, 0] = 0.0\n", ""), ("    beta[:, 0] = 0.0\n", "")],
+    "init-without-bias-column": [
+        ("alpha = init((n_hidden, X_tr.shape[1] + 1))",
+         "alpha = np.hstack([np.zeros((n_hidden, 1)), init((n_hidden, X_tr.shape[1]))])"),
+        ("beta = init((10, n_hidden + 1))", "beta = np.hstack([np.zeros((10, 1)), init((10, n_hidden))])")],
+    "update-before-backprop": [
+        ("            g_z = beta[:, 1:].T @ g_b",
+         "            beta = beta - lr * g_beta\n            g_z = beta[:, 1:].T @ g_b"),
+        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
+         "            alpha = alpha - lr * g_alpha\n")],
+    "sigmoid-grad-of-a": [("g_a = g_z * z1[1:] * (1.0 - z1[1:])",
+                           "a = alpha @ x1\n            g_a = g_z * a * (1.0 - a)")],
+    "loss-during-epoch": [
+        ("        for x, label in zip(X_tr[order], y_tr[order]):",
+         "        seen = []\n        for x, label in zip(X_tr[order], y_tr[order]):"),
+        ("            g_b = y_hat.copy()",
+         "            seen.append(-np.log(y_hat[label]))\n            g_b = y_hat.copy()"),
+        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),",
+         "        losses.append((float(np.mean(seen)),")],
+    "loss-summed": [("return float(np.mean([-np.log(", "return float(np.sum([-np.log(")],
+    "bias-frozen": [("            alpha = alpha - lr * g_alpha",
+                     "            g_alpha[:, 0] = 0.0\n            g_beta[:, 0] = 0.0\n"
+                     "            alpha = alpha - lr * g_alpha")],
+    "loss-before-epoch": [
+        ("    for epoch in range(n_epochs):\n",
+         "    for epoch in range(n_epochs):\n        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
+         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n"),
+        ("        losses.append((mean_cross_entropy(alpha, beta, X_tr, y_tr),\n"
+         "                       mean_cross_entropy(alpha, beta, X_val, y_val)))\n    return",
+         "    return")],
+    "backprop-drops-last-column": [("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b")],
+    "bias-last-column": [
+        ("x1 = np.concatenate(([1.0], x))", "x1 = np.concatenate((x, [1.0]))"),
+        ("z1 = np.concatenate(([1.0], z))", "z1 = np.concatenate((z, [1.0]))"),
+        ("    alpha[:, 0] = 0.0\n", "    alpha[:, -1] = 0.0\n"), ("    beta[:, 0] = 0.0\n", "    beta[:, -1] = 0.0\n"),
+        ("g_z = beta[:, 1:].T @ g_b", "g_z = beta[:, :-1].T @ g_b"),
+        ("g_a = g_z * z1[1:] * (1.0 - z1[1:])", "g_a = g_z * z1[:-1] * (1.0 - z1[:-1])")],
+    "adagrad-update": [
+        ("    beta[:, 0] = 0.0\n",
+         "    beta[:, 0] = 0.0\n    s_alpha, s_beta = np.zeros_like(alpha), np.zeros_like(beta)\n"),
+        ("            alpha = alpha - lr * g_alpha\n            beta = beta - lr * g_beta\n",
+         "            s_alpha += g_alpha * g_alpha\n            s_beta += g_beta * g_beta\n"
+         "            alpha = alpha - lr / np.sqrt(s_alpha + 1e-5) * g_alpha\n"
+         "            beta = beta - lr / np.sqrt(s_beta + 1e-5) * g_beta\n")],
+}
+
+
+def naive_variant(*replacements):
+    """benchmarks/naive_neuralnet.py with (old, new) replacements, each found exactly once."""
+    with open(NAIVE) as f:
+        source = f.read()
+    for old, new in replacements:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def naive_with(*mistakes):
+    """benchmarks/naive_neuralnet.py carrying these classic mistakes (ids of NAIVE_MISTAKES)."""
+    return naive_variant(*[replacement for mistake in mistakes for replacement in NAIVE_MISTAKES[mistake]])
+
+
+# A module-based implementation written the way many students write it: every vector a
+# column (n, 1) or a row (1, n), the loss -log(y_hat[y]). Independent of neuralnet.py;
+# the placeholders are filled per shape by student_source().
+STUDENT = """import sys
+
+import numpy as np
+
+
+def random_init(shape):
+    M, D = shape
+    np.random.seed(M * D)
+    return np.random.uniform(-0.1, 0.1, (M, D))
+
+
+def zero_init(shape):
+    return np.zeros(shape)
+
+
+def shuffle(X, y, epoch):
+    np.random.seed(epoch)
+    order = np.random.permutation(len(y))
+    return X[order], y[order]
+
+
+def vec(a):
+    return np.asarray(a, dtype=float).reshape(SHAPE)
+
+
+class SoftMaxCrossEntropy:
+    def _softmax(self, z):
+        e = np.exp(vec(z) - np.max(z))
+        return e / np.sum(e)
+
+    def _cross_entropy(self, y, y_hat):
+        return float(-np.log(y_hat.reshape(-1)[y]))
+
+    def forward(self, z, y):
+        y_hat = self._softmax(z)
+        return y_hat, self._cross_entropy(y, y_hat)
+
+    def backward(self, y, y_hat):
+        g = vec(y_hat).copy()
+        g.reshape(-1)[y] -= 1.0
+        return g
+
+
+class Sigmoid:
+    def __init__(self):
+        self.cache = {}
+
+    def forward(self, x):
+        z = 1.0 / (1.0 + np.exp(-vec(x)))
+        self.cache["z"] = z
+        return z
+
+    def backward(self, dz):
+        z = self.cache["z"]
+        return dz * z * (1.0 - z)
+
+
+class Linear:
+    def __init__(self, input_size, output_size, weight_init_fn, learning_rate):
+        self.w = weight_init_fn((output_size, input_size + 1))
+        self.w[:, 0] = 0.0
+        self.dw = np.zeros_like(self.w)
+        self.lr = learning_rate
+        self.cache = {}
+
+    def forward(self, x):
+        x1 = CONCAT([np.ones((1, 1)), vec(x)])
+        self.cache["x1"] = x1
+        return FORWARD
+
+    def backward(self, dz):
+        x1 = self.cache["x1"]
+        dz = vec(dz)
+        self.dw = DW_PRODUCT
+        return DX_PRODUCT
+
+    def step(self):
+        self.w = self.w - self.lr * self.dw
+
+
+class NN:
+    def __init__(self, input_size, hidden_size, output_size, weight_init_fn, learning_rate):
+        self.linear1 = Linear(input_size, hidden_size, weight_init_fn, learning_rate)
+        self.sigmoid = Sigmoid()
+        self.linear2 = Linear(hidden_size, output_size, weight_init_fn, learning_rate)
+        self.softmax = SoftMaxCrossEntropy()
+
+    def forward(self, x, y):
+        return self.softmax.forward(self.linear2.forward(self.sigmoid.forward(self.linear1.forward(x))), y)
+
+    def backward(self, y, y_hat):
+        g = self.linear2.backward(self.softmax.backward(y, y_hat))
+        self.linear1.backward(self.sigmoid.backward(g))
+
+    def step(self):
+        self.linear1.step()
+        self.linear2.step()
+
+    def compute_loss(self, X, y):
+        return float(np.mean([self.forward(x, label)[1] for x, label in zip(X, y)]))
+
+    def train(self, X_tr, y_tr, X_test, y_test, n_epochs):
+        train_losses, test_losses = [], []
+        for epoch in range(n_epochs):
+            X_s, y_s = shuffle(X_tr, y_tr, epoch)
+            for x, label in zip(X_s, y_s):
+                y_hat, _ = self.forward(x, label)
+                self.backward(label, y_hat)
+                self.step()
+            train_losses.append(self.compute_loss(X_tr, y_tr))
+            test_losses.append(self.compute_loss(X_test, y_test))
+        return train_losses, test_losses
+
+    def test(self, X, y):
+        labels = np.array([int(np.argmax(self.forward(x, 0)[0])) for x in X])
+        return labels, float(np.mean(labels != y))
+
+
+def main(args):
+    train_in, val_in, train_out, val_out, metrics_out = args[:5]
+    epochs, hidden, init_flag, lr = int(args[5]), int(args[6]), int(args[7]), float(args[8])
+    train, val = np.loadtxt(train_in, delimiter=","), np.loadtxt(val_in, delimiter=",")
+    X_tr, y_tr, X_val, y_val = train[:, 1:], train[:, 0].astype(int), val[:, 1:], val[:, 0].astype(int)
+    nn = NN(X_tr.shape[1], hidden, 10, random_init if init_flag == 1 else zero_init, lr)
+    losses_tr, losses_val = nn.train(X_tr, y_tr, X_val, y_val, epochs)
+    labels_tr, error_tr = nn.test(X_tr, y_tr)
+    labels_val, error_val = nn.test(X_val, y_val)
+    with open(train_out, "w") as f:
+        f.write("".join(f"{label}\\n" for label in labels_tr))
+    with open(val_out, "w") as f:
+        f.write("".join(f"{label}\\n" for label in labels_val))
+    with open(metrics_out, "w") as f:
+        for epoch, (loss_tr, loss_val) in enumerate(zip(losses_tr, losses_val), start=1):
+            f.write(f"epoch={epoch} crossentropy(train): {loss_tr}\\n")
+            f.write(f"epoch={epoch} crossentropy(validation): {loss_val}\\n")
+        f.write(f"error(train): {error_tr}\\nerror(validation): {error_val}\\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+"""
+SHAPES = {
+    "column": {"SHAPE": "(-1, 1)", "CONCAT": "np.vstack", "FORWARD": "self.w @ x1", "DW_PRODUCT": "dz @ x1.T",
+               "DX_PRODUCT": "self.w[:, 1:].T @ dz"},
+    "row": {"SHAPE": "(1, -1)", "CONCAT": "np.hstack", "FORWARD": "x1 @ self.w.T", "DW_PRODUCT": "dz.T @ x1",
+            "DX_PRODUCT": "dz @ self.w[:, 1:]"},
+}
+
+
+def student_source(shape="column", *replacements):
+    """The student implementation with every vector of this shape, then (old, new) replacements."""
+    source = STUDENT
+    for placeholder, code in SHAPES[shape].items():
+        source = source.replace(placeholder, code)
+    for old, new in replacements:
+        assert source.count(old) >= 1, old
+        source = source.replace(old, new)
+    return source
+
+
+
+MAIN_CALL = '''if __name__ == "__main__":
+    main(sys.argv[1:])'''
+REAL_MISTAKES = {  # id: (submission, what its report must say)
+    "hard-coded-settings": (naive_variant(("float(argv[8])", "0.1")),
+                            "ignored: learning_rate (runs small 2 5 1 0.1 and small 2 5 1 0.3 wrote the same bytes)"),
+    "experiment-main": (naive_variant((MAIN_CALL, '''if __name__ == "__main__":
+    data = np.loadtxt("small_train.csv", delimiter=",")
+    X, y = data[:, 1:], data[:, 0].astype(int)
+    for hidden in [5, 20]:
+        print(hidden, train(X, y, X, y, 1, hidden, 1, 0.1)[2])''')),
+                        "its main block loops over fixed settings, never reads sys.argv"),
+    "labels-not-integers": (naive_variant(('f.writelines(f"{label}\\n" for label in labels)',
+                                           'f.writelines(f"{float(label)}\\n" for label in labels)')),
+                            "labels such as '6.0'; read as integers, they match the expected ones: only their format "
+                            "is wrong"),
+    "metrics-lines-missing": (naive_variant(
+        ('        lines.append(f"error({name}): {float(np.mean(np.array(labels) != y))}")\n', "")),
+                              "missing error(train), error(validation)"),
+    "bias-last-column": (naive_with("bias-last-column"), "mistake: bias-last-column"),
+    "adagrad-update": (naive_with("adagrad-update"), "mistake: adagrad-update"),
+    "weights-attribute-name": (student_source("column", ("self.w", "self.weights")),
+                               "Linear(6, 4, ...) has no w, but a 4 x 7 matrix named weights"),
+    "import-side-effects": (naive_variant((MAIN_CALL, "main(sys.argv[1:])")),
+                            "importing the file runs code that reads sys.argv (line 97): put the command-line code "
+                            "under if __name__ == \"__main__\":"),
+}
