@@ -505,7 +505,31 @@ def readme_transcripts():
 NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
 
+def readme_setup():
+    """The README's set-up section: its ```sh commands (set up, test, run) and its text."""
+    with open(os.path.join(HERE, "README.md")) as f:
+        section = f.read().split("\n## Set-up", 1)[1].split("\n## ", 1)[0]
+    commands = [line for block in re.findall(r"^```sh\n(.*?)^```$", section, re.M | re.S) for line in block.splitlines()]
+    return commands, section
+
+
 class TestReadme(unittest.TestCase):
+    def test_setup_is_a_venv_in_two_commands_and_windows_spells_the_same(self):
+        # CI runs these commands as printed, as an unprivileged user (.ci/run); Windows cannot be run here,
+        # so its line is checked to be the same commands in Windows's spelling.
+        commands, section = readme_setup()
+        self.assertEqual(len(commands), 3, commands)  # set up, test, and the plain run
+        setup, test, run = commands
+        self.assertRegex(setup, r"^python3 -m venv \.venv && \.venv/bin/pip install -r requirements-dev\.txt$")
+        self.assertEqual(test, ".venv/bin/python -m unittest tests")
+        self.assertTrue(run.startswith(".venv/bin/python neuralnet.py "), run)
+
+        def windows(command):
+            return re.sub(r"^python3 ", "py ", command).replace(".venv/bin/", ".venv\\Scripts\\")
+        self.assertIn(f"On Windows: `{windows(setup)}`, then `{windows(test)}`.", section)
+        with open(os.path.join(HERE, ".gitignore")) as f:
+            self.assertIn("/.venv*/", f.read().split())
+
     def test_shown_outputs_are_what_the_commands_print(self):
         # Run each transcript in a fresh folder holding the project's programs and data;
         # `python3` there is the interpreter running the tests.
