@@ -509,7 +509,8 @@ def readme_setup():
     """The README's set-up section: its ```sh commands (set up, test, run) and its text."""
     with open(os.path.join(HERE, "README.md")) as f:
         section = f.read().split("\n## Set-up", 1)[1].split("\n## ", 1)[0]
-    commands = [line for block in re.findall(r"^```sh\n(.*?)^```$", section, re.M | re.S) for line in block.splitlines()]
+    blocks = re.findall(r"^```sh\n(.*?)^```$", section, re.M | re.S)
+    commands = [line for block in blocks for line in block.splitlines()]
     return commands, section
 
 
