@@ -20,9 +20,9 @@ Four sections, each check named "section:what":
 The submission's code only ever returns values: its functions' results (api, trace) and
 its output files (cli). Every expected value is computed here, in grade.py's process, and
 every verdict is decided here. Each run of the submission gets a fresh folder, limits and
---timeout seconds; as root it runs as --user, hidden from the grader's files and cut off
-from the network (grader/sandbox.py). Exit status: 0 when every check passes, 1 when any
-fails, 2 for bad arguments or when grading itself fails. --json writes Gradescope's
+--timeout seconds; as root on Linux it runs as --user, hidden from the grader's files and
+cut off from the network (grader/runner.py, grader/sandbox.py). Exit status: 0 when every
+check passes, 1 when any fails, 2 for bad arguments or when grading itself fails. --json writes Gradescope's
 results.json, always, after every process of the submission is gone.
 """
 import argparse
@@ -44,7 +44,7 @@ import course_data
 from grader import batch, bundle, catalog, checks, report, source
 from grader.checks import Config, Datasets
 from grader.report import Result
-from grader.sandbox import OUTPUT_LIMIT, Limits, Run, Sandbox, SandboxError, size
+from grader.runner import OUTPUT_LIMIT, Limits, Runner, RunResult, SandboxError, make_runner, size
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = course_data.folder()
@@ -63,7 +63,7 @@ def quote_stderr(stderr: str) -> str:
     return "".join(f"\n  | {line}" for line in lines)
 
 
-def why_run_failed(run: Run) -> str:
+def why_run_failed(run: RunResult) -> str:
     """A run that was not run, was stopped, hit a limit or exited non-zero: what happened."""
     if run.status is None:
         return f"{run.problem}{quote_stderr(run.stderr)}"
@@ -75,12 +75,12 @@ def why_run_failed(run: Run) -> str:
 # api and trace: one run of probe.py; its values judged here
 # ----------------------------------------------------------------------------
 
-def api_and_trace(sandbox: Sandbox, submission: bytes, defined: Sequence[checks.Check]) -> List[Result]:
+def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[checks.Check]) -> List[Result]:
     inputs = io.BytesIO()
     np.savez(inputs, **checks.inputs_of(defined))
     with open(PROBE, "rb") as f:
         files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
-    run = sandbox.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
+    run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
                       "importing the submission")
     weight = [WEIGHTS[c.name.split(":", 1)[0]] for c in defined]
     raw = run.outputs.get("values.npz")
@@ -129,27 +129,33 @@ def parse_labels(name: str, text: str) -> Tuple[List[str], bool]:
         return [str(int(v)) for v in values], True
 
 
-def read_outputs(run: Run) -> Tuple[Optional[checks.Outputs], str, bool]:
-    """The three outputs a run wrote, parsed; or why they cannot be. The flag: labels written as floats."""
+def read_outputs(run: RunResult) -> Tuple[Optional[checks.Outputs], str, List[str]]:
+    """The three outputs a run wrote, parsed; or why they cannot be. Then the ids of the format mistakes
+    read past to parse them: labels written as floats, Windows line endings."""
     missing = [name for name in checks.OUTPUT_NAMES if run.outputs.get(name) is None]
     if missing:
-        return None, f"wrote no {', '.join(missing)}", False
-    texts = []
+        absent = [name for name in missing if name not in run.kinds]
+        found = ([f"wrote no {', '.join(absent)}"] if absent else []) + \
+            [f"{name} is {run.kinds[name]}" for name in missing if name in run.kinds]
+        return None, "; ".join(found), []
+    texts, formats = [], []
     for name in checks.OUTPUT_NAMES:
         raw = run.outputs[name]
         if len(raw) > OUTPUT_LIMIT:
-            return None, f"unreadable output: {name}: larger than {size(OUTPUT_LIMIT)}", False
+            return None, f"unreadable output: {name}: larger than {size(OUTPUT_LIMIT)}", []
+        if b"\r\n" in raw and "crlf-line-endings" not in formats:
+            formats.append("crlf-line-endings")
         try:
-            texts.append(raw.decode())
+            texts.append(raw.decode().replace("\r\n", "\n"))
         except UnicodeDecodeError:
-            return None, f"unreadable output: {name}: not a text file", False
+            return None, f"unreadable output: {name}: not a text file", []
     try:
         (train, float_train), (validation, float_validation) = (parse_labels(checks.OUTPUT_NAMES[i], texts[i])
                                                                 for i in (0, 1))
         metrics = compare.parse_metrics(texts[2], checks.OUTPUT_NAMES[2])
     except compare.FormatError as e:
-        return None, f"unreadable output: {e}", False
-    return (train, validation, metrics), "", float_train or float_validation
+        return None, f"unreadable output: {e}", []
+    return (train, validation, metrics), "", formats + ["labels-not-integers"] * (float_train or float_validation)
 
 
 def metrics_structure(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
@@ -179,19 +185,19 @@ ARGUMENT_PROBES = (("hidden_units", Config("small", 2, 5, 1, 0.1)), ("hidden_uni
 
 
 class Grading:
-    """One submission's grade: its sandbox, source and data, and what is learnt once about it."""
+    """One submission's grade: its runner, source and data, and what is learnt once about it."""
 
-    def __init__(self, sandbox: Sandbox, submission: bytes, csvs: Dict[str, bytes], data: Datasets, tol: float):
-        self.sandbox, self.submission, self.csvs, self.data, self.tol = sandbox, submission, csvs, data, tol
+    def __init__(self, runner: Runner, submission: bytes, csvs: Dict[str, bytes], data: Datasets, tol: float):
+        self.runner, self.submission, self.csvs, self.data, self.tol = runner, submission, csvs, data, tol
         self.diagnoser = catalog.Diagnoser()
         tree = source.parse(submission.decode(errors="replace"))
         self.experiment_signs = source.experiment_main(tree) if tree else []
         self._ignored: Optional[List[str]] = None
 
-    def run(self, config: Config) -> Run:
+    def run(self, config: Config) -> RunResult:
         files = {"neuralnet.py": self.submission,
                  **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
-        return self.sandbox.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
+        return self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
                                  *checks.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
                                  str(config.lr)], files, checks.OUTPUT_NAMES, f"the run {config.describe()}")
 
@@ -220,7 +226,7 @@ class Grading:
         run = self.run(config)
         if run.status != 0:
             return Result(name, False, why_run_failed(run), weight)
-        got, problem, float_labels = read_outputs(run)
+        got, problem, formats = read_outputs(run)
         if got is None:
             lines = [f"{problem}{quote_stderr(run.stderr)}"]
             if problem.startswith("wrote no"):
@@ -232,13 +238,18 @@ class Grading:
         found = checks.differences(got, reference, self.tol)
         worst = found[2][1].worst
         lines = []
-        if float_labels:
+        if "crlf-line-endings" in formats:
+            same = all(d.same for _, d in found)
+            lines.append(catalog.mistake_line(
+                "crlf-line-endings", "lines end in \\r\\n; read with \\n endings, they "
+                + ("match the expected outputs: only the line endings are wrong" if same else "still differ (below)")))
+        if "labels-not-integers" in formats:
             same = found[0][1].same and found[1][1].same
             lines.append(catalog.mistake_line(
                 "labels-not-integers", "labels such as '6.0'; read as integers, they "
                 + ("match the expected ones: only their format is wrong" if same else "still differ (below)")))
         if all(d.same for _, d in found):
-            if float_labels:
+            if formats:
                 return Result(name, False, "\n".join(lines), weight)
             return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
         lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
@@ -249,7 +260,7 @@ class Grading:
             lines.append(catalog.mistake_line("metrics-lines-missing", structure))
             return Result(name, False, "\n".join(lines), weight)
         lines += [note for note in [constant_loss(got[2], reference[2])] if note]
-        if self.sandbox.deadline - time.monotonic() <= 0:
+        if self.runner.deadline - time.monotonic() <= 0:
             lines.append("no search of the catalog of mistakes: the time budget was spent")
             return Result(name, False, "\n".join(lines), weight)
         ignored = self.ignored_arguments()
@@ -292,9 +303,9 @@ def env_checks(submission: bytes) -> List[Result]:
 # The whole grade
 # ----------------------------------------------------------------------------
 
-def grade(submission_path: str, sandbox: Sandbox, quick: bool, tol: float,
+def grade(submission_path: str, runner: Runner, quick: bool, tol: float,
           progress: Callable[[str], None] = lambda text: None) -> List[Result]:
-    """Every check, in order; the sandbox's runs leave nothing behind."""
+    """Every check, in order; the runner's runs leave nothing behind."""
     configs = [c for c in checks.CONFIGS if not quick or c.dataset in checks.QUICK_DATASETS]
     datasets = sorted({c.dataset for c in configs})
     data = checks.load_datasets(DATA, datasets)
@@ -307,8 +318,8 @@ def grade(submission_path: str, sandbox: Sandbox, quick: bool, tol: float,
         submission = f.read()
     results = env_checks(submission)
     progress("api and trace")
-    results += api_and_trace(sandbox, submission, checks.all_checks(DATA))
-    grading = Grading(sandbox, submission, csvs, data, tol)
+    results += api_and_trace(runner, submission, checks.all_checks(DATA))
+    grading = Grading(runner, submission, csvs, data, tol)
     for config in configs:
         progress(f"cli {config.describe()}")
         results.append(grading.cli_check(config))
@@ -417,23 +428,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     hidden = [HERE, DATA, os.path.dirname(os.path.abspath(args.submission))]
     if args.json:
         hidden.append(os.path.dirname(os.path.abspath(args.json)))
-    sandbox, error = None, ""
-    try:
-        sandbox = Sandbox(python, args.user, limits, hidden,
-                          namespaces=not os.environ.get("GRADE_NO_NAMESPACES"))
-        show = sys.stderr.isatty()  # progress on a terminal only
-        results = grade(args.submission, sandbox, args.quick, args.tol,
-                        lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
-        header = [sandbox.isolation, f"limits: {limits.describe(sandbox.uid is not None)}"]
+    error = ""
+    try:  # the runner's block ends, and every process of the submission with it, before anything is written
+        with make_runner(python, args.user, limits, hidden,
+                         namespaces=not os.environ.get("GRADE_NO_NAMESPACES")) as runner:
+            show = sys.stderr.isatty()  # progress on a terminal only
+            results = grade(args.submission, runner, args.quick, args.tol,
+                            lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
+            header = [runner.isolation, f"limits: {runner.describe_limits()}"]
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)
     except OSError as e:
         error = f"{type(e).__name__}: {e}"
     except Exception as e:  # noqa: BLE001  (a bug of the grader's own: still a results.json)
         error = f"unexpected {type(e).__name__}: {e}"
-    finally:  # every process of the submission is gone before anything is written
-        if sandbox is not None:
-            sandbox.close()
     if error:
         return fail(error)
     print(report.text(args.submission, header, results))

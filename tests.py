@@ -467,6 +467,34 @@ class TestFormats(unittest.TestCase):
     def test_labels_one_integer_per_line(self):
         self.assertEqual(neuralnet.format_labels(np.array([3, 0, 9])), "3\n0\n9\n")
 
+    def test_unix_line_endings_where_text_mode_writes_crlf(self):
+        # Windows simulated: a text file opened without newline= writes \r\n, as Python does there.
+        real_open, real_fdopen = io.open, os.fdopen
+
+        def windows(opener):
+            def opened(file, mode="r", *args, **kwargs):
+                if "b" not in mode and len(args) < 3 and kwargs.get("newline") is None:
+                    kwargs["newline"] = "\r\n"
+                return opener(file, mode, *args, **kwargs)
+            return opened
+
+        with tempfile.TemporaryDirectory() as tmp:
+            train, validation = os.path.join(tmp, "t.csv"), os.path.join(tmp, "v.csv")
+            write_csv(train, tiny_rows(12, 6, seed=1))
+            write_csv(validation, tiny_rows(5, 6, seed=2))
+            outputs = [os.path.join(tmp, n) for n in OUTPUT_NAMES]
+            with mock.patch("builtins.open", windows(real_open)), mock.patch("os.fdopen", windows(real_fdopen)):
+                with open(os.path.join(tmp, "control.txt"), "w") as f:  # the simulation is in force
+                    f.write("a\n")
+                self.assertEqual(run_main([train, validation, *outputs, 2, 3, 1, 0.1]), (0, ""))
+            with real_open(os.path.join(tmp, "control.txt"), "rb") as f:
+                self.assertEqual(f.read(), b"a\r\n")
+            for path in outputs:
+                with real_open(path, "rb") as f:
+                    data = f.read()
+                self.assertNotIn(b"\r", data, path)
+                self.assertTrue(data.endswith(b"\n"), path)
+
 
 class TestSymmetry(unittest.TestCase):
     def test_zero_init_hidden_units_stay_bit_identical(self):

@@ -219,6 +219,8 @@ DIAGNOSED = [
             "section 8.1: python neuralnet.py with the nine arguments trains once and writes the three outputs"),
     Mistake("labels-not-integers", "the labels are written as floats, not integers",
             "section 8.2: one integer label per line"),
+    Mistake("crlf-line-endings", "the output files end their lines in \\r\\n (Python's text mode on Windows), "
+            "not \\n: open them with newline=\"\\n\"", "sections 8.2 and 8.3: Unix line endings"),
     Mistake("metrics-lines-missing", "the metrics file has missing or extra lines",
             "section 8.3: two crossentropy lines per epoch, then error(train) and error(validation)"),
     Mistake("weights-attribute-name", "Linear keeps its weights under another name than w",

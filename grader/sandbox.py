@@ -1,6 +1,11 @@
-"""Running a submission: a fresh folder per run, another user, limits, and nothing left behind.
+"""Linux's isolation, on top of the portable runner (grader/runner.py).
 
-As root (Gradescope's case) every run:
+Imported only on Linux (grader.runner.make_runner). On Linux a run also gets resource
+limits (address space, file size, CPU time), and grade.py becomes the subreaper of its
+runs, so that an orphan that leaves the run's session comes back to it and is killed;
+where the kernel or libc lacks prctl, or /proc is missing, those two are left out.
+
+As root (Gradescope's case) every run also:
   - runs as an unprivileged user (--user), with no groups and no way to gain privileges;
   - enters a private mount namespace, held for the whole grade by a `sleep` process,
     where the grader's folder, the data, the results folder and the submission's own
@@ -9,18 +14,11 @@ As root (Gradescope's case) every run:
     bounded); where the system refuses namespaces, those paths must be unreadable
     to the user instead, or grading stops with an error;
   - has no network, where a new network namespace can be made;
-  - is limited in address space, file size, CPU time and processes;
+  - is limited in the number of processes of its user;
   - ends with every process of that user killed.
-Not as root (a student checking their own code) a run is not isolated: it runs as
-the caller, in its own session, and its process group and every orphan it leaves
-(grade.py is their subreaper) are killed when it ends.
-
-The grader reads back only the files it asks for, never through a symbolic link and
-never more than a fixed size, then removes the run's folder.
 """
 import contextlib
 import ctypes
-import errno
 import fcntl
 import os
 import pwd
@@ -32,7 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from grader.runner import Limits, PosixProcesses, Runner, RunResult, SandboxError, size
 
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -40,14 +40,15 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 INNER_BASE = "/tmp/grade"  # the run folders, as a submission sees them in the namespace
 COVERED_SCRATCH = ("/var/tmp", "/dev/shm", "/run/lock")  # other world-writable places, made read-only
-STDERR_KEEP = 64 * 1024  # bytes of a run's stderr kept
-OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes of one output file read back
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _call(name: str, *args) -> None:
-    if getattr(_libc, name)(*args) != 0:
+    function = getattr(_libc, name, None)
+    if function is None:  # a libc without it (not Linux's)
+        raise OSError(0, f"{name}: not in this system's libc")
+    if function(*args) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"{name}: {os.strerror(code)}")
 
@@ -58,62 +59,125 @@ def _mount(source: Optional[str], target: str, fstype: Optional[str], flags: int
     _call("mount", encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data))
 
 
-class SandboxError(Exception):
-    """The sandbox cannot be set up as asked: grade.py stops with this one line."""
+def _children_of(pid: int, leave_out: Optional[int] = None) -> List[int]:
+    """The processes whose parent is pid, read from /proc ([] where there is no /proc)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.isdigit() and int(entry) != leave_out:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+    return found
 
 
-class Limits(NamedTuple):
-    timeout: float  # seconds of wall time per run
-    total: float  # seconds for the whole grade
-    memory: int  # bytes of address space per process
-    file_size: int  # bytes per file written
-    processes: int  # processes of the user at once (as root)
-    cpu: int  # seconds of CPU time per process
-    disk: int  # bytes of everything written, in the namespace's /tmp
+class LimitedRunner(Runner):
+    """The runner on Linux: resource limits in each run, and its orphans collected (grade.py is their
+    subreaper, where the kernel allows it) and killed.
 
-    def describe(self, as_root: bool) -> str:
-        parts = [f"{self.timeout:g} s per run", f"{self.total:g} s for the whole grade",
-                 f"{size(self.memory)} of memory and {self.cpu} s of CPU time per process",
-                 f"{size(self.file_size)} per file"]
-        if as_root:
-            parts.append(f"{self.processes} processes")
-        return ", ".join(parts)
+    Args:
+        python: the interpreter that runs the submission.
+        limits: time, and the resource limits set in each run's process before it starts Python.
+    """
+
+    def __init__(self, python: str, limits: Limits):
+        super().__init__(python, limits, PosixProcesses())
+        self.holder: Optional[subprocess.Popen] = None
+        try:
+            _call("prctl", PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of a run come back here to be killed
+            self.subreaper = True
+        except OSError:
+            self.subreaper = False
+        self.isolation = ("not isolated: grade.py is not running as root, so the submission runs as you, can "
+                          "read what you can read and reach the network (run as root to isolate it)")
+
+    def describe_limits(self) -> str:
+        return self.limits.describe(resources=True, processes=self.uid is not None)
+
+    def _popen_options(self, inner: str, folder: str) -> Dict[str, Any]:
+        return {**super()._popen_options(inner, folder), "preexec_fn": self._entering(inner)}
+
+    def _entering(self, inner: str) -> Callable[[], None]:
+        """What the run's child does before it executes Python: its limits."""
+        limits = self.limits
+
+        def enter():
+            _set_limits(limits)
+            with contextlib.suppress(OSError):
+                _call("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+            with contextlib.suppress(OSError):
+                _call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            os.umask(0o022)
+        return enter
+
+    def _limit_hit(self, status: int, stderr: str, seconds: float) -> str:
+        """Which limit a run that ended hit, as one phrase, or ''."""
+        lowered = stderr.lower()
+        if status == -signal.SIGXFSZ or "file too large" in lowered:
+            return f"hit the file-size limit ({size(self.limits.file_size)} per file)"
+        if status == -signal.SIGXCPU or (status == -signal.SIGKILL and seconds >= self.limits.cpu):
+            return f"hit the CPU-time limit ({self.limits.cpu} s)"
+        if "memoryerror" in lowered or "unable to allocate" in lowered or "cannot allocate memory" in lowered:
+            return f"hit the memory limit ({size(self.limits.memory)} of address space)"
+        if "no space left on device" in lowered:
+            return f"hit the disk limit ({size(self.limits.disk)} for everything it writes)"
+        if self.uid is not None and "resource temporarily unavailable" in lowered:
+            return f"hit the process limit ({self.limits.processes} processes)"
+        return ""
+
+    def _end(self, process: subprocess.Popen) -> None:
+        """The run's process group, every process of the user (as root), and every orphan: all killed."""
+        self.processes.end(process)
+        for _ in range(1000):
+            left = self._user_processes()
+            orphans = _children_of(os.getpid(), self.holder.pid if self.holder else None) if self.subreaper else []
+            if not left and not orphans:
+                return
+            if left:
+                self._kill_as_user()
+            for pid in orphans:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+        raise SandboxError("could not kill the submission's processes")
+
+    def _user_processes(self) -> List[int]:
+        return []
+
+    def _kill_as_user(self) -> None:
+        pass
 
 
-def size(n: int) -> str:
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor and n % factor == 0:
-            return f"{n // factor} {unit}"
-    return f"{n} bytes"
+def _set_limits(limits: Limits) -> None:
+    cpu = max(1, limits.cpu)
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-class Run(NamedTuple):
-    status: Optional[int]  # exit status (negative: killed by that signal); None when not run or stopped
-    stderr: str  # its last lines, paths in its folder written as it sees them
-    problem: str  # why it was not run or was stopped, or which limit it hit; '' otherwise
-    outputs: Dict[str, Optional[bytes]]  # the files asked for, None where missing or not a regular file
+class Sandbox(LimitedRunner):
+    """As root: each run as another user, in a private mount and network namespace; see the module's docstring.
 
-
-class Sandbox:
-    """Runs `python ARGS` in a fresh folder per run; see the module's docstring."""
+    Args:
+        python: the interpreter that runs the submission; the user must be able to run it with
+            numpy (checked by a first run), so not one under root's home.
+        user: the unprivileged user the submission runs as; it must have no processes, since
+            every process of it is killed after each run.
+        limits: time, resources, processes, and the size of the namespace's /tmp.
+        hide: folders the submission must not see: the grader, the data, the results, its own.
+        namespaces: whether to try a mount namespace (tests turn it off to try the fallback).
+    """
 
     def __init__(self, python: str, user: str, limits: Limits, hide: Sequence[str], namespaces: bool = True):
-        self.python, self.limits = python, limits
-        self.deadline = time.monotonic() + limits.total
-        self.stopped = ""  # after a run times out no other is started: a hang costs one timeout
-        self.as_root = os.geteuid() == 0
-        self.holder: Optional[subprocess.Popen] = None
+        super().__init__(python, limits)
         self._lock: Optional[int] = None
         self.network_cut = False
-        self.count = 0
-        self.private = tempfile.mkdtemp(prefix="grade-")  # root's: stderr files, and run folders without a namespace
-        with contextlib.suppress(OSError):
-            _call("prctl", PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of a run come back here to be killed
-        if not self.as_root:
-            self.uid = self.gid = None
-            self.isolation = ("not isolated: grade.py is not running as root, so the submission runs as you, can "
-                              "read what you can read and reach the network (run as root to isolate it)")
-            return
         try:
             self._isolate(user, limits, hide, namespaces)
         except BaseException:  # nothing of a sandbox that could not be set up is left behind
@@ -207,7 +271,7 @@ class Sandbox:
         try:
             run = self.run(["-c", probe, *paths], {}, [], "checking the interpreter")
         except OSError as e:
-            run = Run(1, f"{type(e).__name__}: {e}", "", {})
+            run = RunResult(1, f"{type(e).__name__}: {e}", "", {})
         self.stopped = ""
         readable = [line.split(" ", 1)[1] for line in run.stderr.splitlines() if line.startswith("readable: ")]
         if run.status != 0:
@@ -223,57 +287,27 @@ class Sandbox:
                 f"the user {user} could read {readable[0]} {why}: make the grader's folders readable by root "
                 f"only (chmod -R go-rwx {readable[0]}) before grading")
 
-    # -- one run -------------------------------------------------------------
+    # -- one run: the runner's hooks ---------------------------------------
 
-    def run(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str], what: str) -> Run:
-        """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back."""
-        if self.stopped:
-            return Run(None, "", f"not run: {self.stopped}", {})
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            return Run(None, "", "not run: time budget spent", {})
-        timeout = min(self.limits.timeout, remaining)
-        self.count += 1
-        inner = (f"{INNER_BASE}/run-{self.count}" if self.holder
-                 else os.path.join(self.private, f"run-{self.count}"))
-        folder = self._outer(inner)
-        os.mkdir(folder, 0o700)
-        for name, content in files.items():
-            with open(os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as f:
-                f.write(content)
+    def _run_folder(self, count: int):
+        """In the namespace the run folders are under its /tmp; without one, in grade.py's own folder."""
+        if self.holder:
+            inner = f"{INNER_BASE}/run-{count}"
+            return inner, self._outer(inner)
+        return super()._run_folder(count)
+
+    def _hand_over(self, folder: str) -> None:
         if self.uid is not None:
             os.chown(folder, self.uid, self.gid)
-        started = time.monotonic()
-        with tempfile.TemporaryFile(dir=self.private) as stderr:
-            process = subprocess.Popen([self.python, "-s", *args], cwd=None if self.holder else folder,
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                                       env=self._environment(inner), preexec_fn=self._entering(inner),
-                                       start_new_session=True)
-            try:
-                status: Optional[int] = process.wait(timeout=timeout)
-                problem = ""
-            except subprocess.TimeoutExpired:
-                status = None
-                budget = timeout < self.limits.timeout
-                problem = (f"timed out: the time budget ({self.limits.total:g} s) was spent" if budget
-                           else f"timed out after {self.limits.timeout:g} s")
-                self.stopped = "time budget spent" if budget else f"{what} timed out after {self.limits.timeout:g} s"
-            finally:
-                self._kill_everything(process)
-            stderr.seek(max(0, os.fstat(stderr.fileno()).st_size - STDERR_KEEP))
-            text = stderr.read().decode(errors="replace").replace(inner + os.sep, "").replace(inner, ".")
-        read = {name: read_regular_file(os.path.join(folder, name)) for name in outputs}
-        shutil.rmtree(folder, ignore_errors=True)
-        if status is not None and not problem:
-            problem = self._limit_hit(status, text, time.monotonic() - started)
-        return Run(status, text, problem, read)
+
+    def _popen_options(self, inner: str, folder: str) -> Dict[str, Any]:
+        options = super()._popen_options(inner, folder)
+        if self.holder:  # the child enters the namespace and then its folder
+            options["cwd"] = None
+        return options
 
     def _environment(self, inner: str) -> Dict[str, str]:
-        """A small environment: nothing of the grader's leaks in, and BLAS keeps to one thread."""
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": inner, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-        env.update({v: "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
-        return env
+        return {**super()._environment(inner), "TMPDIR": "/tmp"}  # the namespace's own /tmp
 
     def _entering(self, inner: str) -> Callable[[], None]:
         """What the run's child does before it executes Python: namespace, limits, user."""
@@ -289,56 +323,17 @@ class Sandbox:
                     _call("setns", fd, flag)
                     os.close(fd)
                 os.chdir(inner)
-            cpu = max(1, limits.cpu)
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if uid is not None:
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-                os.setgroups([])
-                os.setgid(gid)
-                os.setuid(uid)
+            _set_limits(limits)
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
             _call("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             _call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             os.umask(0o022)
         return enter
 
-    def _limit_hit(self, status: int, stderr: str, seconds: float) -> str:
-        """Which limit a run that ended hit, as one phrase, or ''."""
-        lowered = stderr.lower()
-        if status == -signal.SIGXFSZ or "file too large" in lowered:
-            return f"hit the file-size limit ({size(self.limits.file_size)} per file)"
-        if status == -signal.SIGXCPU or (status == -signal.SIGKILL and seconds >= self.limits.cpu):
-            return f"hit the CPU-time limit ({self.limits.cpu} s)"
-        if "memoryerror" in lowered or "unable to allocate" in lowered or "cannot allocate memory" in lowered:
-            return f"hit the memory limit ({size(self.limits.memory)} of address space)"
-        if "no space left on device" in lowered:
-            return f"hit the disk limit ({size(self.limits.disk)} for everything it writes)"
-        if self.uid is not None and "resource temporarily unavailable" in lowered:
-            return f"hit the process limit ({self.limits.processes} processes)"
-        return ""
-
     # -- cleaning up ---------------------------------------------------------
-
-    def _kill_everything(self, process: subprocess.Popen) -> None:
-        """The run's process group, every process of the user (as root), and every orphan: all killed."""
-        with contextlib.suppress(OSError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        for _ in range(1000):
-            left = self._user_processes() if self.uid is not None else []
-            orphans = self._orphans()
-            if not left and not orphans:
-                return
-            if left:
-                self._kill_as_user()
-            for pid in orphans:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
-        raise SandboxError("could not kill the submission's processes")
 
     def _kill_as_user(self) -> None:
         """kill(-1) from a child that has become the user: every process of the user at once."""
@@ -355,6 +350,8 @@ class Sandbox:
 
     def _user_processes(self) -> List[int]:
         """The user's live processes (not zombies)."""
+        if self.uid is None:
+            return []
         found = []
         for entry in os.listdir("/proc"):
             if entry.isdigit():
@@ -363,25 +360,13 @@ class Sandbox:
                         found.append(int(entry))
         return found
 
-    def _orphans(self) -> List[int]:
-        """grade.py's children other than the holder: a run's orphans, handed here as their subreaper."""
-        me, holder = os.getpid(), self.holder.pid if self.holder else None
-        found = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) != holder:
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    with open(f"/proc/{entry}/stat") as f:
-                        if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
-                            found.append(int(entry))
-        return found
-
     def close(self) -> None:
         """Stop the holder (its namespace and /tmp go with it), remove grade.py's own folder, free the user."""
         if self.holder:
             self.holder.kill()
             self.holder.wait()
             self.holder = None
-        shutil.rmtree(self.private, ignore_errors=True)
+        super().close()
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
@@ -409,17 +394,3 @@ def lock_user(uid: int, user: str) -> int:
 def _state(pid: str) -> str:
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[0]
-
-
-def read_regular_file(path: str, limit: int = OUTPUT_LIMIT) -> Optional[bytes]:
-    """A file's bytes, never through a symbolic link and never past `limit`; None if it is not a regular file."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as e:
-        if e.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR, errno.EACCES, errno.ENXIO):
-            return None
-        raise
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return f.read(limit + 1)

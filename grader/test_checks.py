@@ -17,7 +17,7 @@ import numpy as np
 import compare
 from grader import catalog, checks
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
-from tests import DATA, NEURALNET, OUTPUT_NAMES
+from tests import DATA, HERE, NEURALNET, OUTPUT_NAMES
 
 # ----------------------------------------------------------------------------
 # The checks and the catalog, in-process
@@ -146,3 +146,75 @@ class TestGradeDiagnosis(unittest.TestCase):
                     self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [])
         got = self.submission_outputs(naive_with(), self.config)  # an independent correct one
         self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [])
+
+
+# ----------------------------------------------------------------------------
+# Students' platforms, simulated: no macOS or Windows machine is here
+# ----------------------------------------------------------------------------
+
+# Each runs the script named by its first argument (with the rest as its arguments) as
+# that platform would, in what matters to the grader: macOS's libc has no prctl, unshare,
+# setns or mount and macOS has no /proc; Windows's Python has no resource, fcntl, pwd,
+# grp, termios or pty. Neither simulates the other platform's kernel.
+_RUN_SCRIPT = '''
+sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
+runpy.run_path(sys.argv[0], run_name="__main__")
+'''
+SIMULATIONS = {
+    "macOS": '''import ctypes, os, runpy, sys
+LINUX_ONLY = ("prctl", "unshare", "setns", "mount")
+real_cdll, real_listdir = ctypes.CDLL, os.listdir
+
+
+class LibcWithoutLinux:
+    def __init__(self, lib):
+        self._lib = lib
+
+    def __getattr__(self, name):
+        if name in LINUX_ONLY:
+            raise AttributeError(f"dlsym(RTLD_DEFAULT, {name}): symbol not found")
+        return getattr(self._lib, name)
+
+
+def cdll(name, *args, **kwargs):
+    lib = real_cdll(name, *args, **kwargs)
+    return LibcWithoutLinux(lib) if name is None else lib
+
+
+def listdir(path="."):
+    if str(path).rstrip("/") == "/proc" or str(path).startswith("/proc/"):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    return real_listdir(path)
+
+
+ctypes.CDLL, os.listdir = cdll, listdir
+''' + _RUN_SCRIPT,
+    "Windows": '''import os, runpy, sys
+for name in ("resource", "fcntl", "pwd", "grp", "termios", "pty"):
+    sys.modules[name] = None  # import name raises ImportError
+''' + _RUN_SCRIPT,
+}
+
+
+class TestPlatforms(unittest.TestCase):
+    """grade.py where the Linux-only modules are missing (the end-to-end grades: grader/test_grader.py)."""
+
+    def test_import_grade_without_the_posix_only_modules(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            wrapper = os.path.join(tmp, "windows.py")
+            with open(wrapper, "w") as f:
+                f.write(SIMULATIONS["Windows"])
+            code = ("import sys; sys.path.insert(0, sys.argv[1]); import grade\n"
+                    "from grader import runner\n"
+                    "limits = runner.Limits(10, 50, 1 << 30, 1 << 20, 64, 10, 1 << 20)\n"
+                    "with runner.make_runner(sys.executable, 'nobody', limits, []) as r:\n"
+                    "    print(type(r).__name__, type(r.processes).__name__, r.describe_limits())\n"
+                    "print(sorted(m for m in ('grader.sandbox', 'fcntl', 'pwd', 'resource') if sys.modules.get(m)))\n")
+            with open(os.path.join(tmp, "which.py"), "w") as f:
+                f.write(code)
+            result = subprocess.run([sys.executable, wrapper, os.path.join(tmp, "which.py"), HERE],
+                                    capture_output=True, text=True, timeout=60, cwd=tmp)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.splitlines(), ["Runner PosixProcesses 10 s per run, 50 s for the whole grade",
+                                                      "[]"])

@@ -26,6 +26,7 @@ import time
 import unittest
 import zipfile
 
+from grader.test_checks import SIMULATIONS
 from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
 from tests import DATA, HERE, NEURALNET
 
@@ -561,6 +562,58 @@ class TestGradeFailures(unittest.TestCase):
             self.assertEqual(user_processes(), [])
 
 
+
+# ----------------------------------------------------------------------------
+# Students' platforms, simulated (grader/test_checks.py has the wrappers)
+# ----------------------------------------------------------------------------
+
+class TestGradePlatforms(unittest.TestCase):
+    """A --quick grade as a normal user, on Linux and under each simulation: the same report but its header."""
+
+    def grade_as_a_student(self, folder, submission, simulation=None):
+        """grade.py (unpacked in folder) on a submission, as a normal user: the report without its header."""
+        command = [Isolation.python]
+        if simulation:
+            wrapper = os.path.join(folder, f"{simulation}.py")
+            with open(wrapper, "w") as f:
+                f.write(SIMULATIONS[simulation])
+            os.chmod(wrapper, 0o644)
+            command.append(wrapper)
+        command += [f"{folder}/source/grade.py", submission, "--quick"]
+        if AS_ROOT:  # a normal user: the one made for these tests
+            command = ["setpriv", f"--reuid={Isolation.user}", f"--regid={Isolation.group}", "--clear-groups",
+                       *command]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=folder,
+                                env={"PATH": os.environ["PATH"], "HOME": folder})
+        self.assertIn(result.returncode, (0, 1), result.stdout + result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertTrue(lines[1].startswith("not isolated: grade.py is not running as root"), lines[1])
+        self.assertTrue(lines[2].startswith("limits: "), lines[2])
+        return lines[0:1] + lines[3:], lines[1:3]
+
+    def test_the_report_is_the_same_on_each_platform(self):
+        folder = unpacked_grader(self, "grade-platforms-")
+        for name, source in (("correct", NEURALNET), ("mistake", None)):
+            submission = os.path.join(folder, f"{name}.py")
+            if source:
+                shutil.copyfile(source, submission)
+            else:
+                with open(submission, "w") as f:
+                    f.write(naive_with("shuffle-seed-offset"))
+            os.chmod(submission, 0o644)
+            linux, _ = self.grade_as_a_student(folder, submission)
+            self.assertIn("score: 50/50" if name == "correct" else "mistake: shuffle-seed-offset:", "\n".join(linux))
+            for simulation in SIMULATIONS:
+                with self.subTest(name, simulation=simulation):
+                    report, header = self.grade_as_a_student(folder, submission, simulation)
+                    self.assertEqual(report, linux)
+                    if simulation == "Windows":  # the portable runner: a time limit only
+                        self.assertEqual(header[1], "limits: 60 s per run, 50 s for the whole grade")
+
+
+# ----------------------------------------------------------------------------
+# Real students' code: accepted as the course accepts it, its mistakes named
+# ----------------------------------------------------------------------------
 
 class TestGradeRealCode(unittest.TestCase):
     """What public student solutions do, graded as the course grades them."""

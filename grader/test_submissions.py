@@ -262,6 +262,11 @@ REAL_MISTAKES = {  # id: (submission, what its report must say)
                                            'f.writelines(f"{float(label)}\\n" for label in labels)')),
                             "labels such as '6.0'; read as integers, they match the expected ones: only their format "
                             "is wrong"),
+    "crlf-line-endings": (naive_variant(('with open(path, "w") as f:', 'with open(path, "w", newline="\\r\\n") as f:'),
+                                        ('with open(metrics_out, "w") as f:',
+                                         'with open(metrics_out, "w", newline="\\r\\n") as f:')),
+                          "lines end in \\r\\n; read with \\n endings, they match the expected outputs: only the line "
+                          "endings are wrong"),
     "metrics-lines-missing": (naive_variant(
         ('        lines.append(f"error({name}): {float(np.mean(np.array(labels) != y))}")\n', "")),
                               "missing error(train), error(validation)"),

@@ -1,0 +1,323 @@
+"""Running a submission on any platform: a fresh folder per run, a time limit, a process group
+of its own, and everything it started ended when it ends.
+
+This is the portable part of grading, for macOS, Windows and Linux alike. It uses only the
+standard library's portable calls: subprocess, os.path, and per platform one way to end a
+process tree (Processes below). Linux's isolation (another user, namespaces, resource limits,
+the subreaper and /proc scans) builds on it in grader/sandbox.py, which is imported only on
+Linux. make_runner() is the one place where the platform and the user decide which runner
+grades; nothing else in the grader asks.
+
+A runner reads back only the files it is asked for, never through a symbolic link and never
+more than a fixed size, then removes the run's folder. Used as a context manager, it removes
+its own folder and frees what it holds when the block ends.
+"""
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any, Dict, NamedTuple, Optional, Sequence
+
+from neuralnet import BLAS_THREAD_VARIABLES
+
+STDERR_KEEP = 64 * 1024  # bytes of a run's stderr kept
+OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes of one output file read back
+
+
+class SandboxError(Exception):
+    """The runner cannot be set up as asked: grade.py stops with this one line."""
+
+
+class Limits(NamedTuple):
+    timeout: float  # seconds of wall time per run
+    total: float  # seconds for the whole grade
+    memory: int  # bytes of address space per process (Linux)
+    file_size: int  # bytes per file written (Linux)
+    processes: int  # processes of the user at once (Linux, as root)
+    cpu: int  # seconds of CPU time per process (Linux)
+    disk: int  # bytes of everything written, in the namespace's /tmp (Linux, as root)
+
+    def describe(self, resources: bool = True, processes: bool = False) -> str:
+        """The limits a runner applies: always the time; `resources` where it sets resource limits,
+        `processes` where it also limits the user's processes."""
+        parts = [f"{self.timeout:g} s per run", f"{self.total:g} s for the whole grade"]
+        if resources:
+            parts += [f"{size(self.memory)} of memory and {self.cpu} s of CPU time per process",
+                      f"{size(self.file_size)} per file"]
+        if processes:
+            parts.append(f"{self.processes} processes")
+        return ", ".join(parts)
+
+
+def size(n: int) -> str:
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+class RunResult(NamedTuple):
+    """What one run of the submission left: its status, its stderr and the files asked for."""
+    status: Optional[int]  # exit status (negative: killed by that signal); None when not run or stopped
+    stderr: str  # its last lines, paths in its folder written as it sees them
+    problem: str  # why it was not run or was stopped, or which limit it hit; '' otherwise
+    outputs: Dict[str, Optional[bytes]]  # the files asked for, None where missing or not a regular file
+    kinds: Dict[str, str] = {}  # for a file asked for that is there but not a regular file: what it is
+
+
+def read_regular_file(path: str, limit: int = OUTPUT_LIMIT) -> Optional[bytes]:
+    """A file's bytes, never through a symbolic link and never past `limit`; None if it is not a regular file."""
+    nofollow, nonblock = getattr(os, "O_NOFOLLOW", 0), getattr(os, "O_NONBLOCK", 0)
+    if not nofollow and os.path.islink(path):  # (Windows has no O_NOFOLLOW)
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | nofollow | nonblock | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR, errno.EACCES, errno.ENXIO, errno.EISDIR):
+            return None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return f.read(limit + 1)
+
+
+def file_kind(path: str) -> str:
+    """What is at a path that is not a regular file, as a report names it ('' for a regular file or nothing)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return ""
+    for test, kind in ((stat.S_ISLNK, "a symbolic link (not followed)"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return ""
+
+
+# ----------------------------------------------------------------------------
+# Ending a run's processes, per platform
+# ----------------------------------------------------------------------------
+
+class Processes:
+    """How a run is started in a group of its own, and how everything in that group is ended."""
+
+    def popen_options(self) -> Dict[str, Any]:
+        return {}
+
+    def environment(self, folder: str) -> Dict[str, str]:
+        """What the platform needs in a run's environment for Python to start."""
+        return {}
+
+    def end(self, process: subprocess.Popen) -> None:
+        process.kill()
+        process.wait()
+
+    def close(self) -> None:
+        """Release what this holds (a Windows job object)."""
+
+
+class PosixProcesses(Processes):
+    """macOS, Linux and the other POSIX systems: a session of its own, ended by killpg. Orphans that
+    start a session of their own leave the group and cannot be collected here (on Linux the
+    subreaper collects them: grader/sandbox.py)."""
+
+    def popen_options(self) -> Dict[str, Any]:
+        return {"start_new_session": True}
+
+    def environment(self, folder: str) -> Dict[str, str]:
+        return {"PATH": "/usr/local/bin:/usr/bin:/bin", "TMPDIR": tempfile.gettempdir()}
+
+    def end(self, process: subprocess.Popen) -> None:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)  # type: ignore[attr-defined]  (POSIX only)
+        process.wait()
+
+
+class WindowsProcesses(Processes):
+    """Windows: a new process group, in a job object that kills every process in it when it is closed;
+    where no job object can be made, the tree is ended with taskkill /F /T."""
+
+    JOB_OBJECT_EXTENDED_LIMIT_INFORMATION, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 9, 0x2000
+
+    def __init__(self):
+        self.job = None
+
+    def popen_options(self) -> Dict[str, Any]:
+        return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+
+    def environment(self, folder: str) -> Dict[str, str]:
+        keep = ("SYSTEMROOT", "WINDIR", "PATH", "PATHEXT", "COMSPEC")
+        return {**{k: os.environ[k] for k in keep if k in os.environ}, "TEMP": folder, "TMP": folder}
+
+    def started(self, process: subprocess.Popen) -> None:
+        """Put the run in a job object, which ends its whole tree at once."""
+        with contextlib.suppress(Exception):  # no job object: taskkill ends the tree instead
+            import ctypes
+            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+            job = kernel32.CreateJobObjectW(None, None)
+            info = (ctypes.c_byte * 144)()  # JOBOBJECT_EXTENDED_LIMIT_INFORMATION on 64-bit Windows
+            ctypes.c_uint32.from_buffer(info, 16).value = self.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE  # LimitFlags
+            kernel32.SetInformationJobObject(job, self.JOB_OBJECT_EXTENDED_LIMIT_INFORMATION, info, len(info))
+            if kernel32.AssignProcessToJobObject(job, int(process._handle)):  # type: ignore[attr-defined]
+                self.job = (kernel32, job)
+
+    def end(self, process: subprocess.Popen) -> None:
+        if self.job is not None:
+            kernel32, job = self.job
+            kernel32.TerminateJobObject(job, 1)
+            kernel32.CloseHandle(job)
+            self.job = None
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        with contextlib.suppress(OSError):
+            process.kill()
+        process.wait()
+
+
+# ----------------------------------------------------------------------------
+# The runner
+# ----------------------------------------------------------------------------
+
+class Runner:
+    """Runs `python ARGS` in a fresh folder per run and reads back the files asked for.
+
+    Args:
+        python: the interpreter that runs the submission (grade.py's --python): never a
+            hard-coded `python3`, which on Windows or in a venv may be another Python or none.
+        limits: the time per run and for the whole grade; a run past its time is killed, and
+            after one timeout no other run starts, so that a hang costs one timeout.
+        processes: how this platform starts a run in a group of its own and ends the group.
+    """
+
+    def __init__(self, python: str, limits: Limits, processes: Processes):
+        self.python, self.limits, self.processes = python, limits, processes
+        self.deadline = time.monotonic() + limits.total
+        self.stopped = ""  # after a run times out no other is started: a hang costs one timeout
+        self.uid: Optional[int] = None  # the user the submission runs as, where it is not the caller
+        self.count = 0
+        self.private = tempfile.mkdtemp(prefix="grade-")  # the run folders and stderr files
+        self.isolation = ("not isolated: grade.py is not running as root on Linux, so the submission runs as you, "
+                          "can read what you can read and reach the network")
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def describe_limits(self) -> str:
+        return self.limits.describe(resources=False)
+
+    def run(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str], what: str) -> RunResult:
+        """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back."""
+        if self.stopped:
+            return RunResult(None, "", f"not run: {self.stopped}", {})
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            return RunResult(None, "", "not run: time budget spent", {})
+        timeout = min(self.limits.timeout, remaining)
+        self.count += 1
+        inner, folder = self._run_folder(self.count)
+        os.mkdir(folder, 0o700)
+        for name, content in files.items():
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            with open(os.open(os.path.join(folder, name), flags, 0o644), "wb") as f:
+                f.write(content)
+        self._hand_over(folder)
+        started = time.monotonic()
+        with tempfile.TemporaryFile(dir=self.private) as stderr:
+            process = subprocess.Popen([self.python, "-s", *args], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=stderr, **self._popen_options(inner, folder))
+            self._started(process)
+            try:
+                status: Optional[int] = process.wait(timeout=timeout)
+                problem = ""
+            except subprocess.TimeoutExpired:
+                status = None
+                budget = timeout < self.limits.timeout
+                problem = (f"timed out: the time budget ({self.limits.total:g} s) was spent" if budget
+                           else f"timed out after {self.limits.timeout:g} s")
+                self.stopped = "time budget spent" if budget else f"{what} timed out after {self.limits.timeout:g} s"
+            finally:
+                self._end(process)
+            stderr.seek(max(0, os.fstat(stderr.fileno()).st_size - STDERR_KEEP))
+            text = stderr.read().decode(errors="replace").replace(inner + os.sep, "").replace(inner, ".")
+        read = {name: read_regular_file(os.path.join(folder, name)) for name in outputs}
+        kinds = {name: kind for name in outputs if read[name] is None
+                 for kind in [file_kind(os.path.join(folder, name))] if kind}
+        shutil.rmtree(folder, ignore_errors=True)
+        if status is not None and not problem:
+            problem = self._limit_hit(status, text, time.monotonic() - started)
+        return RunResult(status, text, problem, read, kinds)
+
+    # -- what a runner with more isolation changes ----------------------------
+
+    def _run_folder(self, count: int):
+        """The run's folder as the submission sees it, and as grade.py reaches it."""
+        folder = os.path.join(self.private, f"run-{count}")
+        return folder, folder
+
+    def _hand_over(self, folder: str) -> None:
+        """Make the run's folder the submission's (nothing to do when it runs as the caller)."""
+
+    def _popen_options(self, inner: str, folder: str) -> Dict[str, Any]:
+        return {"cwd": folder, "env": self._environment(inner), **self.processes.popen_options()}
+
+    def _environment(self, inner: str) -> Dict[str, str]:
+        """A small environment: nothing of the grader's leaks in, and BLAS keeps to one thread."""
+        env = {"HOME": inner, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+               "MPLBACKEND": "Agg", **self.processes.environment(inner)}
+        env.update({v: "1" for v in BLAS_THREAD_VARIABLES})
+        return env
+
+    def _started(self, process: subprocess.Popen) -> None:
+        started = getattr(self.processes, "started", None)
+        if started:
+            started(process)
+
+    def _end(self, process: subprocess.Popen) -> None:
+        self.processes.end(process)
+
+    def _limit_hit(self, status: int, stderr: str, seconds: float) -> str:
+        """Which limit a run that ended hit, as one phrase, or '' (only the time is limited here)."""
+        return ""
+
+    def close(self) -> None:
+        """Remove grade.py's own folder and release what the runner holds."""
+        self.processes.close()
+        shutil.rmtree(self.private, ignore_errors=True)
+
+
+def make_runner(python: str, user: str, limits: Limits, hide: Sequence[str], namespaces: bool = True) -> Runner:
+    """The runner for this platform and user: the one place where either is asked.
+
+    As root on Linux, grader/sandbox.py's Sandbox (another user, namespaces, limits); on Linux
+    otherwise, its LimitedRunner (resource limits, orphans collected); elsewhere the portable
+    Runner with this platform's way of ending a process tree.
+    """
+    linux = _linux_layer()
+    if linux is not None:
+        if os.geteuid() == 0:
+            return linux.Sandbox(python, user, limits, hide, namespaces)
+        return linux.LimitedRunner(python, limits)
+    return Runner(python, limits, PosixProcesses() if hasattr(os, "killpg") else WindowsProcesses())
+
+
+def _linux_layer():
+    """grader/sandbox.py on Linux, where its modules (fcntl, pwd, resource) are there; else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        from grader import sandbox
+    except ImportError:
+        return None
+    return sandbox
