@@ -41,7 +41,7 @@ import numpy as np
 
 import compare
 import course_data
-from grader import batch, bundle, catalog, checks, report, source
+from grader import batch, bundle, catalog, checks, report, settings, source
 from grader.checks import Config, Datasets
 from grader.report import Result
 from grader.runner import OUTPUT_LIMIT, Limits, Runner, RunResult, SandboxError, make_runner, size
@@ -51,24 +51,16 @@ DATA = course_data.folder()
 PROBE = os.path.join(HERE, "grader", "probe.py")
 DEFAULT_TOLERANCE = 1e-6
 DEFAULT_TIMEOUT = 60.0
-STDERR_LINES = 6  # of a failing run's stderr, quoted in the check
-VALUES_LIMIT = 64 * 1024 * 1024  # bytes of values.npz read back
 WEIGHTS = {"api": 1, "trace": 5, "small": 4, "medium": 5}  # points per check
 QUICK_BUDGET, FULL_BUDGET = 50.0, 150.0  # default seconds for a whole grade (--total-timeout)
-
-
-def quote_stderr(stderr: str) -> str:
-    """The last lines of a run's stderr, quoted under a check."""
-    lines = stderr.rstrip().splitlines()[-STDERR_LINES:]
-    return "".join(f"\n  | {line}" for line in lines)
 
 
 def why_run_failed(run: RunResult) -> str:
     """A run that was not run, was stopped, hit a limit or exited non-zero: what happened."""
     if run.status is None:
-        return f"{run.problem}{quote_stderr(run.stderr)}"
+        return f"{run.problem}{report.quote(run.stderr)}"
     status = f"exit status {run.status}" if run.status >= 0 else f"killed by signal {-run.status}"
-    return f"{status}{f' ({run.problem})' if run.problem else ''}{quote_stderr(run.stderr)}"
+    return f"{status}{f' ({run.problem})' if run.problem else ''}{report.quote(run.stderr)}"
 
 
 # ----------------------------------------------------------------------------
@@ -76,8 +68,9 @@ def why_run_failed(run: RunResult) -> str:
 # ----------------------------------------------------------------------------
 
 def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[checks.Check]) -> List[Result]:
+    sent = checks.inputs_of(defined)
     inputs = io.BytesIO()
-    np.savez(inputs, **checks.inputs_of(defined))
+    np.savez(inputs, **sent)
     with open(PROBE, "rb") as f:
         files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
     run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
@@ -86,27 +79,28 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[checks.Ch
     raw = run.outputs.get("values.npz")
     if run.status != 0 or raw is None:
         why = why_run_failed(run) if run.status != 0 else \
-            f"the checks stopped before writing their values{quote_stderr(run.stderr)}"
+            f"the checks stopped before writing their values{report.quote(run.stderr)}"
         return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
     try:
-        if len(raw) > VALUES_LIMIT:
-            raise ValueError(f"values.npz is larger than {size(VALUES_LIMIT)}")
-        with np.load(io.BytesIO(raw), allow_pickle=False) as f:
-            values = {key: f[key] for key in f.files}
+        if len(raw) > OUTPUT_LIMIT:
+            raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
+        values = checks.load_values(raw, sent)
         judged = checks.verdicts(defined, values)
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
-        why = f"unreadable values from the checks ({type(e).__name__}: {e}){quote_stderr(run.stderr)}"
+        why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
         return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
     other = checks.other_weights(values)
     results = []
     for c, verdict, w in zip(defined, judged, weight):
         passed, text = verdict
+        lines = [text] if text else []
         if other and not passed and "Linear.w" in text:  # no w, but a matrix of its shape under another name
-            text += "\n" + catalog.mistake_line("weights-attribute-name",
-                                                f"Linear(6, 4, ...) has no w, but a 4 x 7 matrix named {other}")
+            lines.append(catalog.mistake_line("weights-attribute-name",
+                                              f"Linear(6, 4, ...) has no w, but a 4 x 7 matrix named {other[:100]}"))
         if run.problem:  # a limit hit during the run fails every check, naming the limit
-            passed, text = False, f"{text}\n({run.problem})" if text else run.problem
-        results.append(Result(c.name, passed, text, w))
+            passed = False
+            lines.append(f"({run.problem})" if lines else run.problem)
+        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines)))
     return results
 
 
@@ -129,9 +123,10 @@ def parse_labels(name: str, text: str) -> Tuple[List[str], bool]:
         return [str(int(v)) for v in values], True
 
 
-def read_outputs(run: RunResult) -> Tuple[Optional[checks.Outputs], str, List[str]]:
+def read_outputs(run: RunResult, lines: Sequence[int]) -> Tuple[Optional[checks.Outputs], str, List[str]]:
     """The three outputs a run wrote, parsed; or why they cannot be. Then the ids of the format mistakes
-    read past to parse them: labels written as floats, Windows line endings."""
+    read past to parse them: labels written as floats, Windows line endings. `lines`: how many lines each
+    output should have; one with more than twice as many is refused unparsed (its lines would cost memory)."""
     missing = [name for name in checks.OUTPUT_NAMES if run.outputs.get(name) is None]
     if missing:
         absent = [name for name in missing if name not in run.kinds]
@@ -139,10 +134,13 @@ def read_outputs(run: RunResult) -> Tuple[Optional[checks.Outputs], str, List[st
             [f"{name} is {run.kinds[name]}" for name in missing if name in run.kinds]
         return None, "; ".join(found), []
     texts, formats = [], []
-    for name in checks.OUTPUT_NAMES:
+    for name, expected in zip(checks.OUTPUT_NAMES, lines):
         raw = run.outputs[name]
         if len(raw) > OUTPUT_LIMIT:
             return None, f"unreadable output: {name}: larger than {size(OUTPUT_LIMIT)}", []
+        count = raw.count(b"\n")
+        if count > 2 * expected + 10:
+            return None, f"unreadable output: {name}: {count} lines, where {expected} are expected", []
         if b"\r\n" in raw and "crlf-line-endings" not in formats:
             formats.append("crlf-line-endings")
         try:
@@ -177,6 +175,11 @@ def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]
         return (f"the training cross-entropy is {mine[0]!r} in every epoch: the weights never change, "
                 "or the loss is computed once")
     return ""
+
+
+def failed(name: str, lines: Sequence[str], weight: float) -> Result:
+    """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
+    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
 
 
 # The runs that find an ignored argument: one configuration, then each argument changed alone.
@@ -226,14 +229,15 @@ class Grading:
         run = self.run(config)
         if run.status != 0:
             return Result(name, False, why_run_failed(run), weight)
-        got, problem, formats = read_outputs(run)
+        X_train, _, X_validation, _ = self.data[config.dataset]
+        got, problem, formats = read_outputs(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
         if got is None:
-            lines = [f"{problem}{quote_stderr(run.stderr)}"]
+            lines = [f"{problem}{report.quote(run.stderr)}"]
             if problem.startswith("wrote no"):
                 lines += self.experiment_lines()
-            return Result(name, False, "\n".join(lines), weight)
+            return failed(name, lines, weight)
         if run.problem:
-            return Result(name, False, f"{run.problem}{quote_stderr(run.stderr)}", weight)
+            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
         reference = checks.expected_outputs(config, self.data)
         found = checks.differences(got, reference, self.tol)
         worst = found[2][1].worst
@@ -250,7 +254,7 @@ class Grading:
                 + ("match the expected ones: only their format is wrong" if same else "still differ (below)")))
         if all(d.same for _, d in found):
             if formats:
-                return Result(name, False, "\n".join(lines), weight)
+                return failed(name, lines, weight)
             return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
         lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
         if worst:
@@ -258,16 +262,16 @@ class Grading:
         structure = metrics_structure(got[2], reference[2])
         if structure:  # no mistake of the catalog changes the lines: no search
             lines.append(catalog.mistake_line("metrics-lines-missing", structure))
-            return Result(name, False, "\n".join(lines), weight)
+            return failed(name, lines, weight)
         lines += [note for note in [constant_loss(got[2], reference[2])] if note]
         if self.runner.deadline - time.monotonic() <= 0:
             lines.append("no search of the catalog of mistakes: the time budget was spent")
-            return Result(name, False, "\n".join(lines), weight)
+            return failed(name, lines, weight)
         ignored = self.ignored_arguments()
         if ignored:
             lines += [catalog.mistake_line("hard-coded-settings", f"ignored: {argument}") for argument in ignored]
             lines += self.experiment_lines()
-            return Result(name, False, "\n".join(lines), weight)
+            return failed(name, lines, weight)
         diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
         for ids in diagnosis:
             lines += [catalog.mistake_line(mistake_id) for mistake_id in ids]
@@ -275,7 +279,7 @@ class Grading:
                 lines.append(f"  (these {len(ids)} together explain the outputs)")
         if not diagnosis:
             lines.append("no catalogued mistake, alone or in pairs, gives these outputs")
-        return Result(name, False, "\n".join(lines), weight)
+        return failed(name, lines, weight)
 
 
 # ----------------------------------------------------------------------------
@@ -294,9 +298,10 @@ def env_checks(submission: bytes) -> List[Result]:
                 Result(ENV_IMPORT_SIDE_EFFECTS, False, "the file does not parse (see api:)", 0)]
     findings = source.outside_imports(tree) + source.newer_syntax(text, tree)
     side_effect = source.import_side_effects(tree)
+    side_effect_lines = [catalog.mistake_line("import-side-effects", side_effect.text)] if side_effect else []
     return [Result(ENV_IMPORTS, not findings, "\n".join(f.text for f in findings), 0),
-            Result(ENV_IMPORT_SIDE_EFFECTS, side_effect is None,
-                   catalog.mistake_line("import-side-effects", side_effect.text) if side_effect else "", 0)]
+            Result(ENV_IMPORT_SIDE_EFFECTS, side_effect is None, "\n".join(side_effect_lines), 0,
+                   catalog.mistake_ids(side_effect_lines))]
 
 
 # ----------------------------------------------------------------------------
@@ -378,8 +383,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CPU seconds per process (default: --timeout, rounded up)")
     parser.add_argument("--disk", type=byte_size, default=512 << 20, metavar="SIZE",
                         help="as root, with a mount namespace: everything a run writes (default 512M)")
+    parser.add_argument("--config", metavar="PATH",
+                        help="the points and visibility of the sections, as the bundle's settings.json holds them "
+                             "(default: 1 point per api check, 5 for the trace, 4 per small-set and 5 per "
+                             "medium-set run, every test visible)")
     parser.add_argument("--make-autograder", metavar="ZIP",
-                        help="write a Gradescope autograder bundle (setup.sh, run_autograder, the grader) and exit")
+                        help="write a Gradescope autograder bundle (setup.sh, run_autograder, the grader, "
+                             "settings.json) and exit")
+    parser.add_argument("--total-points", type=float, default=settings.DEFAULT_TOTAL, metavar="POINTS",
+                        help=f"with --make-autograder: the points of the whole grade (default "
+                             f"{settings.DEFAULT_TOTAL}, the handout's programming points)")
+    parser.add_argument("--points", metavar="SPLIT",
+                        help="with --make-autograder: how the total is split between the sections, e.g. "
+                             "api=10,trace=10,cli=35 (default api=15,trace=5,cli=35)")
+    parser.add_argument("--visibility", metavar="GROUPS",
+                        help="with --make-autograder: Gradescope's visibility per group (env, api, trace, cli-small, "
+                             "cli-medium, or cli for both): visible, after_due_date, after_published or hidden, "
+                             "e.g. cli-medium=after_due_date (default: all visible)")
     return parser
 
 
@@ -389,12 +409,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.make_autograder:
         try:
-            bundle.make(args.make_autograder, HERE, DATA)
+            course = settings.Settings(settings.parse_points(args.points, args.total_points),
+                                       settings.parse_visibility(args.visibility))
+        except settings.SettingsError as e:
+            print(f"grade.py: error: {e}", file=sys.stderr)
+            return 2
+        try:
+            bundle.make(args.make_autograder, HERE, DATA, course.as_json())
         except OSError as e:
             print(f"grade.py: error: {args.make_autograder}: {e.strerror or e}", file=sys.stderr)
             return 2
-        print(f"wrote {args.make_autograder}")
+        print(f"wrote {args.make_autograder}: {settings.describe(course)}")
         return 0
+    if args.points or args.visibility:
+        parser.error("--points and --visibility go with --make-autograder; to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
     for option, path in (("--json", args.json), ("--csv", args.csv)):
@@ -421,6 +449,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if not os.path.isfile(args.submission):
         return fail(f"{args.submission!r} is not a file")
+    try:
+        course = settings.load(args.config) if args.config else None
+    except settings.SettingsError as e:
+        return fail(str(e))
     default_total = min(10 * args.timeout, QUICK_BUDGET if args.quick else FULL_BUDGET)
     limits = Limits(timeout=args.timeout, total=args.total_timeout or default_total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
@@ -444,6 +476,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         error = f"unexpected {type(e).__name__}: {e}"
     if error:
         return fail(error)
+    if course is not None:
+        results = settings.apply(course, results)
     print(report.text(args.submission, header, results))
     if args.json:
         report.write_json(args.json, report.gradescope(header, results, time.monotonic() - started))

@@ -12,7 +12,6 @@ grades run at once than there are users.
 import csv
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -20,8 +19,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import List, NamedTuple, Optional, Sequence
-
-MISTAKE = re.compile(r"^mistake: ([\w-]+):", re.M)
 
 
 class Graded(NamedTuple):
@@ -48,8 +45,8 @@ def grade_one(grade_py: str, submission: str, options: Sequence[str], user: Opti
     if result.returncode == 2 or results is None:
         error = (result.stderr.strip().splitlines() or [f"grade.py exited {result.returncode}"])[-1]
         return Graded(submission, None, 0, [], error.replace("grade.py: error: ", ""))
-    outputs = "\n".join(test["output"] for test in results["tests"])
-    mistakes = list(dict.fromkeys(MISTAKE.findall(outputs)))
+    named = (test.get("extra_data", {}).get("mistakes", []) for test in results["tests"])
+    mistakes = list(dict.fromkeys(mistake for ids in named for mistake in ids))
     return Graded(submission, results["score"], sum(t["max_score"] for t in results["tests"]), mistakes, "")
 
 

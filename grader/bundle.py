@@ -1,10 +1,12 @@
 """grade.py --make-autograder: the Gradescope bundle.
 
-The zip holds setup.sh and run_autograder at its root (grader/gradescope/), and beside
-them what grade.py needs: itself, this package, the reference neuralnet.py, compare.py,
-the naive oracle and the data it reads. Gradescope unpacks it into /autograder/source.
+The zip holds setup.sh and run_autograder at its root (grader/gradescope/), the course's
+settings.json (points and visibility: grader/settings.py), and beside them what grade.py
+needs: itself, this package, the reference neuralnet.py, compare.py, the naive oracle and
+the data it reads. Gradescope unpacks it into /autograder/source.
 """
 import os
+import time
 import zipfile
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradescope")
@@ -13,7 +15,9 @@ DATA_FILES = ("small_train.csv", "small_validation.csv", "medium_train.csv", "me
               "unittest_data.pk")
 
 
-def make(path: str, project: str, data: str) -> None:
+def make(path: str, project: str, data: str, settings_json: str) -> None:
+    """The bundle at path; settings_json (grader/settings.py) goes in as settings.json, which run_autograder
+    passes to grade.py."""
     files = {name: os.path.join(TEMPLATES, name) for name in ("setup.sh", "run_autograder")}
     files.update({name: os.path.join(project, name) for name in SOURCES})
     package = os.path.join(project, "grader")
@@ -22,6 +26,9 @@ def make(path: str, project: str, data: str) -> None:
     files.update({f"data/{name}": os.path.join(data, name) for name in DATA_FILES})
     temporary = f"{path}.partial"
     with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+        info = zipfile.ZipInfo("settings.json", date_time=time.localtime()[:6])
+        info.external_attr = 0o644 << 16
+        bundle.writestr(info, settings_json, zipfile.ZIP_DEFLATED)
         for name, source in files.items():
             info = zipfile.ZipInfo.from_file(source, name)
             info.external_attr = (0o755 if name in ("setup.sh", "run_autograder") else 0o644) << 16

@@ -231,10 +231,22 @@ DIAGNOSED = [
 MISTAKES = {m.id: m for m in CATALOG + DIAGNOSED}
 
 
-def mistake_line(mistake_id: str, detail: str = "") -> str:
+class MistakeLine(str):
+    """A report's line naming a mistake, which carries the mistake's id as data."""
+    mistake_id: str
+
+
+def mistake_line(mistake_id: str, detail: str = "") -> MistakeLine:
     """The report's line for a mistake: its id, what it is, the handout section; then the detail."""
     m = MISTAKES[mistake_id]
-    return f"mistake: {m.id}: {m.explanation} [handout {m.section}]" + (f"\n  {detail}" if detail else "")
+    line = MistakeLine(f"mistake: {m.id}: {m.explanation} [handout {m.section}]" + (f"\n  {detail}" if detail else ""))
+    line.mistake_id = m.id
+    return line
+
+
+def mistake_ids(lines: Sequence[str]) -> Tuple[str, ...]:
+    """The ids of the mistakes these lines name, in order, each once."""
+    return tuple(dict.fromkeys(line.mistake_id for line in lines if isinstance(line, MistakeLine)))
 
 
 @contextlib.contextmanager

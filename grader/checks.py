@@ -8,8 +8,10 @@ neuralnet.py, and are never written anywhere. tests.py runs the same checks on t
 project's neuralnet.py in-process (run_in_process).
 """
 import importlib.util
+import io
 import os
 import pickle
+import zipfile
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 # isort: off
@@ -18,7 +20,7 @@ import numpy as np
 # isort: on
 
 import compare
-from grader import probe
+from grader import probe, report
 from grader.probe import ERROR
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -332,8 +334,62 @@ def verdicts(checks: Sequence[Check], values: Arrays) -> List[Verdict]:
         where, _, name = key.partition("/")
         grouped.setdefault(where, {})[name] = value
     if ERROR in grouped.get("import", {}):
-        return [Verdict(False, str(grouped["import"][ERROR]))] * len(checks)
+        return [Verdict(False, "cannot import the submission:" + report.quote(str(grouped["import"][ERROR])))] \
+            * len(checks)
     return [c.judge(grouped.get(slot(index, c), {})) for index, c in enumerate(checks)]
+
+
+MAX_VALUES = 2048  # values in one values.npz: the checks return a few hundred
+
+
+def value_budget(inputs: Arrays) -> Tuple[int, int]:
+    """The most bytes one value the probes return may hold, and all of them together. No probe
+    returns a value larger than the largest input it is sent (the weights it trains are smaller
+    still), so four times that, and sixteen times all the inputs, leave room for any honest shape."""
+    largest = max((v.nbytes for v in inputs.values()), default=0)
+    return max(64 << 10, 4 * largest), max(4 << 20, 16 * sum(v.nbytes for v in inputs.values()))
+
+
+def _amount(n: int) -> str:
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def load_values(raw: bytes, inputs: Arrays) -> Arrays:
+    """The values file the probe wrote, loaded only once every member's declared size (its zip
+    entry's uncompressed size, its .npy header's shape and dtype) is within value_budget(inputs),
+    so that a file that inflates to gigabytes is refused unread. Raises ValueError saying what was
+    refused, and anything np.load raises on a malformed file."""
+    per_value, total = value_budget(inputs)
+    refused = "refused unread: "
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_VALUES:
+            raise ValueError(f"{refused}it holds {len(members)} values; the checks return at most {MAX_VALUES}")
+        declared = sum(m.file_size for m in members)
+        if declared > total:
+            raise ValueError(f"{refused}its values declare {_amount(declared)} in all; those of these checks "
+                             f"hold at most {_amount(total)}")
+        for member in members:
+            name = member.filename[:80]
+            if member.file_size > per_value + 4096:  # (+ the .npy header)
+                raise ValueError(f"{refused}{name} declares {_amount(member.file_size)}; a value of these checks "
+                                 f"holds at most {_amount(per_value)}")
+            with archive.open(member) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, _, dtype = read_header(f)
+            if dtype.hasobject:
+                raise ValueError(f"{refused}{name} holds Python objects (a pickle), not numbers or text")
+            nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if nbytes > per_value:
+                raise ValueError(f"{refused}{name} declares {_amount(nbytes)} ({dtype}, shape {shape}); a value of "
+                                 f"these checks holds at most {_amount(per_value)}")
+    with np.load(io.BytesIO(raw), allow_pickle=False) as f:
+        return {key: f[key] for key in f.files}
 
 
 def other_weights(values: Arrays) -> str:

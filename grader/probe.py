@@ -238,8 +238,7 @@ def main(argv) -> int:
         module = load_submission(submission)
     except BaseException as e:  # noqa: B036  (SyntaxError, ImportError, SystemExit, ...)
         lines = "".join(traceback.format_exception_only(type(e), e)).rstrip().splitlines()[-6:]
-        quoted = "".join(f"\n  | {line}" for line in lines)
-        values["import/" + ERROR] = np.array("cannot import the submission:" + quoted)
+        values["import/" + ERROR] = np.array("\n".join(line[:TEXT_LIMIT] for line in lines))  # quoted by grade.py
     else:
         for slot, slot_inputs in by_slot.items():
             probe = slot.split("-", 1)[1]

@@ -1,11 +1,21 @@
-"""The grade as text for a person and as Gradescope's results.json."""
+"""The grade as text for a person and as Gradescope's results.json, both bounded and clean.
+
+Whatever the submission writes reaches a person only through here: every check's output
+has its control characters escaped (a terminal escape reaches nobody's terminal) and is cut
+to a fixed number of lines and characters per line; an output that repeats an earlier
+check's is shown once and referred back to; and results.json stays under JSON_LIMIT bytes.
+"""
 import contextlib
 import json
 import os
 import tempfile
-from typing import NamedTuple, Sequence
+import unicodedata
+from typing import Dict, List, NamedTuple, Sequence
 
 SECTIONS = ("env", "api", "trace", "cli")
+QUOTE_LINES, QUOTE_WIDTH = 6, 200  # of a submission's stderr, quoted under a check
+OUTPUT_LINES, OUTPUT_WIDTH = 40, 400  # of any check's output
+JSON_LIMIT = 60 * 1024  # bytes of results.json (PrairieLearn takes 100 KiB, Coursera 64 KB)
 
 
 class Result(NamedTuple):
@@ -13,43 +23,126 @@ class Result(NamedTuple):
     name: str  # "section:what"
     passed: bool
     output: str
-    max_score: int
+    max_score: float
+    mistakes: Sequence[str] = ()  # the ids of the mistakes its output names, in order
+    visibility: str = "visible"  # Gradescope's: visible, after_due_date, after_published or hidden
 
 
-def score(results: Sequence[Result]) -> int:
-    return sum(r.max_score for r in results if r.passed)
+def escape(text: str) -> str:
+    """Control characters other than newline and tab written as escapes ('\\x1b')."""
+    return "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else repr(c)[1:-1] for c in text)
+
+
+def cut(text: str, lines: int, width: int, keep_last: bool = False) -> str:
+    """At most `lines` lines (the first, or the last), each at most `width` characters, saying what was left out."""
+    rows = text.split("\n")
+    left_out = len(rows) - lines
+    if left_out > 0:
+        rows = rows[-lines:] if keep_last else rows[:lines]
+    rows = [row if len(row) <= width else f"{row[:width]}... ({len(row) - width} more characters)" for row in rows]
+    if left_out > 0:
+        note = f"({left_out} more line{'s' * (left_out > 1)})"
+        rows = [note] + rows if keep_last else rows + [note]
+    return "\n".join(rows)
+
+
+def quote(text: str) -> str:
+    """The last lines of what a submission wrote (its stderr, an error), escaped and cut, indented under a check."""
+    text = text.rstrip()
+    if not text:
+        return ""
+    return "".join(f"\n  | {line}" for line in cut(escape(text), QUOTE_LINES, QUOTE_WIDTH, keep_last=True).split("\n"))
+
+
+def clean(output: str) -> str:
+    """A check's output as it is shown: escaped, and cut to OUTPUT_LINES lines of OUTPUT_WIDTH characters."""
+    return cut(escape(output), OUTPUT_LINES, OUTPUT_WIDTH)
+
+
+def shown_outputs(results: Sequence[Result]) -> List[str]:
+    """Each check's output as shown: clean, and where it repeats an earlier one, a reference to that check."""
+    first: Dict[str, str] = {}
+    shown = []
+    for r in results:
+        output = clean(r.output)
+        if output and output in first:
+            shown.append(f"(the same as {first[output]})")
+        else:
+            first.setdefault(output, r.name)
+            shown.append(output)
+    return shown
+
+
+def points(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+
+
+def score(results: Sequence[Result]) -> float:
+    total = round(sum(r.max_score for r in results if r.passed), 6)
+    return int(total) if total == int(total) else total
 
 
 def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> str:
-    lines = [f"grading {submission} against this project's neuralnet.py", *header, ""]
+    lines = [f"grading {escape(submission)} against this project's neuralnet.py", *header, ""]
+    first: Dict[str, str] = {}  # each output shown, and the check that showed it first
     for section in SECTIONS:
         members = [r for r in results if r.name.startswith(section + ":")]
         if not members:
             continue
         lines.append(f"{section} ({sum(r.passed for r in members)} of {len(members)} passed)")
-        shown = None  # the last failure's output: one that repeats it is not written out again
+        shown = None  # the last output shown: one that repeats it is not written out again
         for r in members:
             verdict = "PASS" if r.passed else "WARN" if r.max_score == 0 else "FAIL"
-            points = f"[{r.max_score if r.passed else 0}/{r.max_score}]" if r.max_score else "[no points]"
-            lines.append(f"  {verdict}  {r.name}  {points}")
+            scored = f"[{points(r.max_score) if r.passed else 0}/{points(r.max_score)}]" if r.max_score \
+                else "[no points]"
+            lines.append(f"  {verdict}  {r.name}  {scored}")
             if r.output and (not r.passed or r.output.startswith("note:")):
-                lines += ["        (the same as above)"] if r.output == shown else \
-                    [f"        {line}" for line in r.output.splitlines()]
-                shown = r.output
+                output = clean(r.output)
+                if output == shown:
+                    lines.append("        (the same as above)")
+                elif output in first:
+                    lines.append(f"        (the same as {first[output]})")
+                else:
+                    lines += [f"        {line}" for line in output.splitlines()]
+                    first[output] = r.name
+                shown = output
         lines.append("")
-    scored = [r for r in results if r.max_score]
+    scored_checks = [r for r in results if r.max_score]
     warnings = sum(not r.passed for r in results if not r.max_score)
-    lines.append(f"score: {score(results)}/{sum(r.max_score for r in scored)} ({sum(r.passed for r in scored)} of "
-                 f"{len(scored)} checks passed" + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
+    lines.append(f"score: {points(score(results))}/{points(sum(r.max_score for r in scored_checks))} "
+                 f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
+                 + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
     return "\n".join(lines)
 
 
+HELD_BACK = "Some tests are held back until the due date or until grades are published: this score is not final."
+
+
 def gradescope(header: Sequence[str], results: Sequence[Result], seconds: float) -> dict:
-    """Gradescope's results.json: score, execution_time, output_format, output and one entry per check."""
-    return {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
-            "output": "\n".join(header),
-            "tests": [{"name": r.name, "score": r.max_score if r.passed else 0, "max_score": r.max_score,
-                       "output": r.output, "visibility": "visible"} for r in results]}
+    """Gradescope's results.json: score, execution_time, output_format, output and one entry per check
+    (with the ids of the mistakes it names in extra_data), at most JSON_LIMIT bytes."""
+    held_back = any(r.visibility != "visible" for r in results)
+    tests = []
+    for r, output in zip(results, shown_outputs(results)):
+        entry = {"name": r.name, "score": r.max_score if r.passed else 0, "max_score": r.max_score,
+                 "output": output, "visibility": r.visibility}
+        if r.mistakes:
+            entry["extra_data"] = {"mistakes": list(r.mistakes)}
+        tests.append(entry)
+    data = {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
+            "output": "\n".join([*header, *[HELD_BACK] * held_back]), "tests": tests}
+    return bounded(data)
+
+
+def bounded(data: dict) -> dict:
+    """results.json cut to JSON_LIMIT bytes: the longest outputs shortened first, to an equal share each."""
+    share = OUTPUT_LINES * OUTPUT_WIDTH
+    while len(json.dumps(data, indent=1).encode()) > JSON_LIMIT and share > 40:
+        share //= 2
+        for test in data["tests"]:
+            if len(test["output"]) > share:
+                test["output"] = f"{test['output'][:share]}... (cut: results.json is kept under {JSON_LIMIT >> 10} KiB)"
+    return data
 
 
 def failure(error: str, seconds: float) -> dict:

@@ -249,14 +249,15 @@ class Runner:
                 self.stopped = "time budget spent" if budget else f"{what} timed out after {self.limits.timeout:g} s"
             finally:
                 self._end(process)
-            stderr.seek(max(0, os.fstat(stderr.fileno()).st_size - STDERR_KEEP))
+            written = os.fstat(stderr.fileno()).st_size
+            stderr.seek(max(0, written - STDERR_KEEP))
             text = stderr.read().decode(errors="replace").replace(inner + os.sep, "").replace(inner, ".")
         read = {name: read_regular_file(os.path.join(folder, name)) for name in outputs}
         kinds = {name: kind for name in outputs if read[name] is None
                  for kind in [file_kind(os.path.join(folder, name))] if kind}
         shutil.rmtree(folder, ignore_errors=True)
         if status is not None and not problem:
-            problem = self._limit_hit(status, text, time.monotonic() - started)
+            problem = self._limit_hit(status, text, time.monotonic() - started, written)
         return RunResult(status, text, problem, read, kinds)
 
     # -- what a runner with more isolation changes ----------------------------
@@ -287,7 +288,7 @@ class Runner:
     def _end(self, process: subprocess.Popen) -> None:
         self.processes.end(process)
 
-    def _limit_hit(self, status: int, stderr: str, seconds: float) -> str:
+    def _limit_hit(self, status: int, stderr: str, seconds: float, stderr_bytes: int) -> str:
         """Which limit a run that ended hit, as one phrase, or '' (only the time is limited here)."""
         return ""
 

@@ -114,9 +114,11 @@ class LimitedRunner(Runner):
             os.umask(0o022)
         return enter
 
-    def _limit_hit(self, status: int, stderr: str, seconds: float) -> str:
+    def _limit_hit(self, status: int, stderr: str, seconds: float, stderr_bytes: int) -> str:
         """Which limit a run that ended hit, as one phrase, or ''."""
         lowered = stderr.lower()
+        if stderr_bytes >= self.limits.file_size:
+            return f"hit the file-size limit ({size(self.limits.file_size)} per file) writing to stderr"
         if status == -signal.SIGXFSZ or "file too large" in lowered:
             return f"hit the file-size limit ({size(self.limits.file_size)} per file)"
         if status == -signal.SIGXCPU or (status == -signal.SIGKILL and seconds >= self.limits.cpu):
