@@ -60,12 +60,13 @@ def clean(output: str) -> str:
 
 
 def shown_outputs(results: Sequence[Result]) -> List[str]:
-    """Each check's output as shown: clean, and where it repeats an earlier one, a reference to that check."""
+    """Each check's output as shown in results.json: clean, and where it repeats an earlier one that quotes
+    the submission or is long, a reference to that check (a short line of the grader's own stays whole)."""
     first: Dict[str, str] = {}
     shown = []
     for r in results:
         output = clean(r.output)
-        if output and output in first:
+        if output in first and ("\n  | " in output or len(output) > QUOTE_WIDTH):
             shown.append(f"(the same as {first[output]})")
         else:
             first.setdefault(output, r.name)

@@ -82,9 +82,10 @@ def read_regular_file(path: str, limit: int = OUTPUT_LIMIT) -> Optional[bytes]:
         if e.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR, errno.EACCES, errno.ENXIO, errno.EISDIR):
             return None
         raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a folder, a FIFO, a device: never read
+        os.close(fd)
+        return None
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
         return f.read(limit + 1)
 
 

@@ -3,6 +3,8 @@
 Part of the student's suite (python3 -m unittest tests loads this module): nothing
 here runs grade.py or a sandbox. The end-to-end tests are in grader/test_grader.py.
 """
+import io
+import json
 import math
 import os
 import shutil
@@ -10,12 +12,14 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 from unittest import mock
 
 import numpy as np
 
 import compare
-from grader import catalog, checks
+from grader import catalog, checks, report, runner, settings, source
+from grader.report import Result
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
 from tests import DATA, HERE, NEURALNET, OUTPUT_NAMES
 
@@ -218,3 +222,180 @@ class TestPlatforms(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.splitlines(), ["Runner PosixProcesses 10 s per run, 50 s for the whole grade",
                                                       "[]"])
+
+
+# ----------------------------------------------------------------------------
+# The source checks, the report and its bounds, the values file, the settings
+# ----------------------------------------------------------------------------
+
+class TestGradeSource(unittest.TestCase):
+    """The env: checks and the source diagnoses, read from the syntax tree."""
+
+    def test_imports_syntax_and_side_effects(self):
+        text = ("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom torch import nn\n\n"
+                "def zero_init(shape: tuple | None):\n    return np.zeros(shape)\n\nmain(sys.argv[1:])\n")
+        tree = source.parse(text)
+        self.assertEqual([f.text for f in source.outside_imports(tree)],
+                         ["imports matplotlib (line 3): the autograder has only the standard library and numpy",
+                          "imports torch (line 4): the autograder has only the standard library and numpy"])
+        self.assertIn("a type written X | Y", "\n".join(f.text for f in source.newer_syntax(text, tree)))
+        self.assertIn("reads sys.argv (line 9)", source.import_side_effects(tree).text)
+        self.assertIsNone(source.parse("def broken(:\n"))
+
+    def test_this_project_reads_clean(self):
+        with open(NEURALNET) as f:
+            text = f.read()
+        tree = source.parse(text)
+        self.assertEqual((source.outside_imports(tree), source.newer_syntax(text, tree),
+                          source.import_side_effects(tree), source.experiment_main(tree)), ([], [], None, []))
+
+
+class TestGradeReport(unittest.TestCase):
+    """What the submission writes reaches a person only escaped, cut, shown once, and within bounds."""
+
+    def test_control_characters_are_escaped(self):
+        self.assertEqual(report.escape("red \x1b[31m\x07 bell\r\n\ttab \x9b"),
+                         "red \\x1b[31m\\x07 bell\\r\n\ttab \\x9b")
+
+    def test_a_quote_keeps_the_last_lines_each_cut(self):
+        quoted = report.quote("\n".join(f"line {i} " + "x" * 500 for i in range(50)))
+        lines = quoted.split("\n")[1:]
+        self.assertEqual(len(lines), report.QUOTE_LINES + 1)
+        self.assertEqual(lines[0], "  | (44 more lines)")
+        self.assertTrue(lines[-1].startswith("  | line 49 xxx") and lines[-1].endswith("(308 more characters)"))
+
+    def test_repeats_are_shown_once_and_referred_back(self):
+        boom = "exit status 1" + report.quote("boom")
+        results = [Result("api:a", False, boom, 1), Result("api:b", False, boom, 1),
+                   Result("cli:small 1", False, "not run: time budget spent", 4),
+                   Result("cli:small 2", False, boom, 4), Result("cli:small 3", False, "not run: time budget spent", 4)]
+        text = report.text("s.py", [], results)
+        self.assertEqual(text.count("boom"), 1)
+        self.assertIn("(the same as above)", text)
+        self.assertIn("(the same as api:a)", text)
+        outputs = [t["output"] for t in report.gradescope([], results, 1.0)["tests"]]
+        self.assertEqual(outputs, [boom, "(the same as api:a)", "not run: time budget spent", "(the same as api:a)",
+                                   "not run: time budget spent"])  # a short line of the grader's own stays whole
+
+    def test_results_json_stays_under_its_limit_whatever_the_outputs(self):
+        flood = [Result(f"cli:small {i}", False, f"run {i}\n" + ("\x1b" + "y" * 999) * 100, 4) for i in range(40)]
+        data = report.gradescope(["header"], flood, 1.0)
+        size = len(json.dumps(data, indent=1).encode())
+        self.assertLess(size, 64 * 1024)
+        self.assertNotIn("\x1b", json.dumps(data, ensure_ascii=False))
+        self.assertTrue(all(t["output"].startswith(f"run {i}") for i, t in enumerate(data["tests"])))
+
+    def test_mistakes_and_held_back_tests_travel_as_data(self):
+        line = catalog.mistake_line("no-shuffle")
+        results = [Result("cli:small 1", False, line, 4, catalog.mistake_ids([line, "other"])),
+                   Result("cli:medium 1", True, "", 5, (), "after_due_date")]
+        data = report.gradescope(["header"], results, 1.0)
+        self.assertEqual(data["tests"][0]["extra_data"], {"mistakes": ["no-shuffle"]})
+        self.assertNotIn("extra_data", data["tests"][1])
+        self.assertEqual(data["tests"][1]["visibility"], "after_due_date")
+        self.assertEqual(data["output"].splitlines(), ["header", report.HELD_BACK])
+
+
+def values_file(arrays=None, declared=None):
+    """An .npz of these arrays, or one member whose .npy header declares this shape (its data left out)."""
+    buffer = io.BytesIO()
+    if declared is None:
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("0-random_init/10x5.npy", "w") as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": declared})
+            f.write(bytes(4096))
+    return buffer.getvalue()
+
+
+class TestGradeValues(unittest.TestCase):
+    """The probe's values file is loaded only within what the checks can return."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sent = checks.inputs_of(checks.all_checks(DATA))
+
+    def test_honest_values_load(self):
+        values = checks.load_values(values_file({"0-zero_init/3x4": np.zeros((3, 4))}), self.sent)
+        np.testing.assert_array_equal(values["0-zero_init/3x4"], np.zeros((3, 4)))
+
+    def test_a_member_declaring_gigabytes_is_refused_unread(self):
+        with mock.patch("numpy.ndarray", side_effect=AssertionError("allocated")):
+            with self.assertRaisesRegex(ValueError, r"refused unread: 0-random_init/10x5\.npy declares 3\.0 GiB "
+                                                    r"\(float64, shape \(402653184,\)\)"):
+                checks.load_values(values_file(declared=(3 * 2 ** 30 // 8,)), self.sent)
+
+    def test_a_zip_entry_larger_than_any_value_is_refused(self):
+        raw = values_file({"0-zero_init/3x4": np.zeros(checks.value_budget(self.sent)[0] // 8 + 1024)})
+        with self.assertRaisesRegex(ValueError, r"refused unread: 0-zero_init/3x4\.npy declares"):
+            checks.load_values(raw, self.sent)
+
+    def test_objects_are_refused(self):
+        raw = values_file({"0-zero_init/3x4": np.array([{"a": 1}], dtype=object)})
+        with self.assertRaisesRegex(ValueError, r"holds Python objects \(a pickle\)"):
+            checks.load_values(raw, self.sent)
+
+
+class TestGradeSettings(unittest.TestCase):
+    """Points per section and visibility per group, as --make-autograder and --config take them."""
+
+    def test_defaults_total_the_handouts_55_points(self):
+        self.assertEqual(settings.parse_points(None), {"api": 15, "trace": 5, "cli": 35})
+        self.assertEqual(settings.parse_points("api=1,trace=1,cli=2", 100), {"api": 25, "trace": 25, "cli": 50})
+        self.assertEqual(set(settings.parse_visibility(None).values()), {"visible"})
+
+    def test_points_spread_within_a_section_as_the_weights_sum_exactly(self):
+        shares = settings.spread(35, [4] * 7 + [5] * 2)
+        self.assertEqual(round(sum(shares), 2), 35)
+        self.assertEqual(sorted(set(shares)), [3.68, 3.69, 4.61])
+        results = [Result("api:a", True, "", 1), Result("api:b", True, "", 1), Result("trace:t", True, "", 5),
+                   Result("cli:small 1", True, "", 4), Result("cli:medium 1", False, "", 5)]
+        course = settings.Settings(settings.parse_points("api=10,trace=10,cli=35"),
+                                   settings.parse_visibility("cli-medium=after_due_date,env=hidden"))
+        applied = settings.apply(course, results)
+        self.assertEqual([r.max_score for r in applied], [5, 5, 10, 15.56, 19.44])
+        self.assertEqual([r.visibility for r in applied], ["visible"] * 4 + ["after_due_date"])
+
+    def test_bad_settings_are_one_line(self):
+        for points, visibility, message in (
+                ("apx=3", None, "--points: unknown section 'apx' (sections: api, trace, cli)"),
+                ("api=-1", None, "--points: api='-1': expected a number of points, 0 or more"),
+                ("api", None, "--points: expected name=value pairs separated by commas, got 'api'"),
+                (None, "cli-large=hidden", "--visibility: unknown group 'cli-large'"),
+                (None, "cli=later", "--visibility: cli='later': expected one of visible, after_due_date")):
+            with self.subTest(points=points, visibility=visibility):
+                with self.assertRaises(settings.SettingsError) as caught:
+                    settings.parse_points(points)
+                    settings.parse_visibility(visibility)
+                self.assertIn(message, str(caught.exception))
+                self.assertNotIn("\n", str(caught.exception))
+
+    def test_a_config_file_round_trips(self):
+        course = settings.Settings(settings.parse_points("api=10,trace=10,cli=35"),
+                                   settings.parse_visibility("cli=hidden"))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "settings.json")
+            with open(path, "w") as f:
+                f.write(course.as_json())
+            self.assertEqual(settings.load(path), course)
+            with open(path, "w") as f:
+                f.write('{"points": {"api": 1}, "visibility": {"api": "sometimes"}}')
+            with self.assertRaisesRegex(settings.SettingsError, r"^--config '.*': --visibility: api='sometimes'"):
+                settings.load(path)
+
+
+@unittest.skipIf(os.name == "nt", "makes a FIFO and a symbolic link (POSIX)")
+class TestRunnerOutputs(unittest.TestCase):
+    """The runner reads back only regular files, and names what else it found."""
+
+    def test_links_fifos_and_folders_are_named_not_read(self):
+        limits = runner.Limits(30, 60, 1 << 30, 1 << 26, 64, 30, 1 << 26)
+        code = ("import os\nos.symlink('/etc/passwd', 'link')\nos.mkfifo('fifo')\nos.mkdir('folder')\n"
+                "open('file', 'w').write('ok')\n")
+        with runner.Runner(sys.executable, limits, runner.PosixProcesses()) as r:
+            result = r.run(["-c", code], {}, ["link", "fifo", "folder", "file", "missing"], "a test")
+        self.assertEqual(result.status, 0, result.stderr)
+        self.assertEqual(result.outputs, {"link": None, "fifo": None, "folder": None, "file": b"ok", "missing": None})
+        self.assertEqual(result.kinds, {"link": "a symbolic link (not followed)", "fifo": "a FIFO",
+                                        "folder": "a folder"})

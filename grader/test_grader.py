@@ -26,6 +26,7 @@ import time
 import unittest
 import zipfile
 
+from grader import catalog
 from grader.test_checks import SIMULATIONS
 from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
 from tests import DATA, HERE, NEURALNET
@@ -79,18 +80,40 @@ def private_folder() -> str:
     return folder
 
 
-def run_grade(submission_source, *options, timeout=240, env=None):
-    """grade.py as a subprocess on a submission given as source text: (result, results.json or None, seconds)."""
+# grade.py run in this wrapper writes its own peak resident memory (KiB) to the file GRADE_PEAK_RSS names.
+MEASURED = """import os, resource, runpy, sys
+sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+finally:
+    with open(os.environ["GRADE_PEAK_RSS"], "w") as f:
+        f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
+
+
+def run_grade(submission_source, *options, timeout=240, env=None, measure=False):
+    """grade.py as a subprocess on a submission given as source text: (result, results.json or None, seconds);
+    with measure, result.peak_mib is grade.py's own peak resident memory."""
     tmp = private_folder()
     path = os.path.join(tmp, "neuralnet.py")
     with open(path, "w") as f:
         f.write(submission_source)
     report = os.path.join(tmp, "results.json")
+    wrapper, peak = [], os.path.join(tmp, "peak")
+    if measure:  # grade.py's own peak memory, read as result.peak_mib
+        wrapper = [os.path.join(tmp, "measured.py")]
+        with open(wrapper[0], "w") as f:
+            f.write(MEASURED)
+        env = {**(env or {}), "GRADE_PEAK_RSS": peak}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, GRADE, path, "--json", report, *user_options(), *options],
+    result = subprocess.run([sys.executable, *wrapper, GRADE, path, "--json", report, *user_options(), *options],
                             capture_output=True, text=True, timeout=timeout,
                             env=None if env is None else {**os.environ, **env})
     seconds = time.monotonic() - started
+    if measure:
+        with open(peak) as f:
+            result.peak_mib = int(f.read()) / 1024
     results = None
     if os.path.exists(report):
         with open(report) as f:
@@ -122,9 +145,13 @@ def assert_valid_results(test, results):
     test.assertLessEqual({"score", "execution_time", "output_format", "tests"}, set(results))
     test.assertEqual(results["output_format"], "text")
     for entry in results["tests"]:
-        test.assertEqual(set(entry), {"name", "score", "max_score", "output", "visibility"})
+        test.assertEqual(set(entry) - {"extra_data"}, {"name", "score", "max_score", "output", "visibility"})
+        if "extra_data" in entry:  # the mistakes its output names, as ids of the catalog
+            test.assertEqual(set(entry["extra_data"]), {"mistakes"})
+            test.assertLessEqual(set(entry["extra_data"]["mistakes"]), set(catalog.MISTAKES))
         test.assertIn(entry["score"], (0, entry["max_score"]))
-    test.assertEqual(results["score"], sum(t["score"] for t in results["tests"]))
+    # (points in hundredths, as a course's settings spread them, add up in floats only to within rounding)
+    test.assertAlmostEqual(results["score"], sum(t["score"] for t in results["tests"]), places=9)
 
 
 # ----------------------------------------------------------------------------
@@ -369,6 +396,83 @@ SAYS = {
 }
 BUDGET = ("--quick", "--timeout", "10", "--total-timeout", "40")
 
+# Submissions that write too much, or what is not a file: each must leave grade.py small (its own
+# memory), results.json small and clean, and a report that names what happened.
+BOUNDS = {
+    # In the api/trace probe, a values.npz whose one member inflates to 3 GiB.
+    "values that inflate to 3 GiB": ("""import atexit, io, zipfile
+import numpy as np
+def write():
+    header = io.BytesIO()
+    count = 3 * 2**30 // 8
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (count,)})
+    with zipfile.ZipFile("values.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        with z.open("0-random_init/10x5.npy", "w", force_zip64=True) as f:
+            f.write(header.getvalue())
+            block = bytes(2**24)
+            for _ in range(count * 8 // len(block)):
+                f.write(block)
+if __name__ == "submission":
+    atexit.register(write)
+""", "refused unread: its values declare 3.0 GiB in all"),
+    "1 GB to stderr, with escapes": ("""import sys
+line = ("\\x1b[31mRED\\x1b]0;title\\x07" + "x" * 100) * 8192
+for _ in range(1000):
+    sys.stderr.write(line)
+sys.stderr.write("\\n")
+sys.exit(1)
+""", "hit the file-size limit (256 MiB per file) writing to stderr"),
+    "outputs that are FIFOs": ("""import os, sys
+if __name__ == "__main__":
+    for path in sys.argv[3:6]:
+        os.mkfifo(path)
+""", "train_out.labels is a FIFO; validation_out.labels is a FIFO; metrics_out.txt is a FIFO"),
+    "outputs that are links to /etc/shadow": ("""import os, sys
+if __name__ == "__main__":
+    for path in sys.argv[3:6]:
+        os.symlink("/etc/shadow", path)
+""", "train_out.labels is a symbolic link (not followed)"),
+    "outputs that are folders": ("""import os, sys
+if __name__ == "__main__":
+    for path in sys.argv[3:6]:
+        os.mkdir(path)
+""", "metrics_out.txt is a folder"),
+    "8 million labels and an escape": ("""import sys
+if __name__ == "__main__":
+    for path in sys.argv[3:5]:
+        with open(path, "w") as f:
+            f.write("0\\n" * (8 * 2**20 - 10))
+    with open(sys.argv[5], "w") as f:
+        f.write("\\x1b[2J" + "epoch=1 crossentropy(train): 1.0" * 400000 + "\\n")
+""", "unreadable output: train_out.labels: 8388598 lines, where 500 are expected"),
+    "a different flood of stderr in every run": ("""import os, sys
+for i in range(20):
+    print(os.urandom(3000).hex() + "\\x1b[0m", file=sys.stderr)
+sys.exit(1)
+""", "exit status 1"),
+}
+
+
+class TestGradeBounds(unittest.TestCase):
+    """grade.py's memory, results.json and report stay bounded whatever the submission writes."""
+
+    def test_each_flood_is_bounded_and_named(self):
+        peaks = []
+        for name, (source, says) in BOUNDS.items():
+            with self.subTest(name):
+                result, results, seconds = run_grade(source, *BUDGET, measure=True)
+                self.assertLess(seconds, 40 + 15, f"{name}: took {seconds:.0f} s")
+                assert_valid_results(self, results)
+                self.assertEqual(results["score"], 0)
+                self.assertIn(says, result.stdout)
+                self.assertLess(len(json.dumps(results, indent=1).encode()), 64 * 1024)
+                for shown in (result.stdout, json.dumps(results, ensure_ascii=False)):
+                    self.assertNotIn("\x1b", shown)
+                    self.assertNotIn("\x07", shown)
+                self.assertLess(result.peak_mib, 300, name)
+                peaks.append(f"{name}: {result.peak_mib:.0f} MiB")
+        print("\n[grade.py's peak memory: " + "; ".join(peaks) + "]", file=sys.stderr)
+
 
 @unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
 class TestGradeHostile(unittest.TestCase):
@@ -445,10 +549,17 @@ class TestGradescopeBundle(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.folder = tempfile.mkdtemp(prefix="grade-zip-")
-        cls.zip = os.path.join(cls.folder, "autograder.zip")
-        result = subprocess.run([sys.executable, GRADE, "--make-autograder", cls.zip], capture_output=True,
+        cls.zip = cls.build("autograder.zip")
+        cls.custom = cls.build("custom.zip", "--points", "api=10,trace=10,cli=35", "--visibility",
+                               "cli-medium=after_due_date")
+
+    @classmethod
+    def build(cls, name, *options):
+        path = os.path.join(cls.folder, name)
+        result = subprocess.run([sys.executable, GRADE, "--make-autograder", path, *options], capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 0, result.stderr
+        return path
 
     @classmethod
     def tearDownClass(cls):
@@ -459,7 +570,7 @@ class TestGradescopeBundle(unittest.TestCase):
             names = set(z.namelist())
             modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
             setup = z.read("setup.sh").decode()
-        self.assertLessEqual({"setup.sh", "run_autograder", "grade.py", "neuralnet.py", "compare.py",
+        self.assertLessEqual({"setup.sh", "run_autograder", "settings.json", "grade.py", "neuralnet.py", "compare.py",
                               "grader/probe.py", "grader/sandbox.py", "data/small_train.csv",
                               "data/unittest_data.pk", "benchmarks/naive_neuralnet.py"}, names)
         self.assertFalse(any(n.startswith("grader/test") or n == "tests.py" for n in names))
@@ -470,11 +581,24 @@ class TestGradescopeBundle(unittest.TestCase):
             self.assertEqual(subprocess.run(["bash", "-n", os.path.join(HERE, "grader", "gradescope", script)]
                                             ).returncode, 0, script)
 
-    def autograde(self, source):
+    def test_a_bad_setting_fails_the_build_with_one_line(self):
+        for options, message in ((["--points", "api=10,tests=5"], "--points: unknown section 'tests'"),
+                                 (["--points", "api=-3"], "--points: api='-3': expected a number of points"),
+                                 (["--visibility", "cli=soon"], "--visibility: cli='soon': expected one of")):
+            with self.subTest(options=options):
+                path = os.path.join(self.folder, "bad.zip")
+                result = subprocess.run([sys.executable, GRADE, "--make-autograder", path, *options],
+                                        capture_output=True, text=True, timeout=60)
+                self.assertEqual(result.returncode, 2)
+                self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+                self.assertIn(message, result.stderr)
+                self.assertFalse(os.path.exists(path))
+
+    def autograde(self, source, bundle=None):
         """run_autograder on a submission, in a fresh AUTOGRADER_ROOT: (its results.json, seconds)."""
         root = tempfile.mkdtemp(prefix="autograder-")
         self.addCleanup(shutil.rmtree, root, True)
-        with zipfile.ZipFile(self.zip) as z:
+        with zipfile.ZipFile(bundle or self.zip) as z:
             z.extractall(os.path.join(root, "source"))
         shutil.copyfile(os.path.join(root, "source", "run_autograder"), os.path.join(root, "run_autograder"))
         os.makedirs(os.path.join(root, "submission"))
@@ -500,14 +624,31 @@ class TestGradescopeBundle(unittest.TestCase):
     def test_this_project_gets_full_marks(self):
         with open(NEURALNET) as f:
             results, _ = self.autograde(f.read())
-        self.assertEqual(results["score"], 60)
+        self.assertEqual(results["score"], 55)  # the handout's programming points
+        self.assertEqual(round(sum(t["max_score"] for t in results["tests"]), 6), 55)
         self.assertTrue(all(t["visibility"] == "visible" for t in results["tests"]))
+        self.assertNotIn("held back", results["output"])
+
+    def test_custom_points_and_visibility(self):
+        with open(NEURALNET) as f:
+            results, _ = self.autograde(f.read(), self.custom)
+        by_section = {}
+        for test in results["tests"]:
+            section = test["name"].split(":")[0]
+            by_section[section] = round(by_section.get(section, 0) + test["max_score"], 6)
+        self.assertEqual(by_section, {"env": 0, "api": 10, "trace": 10, "cli": 35})
+        self.assertEqual(results["score"], 55)
+        cli = {t["name"].split()[0]: t["visibility"] for t in results["tests"] if t["name"].startswith("cli")}
+        self.assertEqual(cli, {"cli:small": "visible", "cli:medium": "after_due_date"})
+        self.assertIn("this score is not final", results["output"])
 
     def test_a_catalogued_mistake_is_named(self):
         results, _ = self.autograde(naive_with("no-shuffle"))
-        self.assertLess(results["score"], 60)
+        self.assertLess(results["score"], 55)
         outputs = "\n".join(t["output"] for t in results["tests"])
         self.assertEqual(set(re.findall(r"mistake: ([\w-]+):", outputs)), {"no-shuffle"})
+        named = {m for t in results["tests"] for m in t.get("extra_data", {}).get("mistakes", [])}
+        self.assertEqual(named, {"no-shuffle"})
 
     @unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
     def test_a_hostile_submission(self):
