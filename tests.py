@@ -35,7 +35,7 @@ import numpy as np
 import compare
 import course_data
 import neuralnet
-from grader import checks as grader_checks
+from grader import api as grader_api
 from neuralnet import (
     NN,
     Linear,
@@ -132,7 +132,7 @@ def tiny_rows(n=12, width=6, seed=0):
 
 class TestHandoutAPI(unittest.TestCase):
     """The handout's API on its vectors (data/unittest_data.pk) and against the naive oracle:
-    grade.py's api and trace checks (grader/checks.py), run here on this project in-process.
+    grade.py's api and trace checks (grader/api.py), run here on this project in-process.
     One test per check, named after it."""
 
     @classmethod
@@ -140,7 +140,7 @@ class TestHandoutAPI(unittest.TestCase):
         """A test per check, built here from the course data; without it, one test that fails saying which
         file is missing (the import of this file never fails for want of data)."""
         try:
-            built = grader_checks.all_checks(DATA)
+            built = grader_api.all_checks(DATA)
         except (OSError, neuralnet.FileError):
             def test_handout_checks(self):
                 require_data(self, "unittest_data.pk", "small_train.csv")
@@ -149,7 +149,7 @@ class TestHandoutAPI(unittest.TestCase):
             return
         for index, check in enumerate(built):
             def test(self, check=check):
-                self.assertEqual(grader_checks.run_in_process(neuralnet, [check])[0], (True, ""), check.name)
+                self.assertEqual(grader_api.run_in_process(neuralnet, [check])[0], (True, ""), check.name)
             name = re.sub(r"\W+", "_", check.name.split(" (")[0]).strip("_").lower()
             test.__doc__ = check.name
             setattr(cls, f"test_{index:02d}_{name}", test)

@@ -17,7 +17,7 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import numpy as np
 # isort: on
 
-from grader.checks import Config, Datasets, Outputs, expected_outputs, matches
+from grader.runs import Config, Datasets, Outputs, expected_outputs, matches
 from neuralnet import NN, Linear, Sigmoid
 
 REAL_SHUFFLE = neuralnet.shuffle
@@ -211,7 +211,7 @@ CATALOG = [
             lambda: {"Linear": DropsLastColumnLinear}),
 ]
 # Mistakes found otherwise than by reproducing the outputs: by comparing runs, reading the
-# outputs' format, the source or the API's attributes (grade.py and grader/source.py).
+# outputs' format, the source or the API's attributes (grader/cli.py, grader/api.py, grader/env.py).
 DIAGNOSED = [
     Mistake("hard-coded-settings", "the outputs do not change with an argument: it is ignored",
             "section 8.1: the command line's hidden_units, init_flag and learning_rate set the run"),

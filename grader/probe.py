@@ -5,7 +5,7 @@
 This file runs inside the sandbox, in the submission's own process, so it decides
 nothing: it imports the submission, calls each probe below on the inputs grade.py
 sent (inputs.npz), and writes the values the submission returned to values.npz.
-grade.py reads them back and judges them in its own process (grader/checks.py).
+grade.py reads them back and judges them in its own process (grader/api.py).
 A probe that raises records its error text instead of its values; the values it
 recorded before the error are kept. Standard library and numpy only: this file is
 copied into the sandbox, where nothing of the grader can be read.

@@ -12,6 +12,8 @@ import tempfile
 import unicodedata
 from typing import Dict, List, NamedTuple, Sequence
 
+from grader.runner import RunResult
+
 SECTIONS = ("env", "api", "trace", "cli")
 QUOTE_LINES, QUOTE_WIDTH = 6, 200  # of a submission's stderr, quoted under a check
 OUTPUT_LINES, OUTPUT_WIDTH = 40, 400  # of any check's output
@@ -168,3 +170,11 @@ def write_json(path: str, data: dict) -> None:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def why_run_failed(run: RunResult) -> str:
+    """A run that was not run, was stopped, hit a limit or exited non-zero: what happened."""
+    if run.status is None:
+        return f"{run.problem}{quote(run.stderr)}"
+    status = f"exit status {run.status}" if run.status >= 0 else f"killed by signal {-run.status}"
+    return f"{status}{f' ({run.problem})' if run.problem else ''}{quote(run.stderr)}"

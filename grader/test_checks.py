@@ -18,7 +18,7 @@ from unittest import mock
 import numpy as np
 
 import compare
-from grader import catalog, checks, report, runner, settings, source
+from grader import api, catalog, env, report, runner, runs, settings
 from grader.report import Result
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
 from tests import DATA, HERE, NEURALNET, OUTPUT_NAMES
@@ -32,7 +32,7 @@ class TestGradeChecks(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.checks = checks.all_checks(DATA)
+        cls.checks = api.all_checks(DATA)
 
     def load(self, source):
         tmp = tempfile.mkdtemp(prefix="grade-test-")
@@ -43,7 +43,7 @@ class TestGradeChecks(unittest.TestCase):
         from grader import probe
         module = probe.load_submission(path)
         self.addCleanup(sys.modules.pop, "submission", None)
-        return dict(zip((c.name for c in self.checks), checks.run_in_process(module, self.checks)))
+        return dict(zip((c.name for c in self.checks), api.run_in_process(module, self.checks)))
 
     def failures(self, source):
         """{check name: why it fails}, None for a pass."""
@@ -59,9 +59,9 @@ class TestGradeChecks(unittest.TestCase):
                                 "Linear.step = _ascent\n"
         failures = self.failures(source)
         self.assertEqual(sorted(name for name, why in failures.items() if why), ["api:Linear.step", "api:NN.train",
-                                                                                  checks.TRACE_NAME])
+                                                                                  api.TRACE_NAME])
         self.assertIn("Linear.w after step (w - learning_rate * dw)", failures["api:Linear.step"])
-        self.assertRegex(failures[checks.TRACE_NAME],
+        self.assertRegex(failures[api.TRACE_NAME],
                          r"^step 1 \(training row \d+, label \d\): linear2.w after step differs first at "
                          r"row 0, column 0 \(the bias column\): expected -?0\.\d+, got -?0\.\d+")
 
@@ -70,7 +70,7 @@ class TestGradeChecks(unittest.TestCase):
         self.assertIsNone(failures["api:zero_init"])
         self.assertEqual(failures["api:Linear.forward"], "missing: Linear")
         self.assertEqual(failures["api:random_init"], "missing: random_init")
-        self.assertEqual(failures[checks.TRACE_NAME], "before the first step: missing: NN")
+        self.assertEqual(failures[api.TRACE_NAME], "before the first step: missing: NN")
 
     def test_values_that_are_not_numbers(self):
         failures = self.failures("def zero_init(shape):\n    return 'zeros'\n")
@@ -78,11 +78,11 @@ class TestGradeChecks(unittest.TestCase):
 
     def test_forged_values_decide_nothing(self):
         """Values claiming a pass, or the expected keys with wrong numbers, fail."""
-        forged = {f"{checks.slot(i, c)}/verdict": np.array("passed") for i, c in enumerate(self.checks)}
-        self.assertFalse(any(v.passed for v in checks.verdicts(self.checks, forged)))
-        zeros = {f"{checks.slot(i, c)}/{key}": np.zeros(1) for i, c in enumerate(self.checks)
+        forged = {f"{api.slot(i, c)}/verdict": np.array("passed") for i, c in enumerate(self.checks)}
+        self.assertFalse(any(v.passed for v in api.verdicts(self.checks, forged)))
+        zeros = {f"{api.slot(i, c)}/{key}": np.zeros(1) for i, c in enumerate(self.checks)
                  for key in ("output", "dw", "w", "y_hat", "loss", "3x4")}
-        self.assertFalse(any(v.passed for c, v in zip(self.checks, checks.verdicts(self.checks, zeros))
+        self.assertFalse(any(v.passed for c, v in zip(self.checks, api.verdicts(self.checks, zeros))
                              if c.name != "api:zero_init"))
 
 
@@ -91,8 +91,8 @@ class TestGradeDiagnosis(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.data = checks.load_datasets(DATA, ["small"])
-        cls.config = checks.Config("small", 3, 5, 1, 0.1)
+        cls.data = runs.load_datasets(DATA, ["small"])
+        cls.config = runs.Config("small", 3, 5, 1, 0.1)
         # What this project writes with a given set of mistakes depends on nothing else: each set is
         # trained once for the whole class, not once per diagnosis that tries it.
         trained = {}
@@ -137,16 +137,16 @@ class TestGradeDiagnosis(unittest.TestCase):
         self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [("no-shuffle", "loss-summed")])
 
     def test_a_mistake_that_goes_to_nan(self):
-        config = checks.Config("small", 4, 7, 1, 3.0)
+        config = runs.Config("small", 4, 7, 1, 3.0)
         got = self.submission_outputs(naive_with("sigmoid-grad-of-a"), config)
         self.assertTrue(any(math.isnan(v) for _, v in got[2]))
         self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [("sigmoid-grad-of-a",)])
 
     def test_correct_outputs_get_no_mistake(self):
-        for config in checks.CONFIGS:
+        for config in runs.CONFIGS:
             if config.dataset == "small":
                 with self.subTest(config.describe()):
-                    got = checks.expected_outputs(config, self.data)
+                    got = runs.expected_outputs(config, self.data)
                     self.assertEqual(catalog.diagnose(config, got, self.data, 1e-6), [])
         got = self.submission_outputs(naive_with(), self.config)  # an independent correct one
         self.assertEqual(catalog.diagnose(self.config, got, self.data, 1e-6), [])
@@ -234,20 +234,20 @@ class TestGradeSource(unittest.TestCase):
     def test_imports_syntax_and_side_effects(self):
         text = ("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom torch import nn\n\n"
                 "def zero_init(shape: tuple | None):\n    return np.zeros(shape)\n\nmain(sys.argv[1:])\n")
-        tree = source.parse(text)
-        self.assertEqual([f.text for f in source.outside_imports(tree)],
+        tree = env.parse(text)
+        self.assertEqual([f.text for f in env.outside_imports(tree)],
                          ["imports matplotlib (line 3): the autograder has only the standard library and numpy",
                           "imports torch (line 4): the autograder has only the standard library and numpy"])
-        self.assertIn("a type written X | Y", "\n".join(f.text for f in source.newer_syntax(text, tree)))
-        self.assertIn("reads sys.argv (line 9)", source.import_side_effects(tree).text)
-        self.assertIsNone(source.parse("def broken(:\n"))
+        self.assertIn("a type written X | Y", "\n".join(f.text for f in env.newer_syntax(text, tree)))
+        self.assertIn("reads sys.argv (line 9)", env.import_side_effects(tree).text)
+        self.assertIsNone(env.parse("def broken(:\n"))
 
     def test_this_project_reads_clean(self):
         with open(NEURALNET) as f:
             text = f.read()
-        tree = source.parse(text)
-        self.assertEqual((source.outside_imports(tree), source.newer_syntax(text, tree),
-                          source.import_side_effects(tree), source.experiment_main(tree)), ([], [], None, []))
+        tree = env.parse(text)
+        self.assertEqual((env.outside_imports(tree), env.newer_syntax(text, tree),
+                          env.import_side_effects(tree), env.experiment_main(tree)), ([], [], None, []))
 
 
 class TestGradeReport(unittest.TestCase):
@@ -314,27 +314,27 @@ class TestGradeValues(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.sent = checks.inputs_of(checks.all_checks(DATA))
+        cls.sent = api.inputs_of(api.all_checks(DATA))
 
     def test_honest_values_load(self):
-        values = checks.load_values(values_file({"0-zero_init/3x4": np.zeros((3, 4))}), self.sent)
+        values = api.load_values(values_file({"0-zero_init/3x4": np.zeros((3, 4))}), self.sent)
         np.testing.assert_array_equal(values["0-zero_init/3x4"], np.zeros((3, 4)))
 
     def test_a_member_declaring_gigabytes_is_refused_unread(self):
         with mock.patch("numpy.ndarray", side_effect=AssertionError("allocated")):
             with self.assertRaisesRegex(ValueError, r"refused unread: 0-random_init/10x5\.npy declares 3\.0 GiB "
                                                     r"\(float64, shape \(402653184,\)\)"):
-                checks.load_values(values_file(declared=(3 * 2 ** 30 // 8,)), self.sent)
+                api.load_values(values_file(declared=(3 * 2 ** 30 // 8,)), self.sent)
 
     def test_a_zip_entry_larger_than_any_value_is_refused(self):
-        raw = values_file({"0-zero_init/3x4": np.zeros(checks.value_budget(self.sent)[0] // 8 + 1024)})
+        raw = values_file({"0-zero_init/3x4": np.zeros(api.value_budget(self.sent)[0] // 8 + 1024)})
         with self.assertRaisesRegex(ValueError, r"refused unread: 0-zero_init/3x4\.npy declares"):
-            checks.load_values(raw, self.sent)
+            api.load_values(raw, self.sent)
 
     def test_objects_are_refused(self):
         raw = values_file({"0-zero_init/3x4": np.array([{"a": 1}], dtype=object)})
         with self.assertRaisesRegex(ValueError, r"holds Python objects \(a pickle\)"):
-            checks.load_values(raw, self.sent)
+            api.load_values(raw, self.sent)
 
 
 class TestGradeSettings(unittest.TestCase):

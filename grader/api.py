@@ -19,11 +19,14 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import numpy as np
 # isort: on
 
-import compare
-from grader import probe, report
+from grader import catalog, probe, report
 from grader.probe import ERROR
+from grader.report import Result, why_run_failed
+from grader.runner import OUTPUT_LIMIT, Runner, size
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROBE = os.path.join(HERE, "grader", "probe.py")
+POINTS = {"api": 1, "trace": 5}  # per check
 TRACE_STEPS = 5
 TRACE_NAME = f"trace:first {TRACE_STEPS} SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
 COURSE_RTOL = 1e-7  # np.testing.assert_allclose's default, which the course's own tests use
@@ -403,72 +406,41 @@ def run_in_process(module, checks: Sequence[Check]) -> List[Verdict]:
 
 
 # ----------------------------------------------------------------------------
-# cli: the submission's command line against this project's outputs
+# api and trace: one run of probe.py; its values judged here
 # ----------------------------------------------------------------------------
 
-class Config(NamedTuple):
-    """One command line: dataset, num_epoch, hidden_units, init_flag, learning_rate."""
-    dataset: str
-    epochs: int
-    hidden: int
-    init_flag: int
-    lr: float
-    why: str = ""
-
-    def describe(self) -> str:
-        return f"{self.dataset} {self.epochs} {self.hidden} {self.init_flag} {self.lr}"
-
-    def check_name(self) -> str:
-        return f"cli:{self.describe()} ({self.why})"
-
-
-# Only configurations on which correct implementations agree: no long ZERO-init runs with
-# hidden sizes that BLAS splits unevenly (their symmetry breaks by rounding; README, Q3).
-CONFIGS = [
-    Config("small", 2, 4, 2, 0.1, "the handout's example, ZERO init"),
-    Config("small", 0, 4, 1, 0.1, "0 epochs"),
-    Config("small", 1, 10, 1, 0.1, "1 epoch"),
-    Config("small", 3, 1, 1, 0.1, "a single hidden unit"),
-    Config("small", 5, 20, 1, 0.05, "RANDOM init"),
-    Config("small", 3, 50, 1, 0.01, "50 hidden units"),
-    Config("small", 4, 7, 1, 0.3, "a large learning rate"),
-    Config("medium", 2, 30, 1, 0.02, "the medium set, RANDOM init"),
-    Config("medium", 1, 8, 2, 0.1, "the medium set, ZERO init"),
-]
-QUICK_DATASETS = {"small"}
-OUTPUT_NAMES = ("train_out.labels", "validation_out.labels", "metrics_out.txt")
-Outputs = Tuple[List[str], List[str], List[Tuple[str, float]]]  # train labels, validation labels, metrics
-Datasets = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
-
-
-def load_datasets(data_folder: str, names: Sequence[str]) -> Datasets:
-    data = {}
-    for name in names:
-        X_tr, y_tr = neuralnet.load_csv(os.path.join(data_folder, f"{name}_train.csv"), "train_input")
-        X_val, y_val = neuralnet.load_csv(os.path.join(data_folder, f"{name}_validation.csv"), "validation_input")
-        data[name] = (X_tr, y_tr, X_val, y_val)
-    return data
-
-
-def expected_outputs(config: Config, data: Datasets, nn_class: type = neuralnet.NN) -> Outputs:
-    """What this project's neuralnet.py writes for config (with nn_class standing in for NN)."""
-    X_tr, y_tr, X_val, y_val = data[config.dataset]
-    with np.errstate(all="ignore"):
-        nn = nn_class(input_size=X_tr.shape[1], hidden_size=config.hidden, output_size=len(neuralnet.LETTERS),
-                      weight_init_fn=neuralnet.INIT_FUNCTIONS[config.init_flag], learning_rate=config.lr)
-        losses_tr, losses_va = nn.train(X_tr, y_tr, X_val, y_val, config.epochs)
-        labels_tr, error_tr = nn.test(X_tr, y_tr)
-        labels_va, error_va = nn.test(X_val, y_val)
-    text = neuralnet.format_metrics(losses_tr, losses_va, error_tr, error_va)
-    return ([str(v) for v in labels_tr.tolist()], [str(v) for v in labels_va.tolist()],
-            compare.parse_metrics(text))
-
-
-def differences(got: Outputs, expected: Outputs, tol: float) -> List[Tuple[str, compare.Difference]]:
-    return [("train labels", compare.compare_labels(got[0], expected[0])),
-            ("validation labels", compare.compare_labels(got[1], expected[1])),
-            ("metrics", compare.compare_metrics(got[2], expected[2], tol))]
-
-
-def matches(got: Outputs, expected: Outputs, tol: float) -> bool:
-    return all(d.same for _, d in differences(got, expected, tol))
+def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -> List[Result]:
+    sent = inputs_of(defined)
+    inputs = io.BytesIO()
+    np.savez(inputs, **sent)
+    with open(PROBE, "rb") as f:
+        files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
+    run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
+                      "importing the submission")
+    weight = [POINTS[c.name.split(":", 1)[0]] for c in defined]
+    raw = run.outputs.get("values.npz")
+    if run.status != 0 or raw is None:
+        why = why_run_failed(run) if run.status != 0 else \
+            f"the checks stopped before writing their values{report.quote(run.stderr)}"
+        return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+    try:
+        if len(raw) > OUTPUT_LIMIT:
+            raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
+        values = load_values(raw, sent)
+        judged = verdicts(defined, values)
+    except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
+        why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
+        return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+    other = other_weights(values)
+    results = []
+    for c, verdict, w in zip(defined, judged, weight):
+        passed, text = verdict
+        lines = [text] if text else []
+        if other and not passed and "Linear.w" in text:  # no w, but a matrix of its shape under another name
+            lines.append(catalog.mistake_line("weights-attribute-name",
+                                              f"Linear(6, 4, ...) has no w, but a 4 x 7 matrix named {other[:100]}"))
+        if run.problem:  # a limit hit during the run fails every check, naming the limit
+            passed = False
+            lines.append(f"({run.problem})" if lines else run.problem)
+        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines)))
+    return results

@@ -11,6 +11,9 @@ import sys
 import sysconfig
 from typing import List, NamedTuple, Optional, Set
 
+from grader import catalog
+from grader.report import Result
+
 AUTOGRADER_PYTHON = (3, 9)
 ALLOWED = {"numpy"}
 READS_OR_EXITS = {"open", "loadtxt", "genfromtxt", "savetxt", "exit", "quit", "read_csv"}
@@ -143,3 +146,25 @@ def experiment_main(tree: ast.Module) -> List[str]:
     if not any(_reads_argv(part) or "parse_args" in _called_names(part) for part in body):
         signs.append("never reads sys.argv")
     return signs
+
+
+# ----------------------------------------------------------------------------
+# env: what the source says, read without running it (0 points: warnings)
+# ----------------------------------------------------------------------------
+
+ENV_IMPORTS = "env:imports only the standard library and numpy, in Python 3.9 syntax"
+ENV_IMPORT_SIDE_EFFECTS = "env:importing the file runs nothing"
+
+
+def env_checks(submission: bytes) -> List[Result]:
+    text = submission.decode(errors="replace")
+    tree = parse(text)
+    if tree is None:
+        return [Result(ENV_IMPORTS, False, "the file does not parse (see api:)", 0),
+                Result(ENV_IMPORT_SIDE_EFFECTS, False, "the file does not parse (see api:)", 0)]
+    findings = outside_imports(tree) + newer_syntax(text, tree)
+    side_effect = import_side_effects(tree)
+    side_effect_lines = [catalog.mistake_line("import-side-effects", side_effect.text)] if side_effect else []
+    return [Result(ENV_IMPORTS, not findings, "\n".join(f.text for f in findings), 0),
+            Result(ENV_IMPORT_SIDE_EFFECTS, side_effect is None, "\n".join(side_effect_lines), 0,
+                   catalog.mistake_ids(side_effect_lines))]

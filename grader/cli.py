@@ -1,0 +1,193 @@
+"""The cli checks: the submission's command line on each configuration, its outputs judged and diagnosed.
+
+Each configuration (grader/runs.py) is run in the runner; its three output files are read
+back, parsed and compared here with what this project writes. A configuration that differs
+is diagnosed: by the catalog of classic mistakes (grader/catalog.py), and by the mistakes of
+real students' code found otherwise (an ignored argument, float labels, Windows line
+endings, missing metrics lines, experiment code in the main block).
+"""
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import compare
+from grader import catalog, env, report, runs
+from grader.report import Result, why_run_failed
+from grader.runner import OUTPUT_LIMIT, Runner, RunResult, size
+from grader.runs import Config, Datasets
+
+POINTS = {"small": 4, "medium": 5}  # per run, by dataset
+
+def parse_labels(name: str, text: str) -> Tuple[List[str], bool]:
+    """A labels file's lines; labels written as integral floats ('6.0') are read as integers,
+    and flagged (True), so that their values can still be compared."""
+    try:
+        return compare.parse_labels(text, name), False
+    except compare.FormatError:
+        try:
+            values = [float(line) for line in text.splitlines()]
+        except ValueError:
+            values = []
+        if not values or not all(v.is_integer() for v in values):
+            raise
+        return [str(int(v)) for v in values], True
+
+
+def read_outputs(run: RunResult, lines: Sequence[int]) -> Tuple[Optional[runs.Outputs], str, List[str]]:
+    """The three outputs a run wrote, parsed; or why they cannot be. Then the ids of the format mistakes
+    read past to parse them: labels written as floats, Windows line endings. `lines`: how many lines each
+    output should have; one with more than twice as many is refused unparsed (its lines would cost memory)."""
+    missing = [name for name in runs.OUTPUT_NAMES if run.outputs.get(name) is None]
+    if missing:
+        absent = [name for name in missing if name not in run.kinds]
+        found = ([f"wrote no {', '.join(absent)}"] if absent else []) + \
+            [f"{name} is {run.kinds[name]}" for name in missing if name in run.kinds]
+        return None, "; ".join(found), []
+    texts, formats = [], []
+    for name, expected in zip(runs.OUTPUT_NAMES, lines):
+        raw = run.outputs[name]
+        if len(raw) > OUTPUT_LIMIT:
+            return None, f"unreadable output: {name}: larger than {size(OUTPUT_LIMIT)}", []
+        count = raw.count(b"\n")
+        if count > 2 * expected + 10:
+            return None, f"unreadable output: {name}: {count} lines, where {expected} are expected", []
+        if b"\r\n" in raw and "crlf-line-endings" not in formats:
+            formats.append("crlf-line-endings")
+        try:
+            texts.append(raw.decode().replace("\r\n", "\n"))
+        except UnicodeDecodeError:
+            return None, f"unreadable output: {name}: not a text file", []
+    try:
+        (train, float_train), (validation, float_validation) = (parse_labels(runs.OUTPUT_NAMES[i], texts[i])
+                                                                for i in (0, 1))
+        metrics = compare.parse_metrics(texts[2], runs.OUTPUT_NAMES[2])
+    except compare.FormatError as e:
+        return None, f"unreadable output: {e}", []
+    return (train, validation, metrics), "", formats + ["labels-not-integers"] * (float_train or float_validation)
+
+
+def metrics_structure(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
+    """Which metrics lines are missing or extra ('' when both have the same lines in the same order)."""
+    got_keys, expected_keys = [k for k, _ in got], [k for k, _ in expected]
+    if got_keys == expected_keys:
+        return ""
+    missing = [k for k in expected_keys if k not in got_keys]
+    extra = [k for k in got_keys if k not in expected_keys]
+    parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
+    return "; ".join(parts) or "the lines are in another order"
+
+
+def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
+    """A note when the training cross-entropy is the same in every epoch and this project's is not."""
+    mine = [v for k, v in got if k.endswith("crossentropy(train)")]
+    ours = [v for k, v in expected if k.endswith("crossentropy(train)")]
+    if len(mine) >= 2 and len(set(mine)) == 1 and len(set(ours)) > 1:
+        return (f"the training cross-entropy is {mine[0]!r} in every epoch: the weights never change, "
+                "or the loss is computed once")
+    return ""
+
+
+def failed(name: str, lines: Sequence[str], weight: float) -> Result:
+    """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
+    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
+
+
+# The runs that find an ignored argument: one configuration, then each argument changed alone.
+ARGUMENT_PROBES = (("hidden_units", Config("small", 2, 5, 1, 0.1)), ("hidden_units", Config("small", 2, 9, 1, 0.1)),
+                   ("init_flag", Config("small", 2, 5, 2, 0.1)), ("learning_rate", Config("small", 2, 5, 1, 0.3)))
+
+
+class Grading:
+    """One submission's grade: its runner, source and data, and what is learnt once about it."""
+
+    def __init__(self, runner: Runner, submission: bytes, csvs: Dict[str, bytes], data: Datasets, tol: float):
+        self.runner, self.submission, self.csvs, self.data, self.tol = runner, submission, csvs, data, tol
+        self.diagnoser = catalog.Diagnoser()
+        tree = env.parse(submission.decode(errors="replace"))
+        self.experiment_signs = env.experiment_main(tree) if tree else []
+        self._ignored: Optional[List[str]] = None
+
+    def run(self, config: Config) -> RunResult:
+        files = {"neuralnet.py": self.submission,
+                 **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
+        return self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
+                                 *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
+                                 str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+
+    def ignored_arguments(self) -> List[str]:
+        """The arguments whose change leaves every output byte the same (run once, when first asked)."""
+        if self._ignored is None:
+            self._ignored = []
+            probed = [(name, config, self.run(config)) for name, config in ARGUMENT_PROBES]
+            base = probed[0][2]
+            for name, config, run in probed[1:]:
+                same = base.status == run.status == 0 and all(
+                    base.outputs.get(o) is not None and base.outputs.get(o) == run.outputs.get(o)
+                    for o in runs.OUTPUT_NAMES)
+                if same:
+                    self._ignored.append(f"{name} (runs {ARGUMENT_PROBES[0][1].describe()} and "
+                                         f"{config.describe()} wrote the same bytes)")
+        return self._ignored
+
+    def experiment_lines(self) -> List[str]:
+        if not self.experiment_signs:
+            return []
+        return [catalog.mistake_line("experiment-main", f"its main block {', '.join(self.experiment_signs)}")]
+
+    def cli_check(self, config: Config) -> Result:
+        name, weight = config.check_name(), POINTS[config.dataset]
+        run = self.run(config)
+        if run.status != 0:
+            return Result(name, False, why_run_failed(run), weight)
+        X_train, _, X_validation, _ = self.data[config.dataset]
+        got, problem, formats = read_outputs(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
+        if got is None:
+            lines = [f"{problem}{report.quote(run.stderr)}"]
+            if problem.startswith("wrote no"):
+                lines += self.experiment_lines()
+            return failed(name, lines, weight)
+        if run.problem:
+            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
+        reference = runs.expected_outputs(config, self.data)
+        found = runs.differences(got, reference, self.tol)
+        worst = found[2][1].worst
+        lines = []
+        if "crlf-line-endings" in formats:
+            same = all(d.same for _, d in found)
+            lines.append(catalog.mistake_line(
+                "crlf-line-endings", "lines end in \\r\\n; read with \\n endings, they "
+                + ("match the expected outputs: only the line endings are wrong" if same else "still differ (below)")))
+        if "labels-not-integers" in formats:
+            same = found[0][1].same and found[1][1].same
+            lines.append(catalog.mistake_line(
+                "labels-not-integers", "labels such as '6.0'; read as integers, they "
+                + ("match the expected ones: only their format is wrong" if same else "still differ (below)")))
+        if all(d.same for _, d in found):
+            if formats:
+                return failed(name, lines, weight)
+            return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
+        lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
+        if worst:
+            lines.append(f"largest metric difference {worst:.3g} (tolerance {self.tol:g})")
+        structure = metrics_structure(got[2], reference[2])
+        if structure:  # no mistake of the catalog changes the lines: no search
+            lines.append(catalog.mistake_line("metrics-lines-missing", structure))
+            return failed(name, lines, weight)
+        lines += [note for note in [constant_loss(got[2], reference[2])] if note]
+        if self.runner.deadline - time.monotonic() <= 0:
+            lines.append("no search of the catalog of mistakes: the time budget was spent")
+            return failed(name, lines, weight)
+        ignored = self.ignored_arguments()
+        if ignored:
+            lines += [catalog.mistake_line("hard-coded-settings", f"ignored: {argument}") for argument in ignored]
+            lines += self.experiment_lines()
+            return failed(name, lines, weight)
+        diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
+        for ids in diagnosis:
+            lines += [catalog.mistake_line(mistake_id) for mistake_id in ids]
+            if len(ids) > 1:
+                lines.append(f"  (these {len(ids)} together explain the outputs)")
+        if not diagnosis:
+            lines.append("no catalogued mistake, alone or in pairs, gives these outputs")
+        return failed(name, lines, weight)
+
+
