@@ -395,11 +395,6 @@ def load_values(raw: bytes, inputs: Arrays) -> Arrays:
         return {key: f[key] for key in f.files}
 
 
-def other_weights(values: Arrays) -> str:
-    """The name(s) of a 4 x 7 matrix that Linear(6, 4, ...) keeps instead of w, if the probe found one."""
-    return next((str(v) for k, v in values.items() if k.endswith("/" + probe.TEXT + "other weights") and str(v)), "")
-
-
 def run_in_process(module, checks: Sequence[Check]) -> List[Verdict]:
     """The checks on an imported module, without a sandbox: for this project's own tests."""
     return [c.judge(probe.run_probe(module, c.probe, c.inputs)) for c in checks]
@@ -431,7 +426,7 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
         why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
         return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
-    other = other_weights(values)
+    other = catalog.weights_under_another_name(values)
     results = []
     for c, verdict, w in zip(defined, judged, weight):
         passed, text = verdict

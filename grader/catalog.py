@@ -7,6 +7,7 @@ network is built and trained, its `patches` replace names in neuralnet's namespa
 A failing cli configuration is compared with each mistake's outputs, then each
 compatible pair's; every match is named.
 """
+import ast
 import contextlib
 import itertools
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
@@ -17,7 +18,10 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import numpy as np
 # isort: on
 
-from grader.runs import Config, Datasets, Outputs, expected_outputs, matches
+import compare
+from grader import probe
+from grader.runner import RunResult
+from grader.runs import OUTPUT_NAMES, Config, Datasets, Outputs, expected_outputs, matches
 from neuralnet import NN, Linear, Sigmoid
 
 REAL_SHUFFLE = neuralnet.shuffle
@@ -210,24 +214,171 @@ CATALOG = [
             "bias column", "section 10.1.2 and written question 2(f): beta* is beta without its bias column",
             lambda: {"Linear": DropsLastColumnLinear}),
 ]
-# Mistakes found otherwise than by reproducing the outputs: by comparing runs, reading the
-# outputs' format, the source or the API's attributes (grader/cli.py, grader/api.py, grader/env.py).
-DIAGNOSED = [
-    Mistake("hard-coded-settings", "the outputs do not change with an argument: it is ignored",
-            "section 8.1: the command line's hidden_units, init_flag and learning_rate set the run"),
-    Mistake("experiment-main", "the command-line path seems to be replaced by experiment code",
-            "section 8.1: python neuralnet.py with the nine arguments trains once and writes the three outputs"),
-    Mistake("labels-not-integers", "the labels are written as floats, not integers",
-            "section 8.2: one integer label per line"),
-    Mistake("crlf-line-endings", "the output files end their lines in \\r\\n (Python's text mode on Windows), "
-            "not \\n: open them with newline=\"\\n\"", "sections 8.2 and 8.3: Unix line endings"),
-    Mistake("metrics-lines-missing", "the metrics file has missing or extra lines",
-            "section 8.3: two crossentropy lines per epoch, then error(train) and error(validation)"),
-    Mistake("weights-attribute-name", "Linear keeps its weights under another name than w",
-            "the starter code and the course's tests read Linear.w"),
-    Mistake("import-side-effects", "importing the file runs the command line or training",
-            "the starter code: command-line code under if __name__ == \"__main__\":"),
-]
+# ----------------------------------------------------------------------------
+# Mistakes found otherwise than by reproducing the outputs: each one's definition, then how
+# it is recognised (by comparing runs, reading the outputs' format, the source or the API's
+# attributes). grader/cli.py, grader/api.py and grader/env.py call these.
+# ----------------------------------------------------------------------------
+
+class Finding(NamedTuple):
+    line: int
+    text: str
+
+
+HARD_CODED_SETTINGS = Mistake("hard-coded-settings", "the outputs do not change with an argument: it is ignored",
+                              "section 8.1: the command line's hidden_units, init_flag and learning_rate set the run")
+# The runs that find an ignored argument: one configuration, then each argument changed alone.
+ARGUMENT_PROBES = (("hidden_units", Config("small", 2, 5, 1, 0.1)), ("hidden_units", Config("small", 2, 9, 1, 0.1)),
+                   ("init_flag", Config("small", 2, 5, 2, 0.1)), ("learning_rate", Config("small", 2, 5, 1, 0.3)))
+
+
+def ignored_arguments(probed: Sequence[Tuple[str, Config, RunResult]]) -> List[str]:
+    """The arguments whose change left every output byte the same, given the ARGUMENT_PROBES' runs."""
+    ignored = []
+    base = probed[0][2]
+    for name, config, run in probed[1:]:
+        same = base.status == run.status == 0 and all(
+            base.outputs.get(o) is not None and base.outputs.get(o) == run.outputs.get(o) for o in OUTPUT_NAMES)
+        if same:
+            ignored.append(f"{name} (runs {ARGUMENT_PROBES[0][1].describe()} and {config.describe()} wrote the "
+                           "same bytes)")
+    return ignored
+
+
+EXPERIMENT_MAIN = Mistake("experiment-main", "the command-line path seems to be replaced by experiment code",
+                          "section 8.1: python neuralnet.py with the nine arguments trains once and writes the "
+                          "three outputs")
+READS_OR_EXITS = {"open", "loadtxt", "genfromtxt", "savetxt", "exit", "quit", "read_csv"}
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test)
+
+
+def _reads_argv(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "argv" for n in ast.walk(node))
+
+
+def _called_names(node: ast.AST) -> List[str]:
+    names = []
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            f = n.func
+            names.append(f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else "")
+    return names
+
+
+def experiment_main(tree: ast.Module) -> List[str]:
+    """What the main block (and the functions it calls) does instead of the command line: plots,
+    trains on fixed settings, loops over settings, never reads sys.argv. Empty if nothing of the sort."""
+    guards = [n for n in tree.body if _is_main_guard(n)]
+    if not guards:
+        return []
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    body: List[ast.AST] = list(guards)
+    for name in set(_called_names(guards[0])) & set(functions):
+        body.append(functions[name])
+    signs = []
+    if any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("plt", "pyplot")
+           for part in body for n in ast.walk(part)) or \
+            any(isinstance(n, (ast.Import, ast.ImportFrom)) and "matplotlib" in ast.unparse(n)
+                for part in body for n in ast.walk(part)):
+        signs.append("plots")
+    if any(isinstance(n, ast.For) and isinstance(n.iter, (ast.List, ast.Tuple)) and
+           all(isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) for e in n.iter.elts)
+           for part in body for n in ast.walk(part)):
+        signs.append("loops over fixed settings")
+    for part in body:
+        for n in ast.walk(part):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "NN" and \
+                    any(isinstance(k.value, ast.Constant) and isinstance(k.value.value, (int, float))
+                        for k in n.keywords if k.arg in ("hidden_size", "learning_rate", "weight_init_fn")):
+                signs.append("builds NN with fixed settings")
+                break
+    if not any(_reads_argv(part) or "parse_args" in _called_names(part) for part in body):
+        signs.append("never reads sys.argv")
+    return signs
+
+
+LABELS_NOT_INTEGERS = Mistake("labels-not-integers", "the labels are written as floats, not integers",
+                              "section 8.2: one integer label per line")
+
+
+def labels_read_as_integers(name: str, text: str) -> Tuple[List[str], bool]:
+    """A labels file's lines; labels written as integral floats ('6.0') are read as integers,
+    and flagged (True), so that their values can still be compared."""
+    try:
+        return compare.parse_labels(text, name), False
+    except compare.FormatError:
+        try:
+            values = [float(line) for line in text.splitlines()]
+        except ValueError:
+            values = []
+        if not values or not all(v.is_integer() for v in values):
+            raise
+        return [str(int(v)) for v in values], True
+
+
+CRLF_LINE_ENDINGS = Mistake("crlf-line-endings", "the output files end their lines in \\r\\n (Python's text mode on "
+                            "Windows), not \\n: open them with newline=\"\\n\"",
+                            "sections 8.2 and 8.3: Unix line endings")
+
+
+def crlf_line_endings(raw: bytes) -> bool:
+    """Whether an output file's lines end in \\r\\n."""
+    return b"\r\n" in raw
+
+
+METRICS_LINES_MISSING = Mistake("metrics-lines-missing", "the metrics file has missing or extra lines",
+                                "section 8.3: two crossentropy lines per epoch, then error(train) and "
+                                "error(validation)")
+
+
+def metrics_structure(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
+    """Which metrics lines are missing or extra ('' when both have the same lines in the same order)."""
+    got_keys, expected_keys = [k for k, _ in got], [k for k, _ in expected]
+    if got_keys == expected_keys:
+        return ""
+    missing = [k for k in expected_keys if k not in got_keys]
+    extra = [k for k in got_keys if k not in expected_keys]
+    parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
+    return "; ".join(parts) or "the lines are in another order"
+
+
+WEIGHTS_ATTRIBUTE_NAME = Mistake("weights-attribute-name", "Linear keeps its weights under another name than w",
+                                 "the starter code and the course's tests read Linear.w")
+
+
+def weights_under_another_name(values: Dict[str, np.ndarray]) -> str:
+    """The name(s) of a 4 x 7 matrix that Linear(6, 4, ...) keeps instead of w, if the probe found one."""
+    return next((str(v) for k, v in values.items() if k.endswith("/" + probe.TEXT + "other weights") and str(v)), "")
+
+
+IMPORT_SIDE_EFFECTS = Mistake("import-side-effects", "importing the file runs the command line or training",
+                              "the starter code: command-line code under if __name__ == \"__main__\":")
+
+
+def import_side_effects(tree: ast.Module) -> Optional[Finding]:
+    """The first top-level statement outside `if __name__ == "__main__":` that reads sys.argv, reads or
+    writes files, exits, or calls the file's own functions or classes (training at import)."""
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                or _is_main_guard(node):
+            continue
+        calls = set(_called_names(node))
+        what = ("reads sys.argv" if _reads_argv(node) else
+                f"calls {sorted(calls & defined)[0]}()" if calls & defined else
+                f"calls {sorted(calls & READS_OR_EXITS)[0]}()" if calls & READS_OR_EXITS else
+                "loops" if isinstance(node, (ast.For, ast.While)) else "")
+        if what:
+            return Finding(node.lineno, f"importing the file runs code that {what} (line {node.lineno}): put the "
+                                        "command-line code under if __name__ == \"__main__\":")
+    return None
+
+
+DIAGNOSED = [HARD_CODED_SETTINGS, EXPERIMENT_MAIN, LABELS_NOT_INTEGERS, CRLF_LINE_ENDINGS, METRICS_LINES_MISSING,
+             WEIGHTS_ATTRIBUTE_NAME, IMPORT_SIDE_EFFECTS]
 MISTAKES = {m.id: m for m in CATALOG + DIAGNOSED}
 
 

@@ -17,21 +17,6 @@ from grader.runs import Config, Datasets
 
 POINTS = {"small": 4, "medium": 5}  # per run, by dataset
 
-def parse_labels(name: str, text: str) -> Tuple[List[str], bool]:
-    """A labels file's lines; labels written as integral floats ('6.0') are read as integers,
-    and flagged (True), so that their values can still be compared."""
-    try:
-        return compare.parse_labels(text, name), False
-    except compare.FormatError:
-        try:
-            values = [float(line) for line in text.splitlines()]
-        except ValueError:
-            values = []
-        if not values or not all(v.is_integer() for v in values):
-            raise
-        return [str(int(v)) for v in values], True
-
-
 def read_outputs(run: RunResult, lines: Sequence[int]) -> Tuple[Optional[runs.Outputs], str, List[str]]:
     """The three outputs a run wrote, parsed; or why they cannot be. Then the ids of the format mistakes
     read past to parse them: labels written as floats, Windows line endings. `lines`: how many lines each
@@ -50,30 +35,19 @@ def read_outputs(run: RunResult, lines: Sequence[int]) -> Tuple[Optional[runs.Ou
         count = raw.count(b"\n")
         if count > 2 * expected + 10:
             return None, f"unreadable output: {name}: {count} lines, where {expected} are expected", []
-        if b"\r\n" in raw and "crlf-line-endings" not in formats:
+        if catalog.crlf_line_endings(raw) and "crlf-line-endings" not in formats:
             formats.append("crlf-line-endings")
         try:
             texts.append(raw.decode().replace("\r\n", "\n"))
         except UnicodeDecodeError:
             return None, f"unreadable output: {name}: not a text file", []
     try:
-        (train, float_train), (validation, float_validation) = (parse_labels(runs.OUTPUT_NAMES[i], texts[i])
-                                                                for i in (0, 1))
+        (train, float_train), (validation, float_validation) = (
+            catalog.labels_read_as_integers(runs.OUTPUT_NAMES[i], texts[i]) for i in (0, 1))
         metrics = compare.parse_metrics(texts[2], runs.OUTPUT_NAMES[2])
     except compare.FormatError as e:
         return None, f"unreadable output: {e}", []
     return (train, validation, metrics), "", formats + ["labels-not-integers"] * (float_train or float_validation)
-
-
-def metrics_structure(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
-    """Which metrics lines are missing or extra ('' when both have the same lines in the same order)."""
-    got_keys, expected_keys = [k for k, _ in got], [k for k, _ in expected]
-    if got_keys == expected_keys:
-        return ""
-    missing = [k for k in expected_keys if k not in got_keys]
-    extra = [k for k in got_keys if k not in expected_keys]
-    parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
-    return "; ".join(parts) or "the lines are in another order"
 
 
 def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
@@ -91,11 +65,6 @@ def failed(name: str, lines: Sequence[str], weight: float) -> Result:
     return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
 
 
-# The runs that find an ignored argument: one configuration, then each argument changed alone.
-ARGUMENT_PROBES = (("hidden_units", Config("small", 2, 5, 1, 0.1)), ("hidden_units", Config("small", 2, 9, 1, 0.1)),
-                   ("init_flag", Config("small", 2, 5, 2, 0.1)), ("learning_rate", Config("small", 2, 5, 1, 0.3)))
-
-
 class Grading:
     """One submission's grade: its runner, source and data, and what is learnt once about it."""
 
@@ -103,7 +72,7 @@ class Grading:
         self.runner, self.submission, self.csvs, self.data, self.tol = runner, submission, csvs, data, tol
         self.diagnoser = catalog.Diagnoser()
         tree = env.parse(submission.decode(errors="replace"))
-        self.experiment_signs = env.experiment_main(tree) if tree else []
+        self.experiment_signs = catalog.experiment_main(tree) if tree else []
         self._ignored: Optional[List[str]] = None
 
     def run(self, config: Config) -> RunResult:
@@ -116,16 +85,8 @@ class Grading:
     def ignored_arguments(self) -> List[str]:
         """The arguments whose change leaves every output byte the same (run once, when first asked)."""
         if self._ignored is None:
-            self._ignored = []
-            probed = [(name, config, self.run(config)) for name, config in ARGUMENT_PROBES]
-            base = probed[0][2]
-            for name, config, run in probed[1:]:
-                same = base.status == run.status == 0 and all(
-                    base.outputs.get(o) is not None and base.outputs.get(o) == run.outputs.get(o)
-                    for o in runs.OUTPUT_NAMES)
-                if same:
-                    self._ignored.append(f"{name} (runs {ARGUMENT_PROBES[0][1].describe()} and "
-                                         f"{config.describe()} wrote the same bytes)")
+            self._ignored = catalog.ignored_arguments(
+                [(name, config, self.run(config)) for name, config in catalog.ARGUMENT_PROBES])
         return self._ignored
 
     def experiment_lines(self) -> List[str]:
@@ -168,7 +129,7 @@ class Grading:
         lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
         if worst:
             lines.append(f"largest metric difference {worst:.3g} (tolerance {self.tol:g})")
-        structure = metrics_structure(got[2], reference[2])
+        structure = catalog.metrics_structure(got[2], reference[2])
         if structure:  # no mistake of the catalog changes the lines: no search
             lines.append(catalog.mistake_line("metrics-lines-missing", structure))
             return failed(name, lines, weight)

@@ -239,7 +239,7 @@ class TestGradeSource(unittest.TestCase):
                          ["imports matplotlib (line 3): the autograder has only the standard library and numpy",
                           "imports torch (line 4): the autograder has only the standard library and numpy"])
         self.assertIn("a type written X | Y", "\n".join(f.text for f in env.newer_syntax(text, tree)))
-        self.assertIn("reads sys.argv (line 9)", env.import_side_effects(tree).text)
+        self.assertIn("reads sys.argv (line 9)", catalog.import_side_effects(tree).text)
         self.assertIsNone(env.parse("def broken(:\n"))
 
     def test_this_project_reads_clean(self):
@@ -247,7 +247,7 @@ class TestGradeSource(unittest.TestCase):
             text = f.read()
         tree = env.parse(text)
         self.assertEqual((env.outside_imports(tree), env.newer_syntax(text, tree),
-                          env.import_side_effects(tree), env.experiment_main(tree)), ([], [], None, []))
+                          catalog.import_side_effects(tree), catalog.experiment_main(tree)), ([], [], None, []))
 
 
 class TestGradeReport(unittest.TestCase):
