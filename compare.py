@@ -13,7 +13,7 @@ import re
 import sys
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
-DEFAULT_TOLERANCE = 1e-9
+MATCH_TOLERANCE = 1e-9  # how close this project's metrics are to a reference's
 METRIC_LINE = re.compile(r"^(epoch=[1-9][0-9]* crossentropy\((?:train|validation)\)"
                          r"|error\((?:train|validation)\)): (\S+)$")
 
@@ -109,7 +109,7 @@ def compare_labels(got: Sequence[str], expected: Sequence[str]) -> Difference:
 
 
 def compare_metrics(got: Sequence[Tuple[str, float]], expected: Sequence[Tuple[str, float]],
-                    tol: float = DEFAULT_TOLERANCE) -> Difference:
+                    tol: float = MATCH_TOLERANCE) -> Difference:
     """Keys must be equal line by line and values within tol (absolute)."""
     worst, differing, first = 0.0, 0, None
     for i in range(max(len(got), len(expected))):
@@ -129,7 +129,7 @@ def compare_metrics(got: Sequence[Tuple[str, float]], expected: Sequence[Tuple[s
     return Difference(differing, len(expected), first + 1, show(got, first), show(expected, first), worst)
 
 
-def compare_runs(got: Sequence[str], expected: Sequence[str], tol: float = DEFAULT_TOLERANCE
+def compare_runs(got: Sequence[str], expected: Sequence[str], tol: float = MATCH_TOLERANCE
                  ) -> List[Tuple[str, str, Difference]]:
     """Compare (train labels, validation labels, metrics) paths; [(got, expected, Difference)]."""
     return [(got[0], expected[0], compare_labels(read_labels(got[0]), read_labels(expected[0]))),
@@ -143,8 +143,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name in ("train_labels", "validation_labels", "metrics",
                  "ref_train_labels", "ref_validation_labels", "ref_metrics"):
         parser.add_argument(name)
-    parser.add_argument("--tol", type=float, default=DEFAULT_TOLERANCE,
-                        help=f"largest absolute metric difference allowed (default {DEFAULT_TOLERANCE})")
+    parser.add_argument("--tol", type=float, default=MATCH_TOLERANCE,
+                        help=f"largest absolute metric difference allowed (default {MATCH_TOLERANCE})")
     args = parser.parse_args(argv)
     try:
         results = compare_runs([args.train_labels, args.validation_labels, args.metrics],

@@ -40,13 +40,11 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import course_data
 from grader import api, batch, bundle, cli, env, report, runs, settings
 from grader.report import Result
-from grader.runner import Limits, Runner, SandboxError, make_runner
+from grader.runner import Budget, Limits, Runner, SandboxError, make_runner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = course_data.folder()
-DEFAULT_TOLERANCE = 1e-6
-DEFAULT_TIMEOUT = 60.0
-QUICK_BUDGET, FULL_BUDGET = 50.0, 150.0  # default seconds for a whole grade (--total-timeout)
+GRADING_TOLERANCE = 1e-6  # how far a submission's metrics may be from this project's
 
 
 # ----------------------------------------------------------------------------
@@ -103,13 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the neuralnet.py to grade; several: a line each and a class summary")
     parser.add_argument("--quick", action="store_true", help="leave out the medium-set runs")
     parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
-    parser.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT,
-                        help=f"seconds per run of the submission (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--timeout", type=positive(float), default=Budget.DEFAULT_TIMEOUT,
+                        help=f"seconds per run of the submission (default {Budget.DEFAULT_TIMEOUT:g})")
     parser.add_argument("--total-timeout", type=positive(float), metavar="SECONDS",
-                        help="seconds for the whole grade; then the checks left fail as not run "
-                             f"(default {QUICK_BUDGET:g} with --quick, else {FULL_BUDGET:g}; at most 10 x --timeout)")
-    parser.add_argument("--tol", type=float, default=DEFAULT_TOLERANCE,
-                        help=f"largest absolute metric difference allowed (default {DEFAULT_TOLERANCE:g})")
+                        help="seconds for the whole grade; then the checks left fail as not run (default "
+                             f"{Budget.QUICK_TOTAL:g} with --quick, else {Budget.FULL_TOTAL:g}; at most 10 x "
+                             "--timeout)")
+    parser.add_argument("--tol", type=float, default=GRADING_TOLERANCE,
+                        help=f"largest absolute metric difference allowed (default {GRADING_TOLERANCE:g})")
     parser.add_argument("--python", default=sys.executable,
                         help="the Python that runs the submission (default: the one running grade.py)")
     parser.add_argument("--user", default="nobody",
@@ -182,8 +181,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if len(args.submission) > 1:
         if args.json:
             parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
-        return batch.run(os.path.abspath(__file__), args.submission, batch_options(args, python), args.jobs, users,
-                         args.csv)
+        return batch.run(os.path.abspath(__file__), args.submission, batch_options(parser, args, python), args.jobs,
+                         users, args.csv)
     args.submission, args.user = args.submission[0], users[0] if users else "nobody"
 
     def fail(error: str) -> int:
@@ -198,8 +197,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         course = settings.load(args.config) if args.config else None
     except settings.SettingsError as e:
         return fail(str(e))
-    default_total = min(10 * args.timeout, QUICK_BUDGET if args.quick else FULL_BUDGET)
-    limits = Limits(timeout=args.timeout, total=args.total_timeout or default_total, memory=args.memory,
+    total = args.total_timeout or Budget.default_total(args.timeout, args.quick)
+    limits = Limits(timeout=args.timeout, total=total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
                     cpu=args.cpu_time or int(-(-args.timeout // 1)), disk=args.disk)
     hidden = [HERE, DATA, os.path.dirname(os.path.abspath(args.submission))]
@@ -229,14 +228,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if all(r.passed for r in results if r.max_score) else 1
 
 
-def batch_options(args, python: str) -> List[str]:
-    """The options a batch passes on to the grade of each submission."""
-    options = ["--python", python, "--timeout", str(args.timeout), "--tol", repr(args.tol),
-               "--memory", str(args.memory), "--max-file-size", str(args.max_file_size),
-               "--max-processes", str(args.max_processes), "--disk", str(args.disk)]
-    options += ["--quick"] * args.quick
-    options += ["--total-timeout", str(args.total_timeout)] if args.total_timeout else []
-    options += ["--cpu-time", str(args.cpu_time)] if args.cpu_time else []
+# Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
+# --csv), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
+BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "make_autograder", "total_points", "points",
+              "visibility", "help"}
+
+
+def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:
+    """The options a batch passes on to the grade of each submission: every option of the parser that
+    a single grade takes, with its value (the default where it was not given)."""
+    options = ["--python", python]
+    for action in parser._actions:
+        value = getattr(args, action.dest, None)
+        if not action.option_strings or action.dest in BATCH_ONLY or value is None or value is False:
+            continue
+        option = action.option_strings[0]
+        options += [option] if value is True else [option, repr(value) if isinstance(value, float) else str(value)]
     return options
 
 

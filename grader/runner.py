@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Dict, NamedTuple, Optional, Sequence
+from typing import Any, Dict, NamedTuple, Optional, Sequence, Tuple
 
 from neuralnet import BLAS_THREAD_VARIABLES
 
@@ -53,6 +53,49 @@ class Limits(NamedTuple):
         if processes:
             parts.append(f"{self.processes} processes")
         return ", ".join(parts)
+
+
+class Budget:
+    """A grade's time: --timeout per run and --total-timeout for the whole grade, the one home of both.
+
+    After a run times out no other is started, so that a hang costs one timeout; once the whole
+    grade's time is spent, every run left is not run. The clock starts when the budget is made,
+    and again at restart() (once the runner's user is this grade's own).
+    """
+    DEFAULT_TIMEOUT = 60.0  # seconds per run
+    QUICK_TOTAL, FULL_TOTAL = 50.0, 150.0  # seconds for a whole grade, with --quick and without
+
+    def __init__(self, per_run: float, total: float):
+        self.per_run, self.total = per_run, total
+        self.restart()
+
+    @classmethod
+    def default_total(cls, per_run: float, quick: bool) -> float:
+        """--total-timeout's default: 50 s with --quick, 150 s without, never more than 10 runs' time."""
+        return min(10 * per_run, cls.QUICK_TOTAL if quick else cls.FULL_TOTAL)
+
+    def restart(self) -> None:
+        self.deadline = time.monotonic() + self.total
+        self.stopped = ""  # why no run is started any more ('' while they are)
+
+    def spent(self) -> bool:
+        return self.deadline - time.monotonic() <= 0
+
+    def next_run(self) -> Tuple[Optional[float], str]:
+        """The seconds the next run may take, or None and why it is not run."""
+        if self.stopped:
+            return None, f"not run: {self.stopped}"
+        if self.spent():
+            return None, "not run: time budget spent"
+        return min(self.per_run, self.deadline - time.monotonic()), ""
+
+    def timed_out(self, timeout: float, what: str) -> str:
+        """A run given `timeout` seconds took them all: what happened; no run is started after it."""
+        if timeout < self.per_run:
+            self.stopped = "time budget spent"
+            return f"timed out: the time budget ({self.total:g} s) was spent"
+        self.stopped = f"{what} timed out after {self.per_run:g} s"
+        return f"timed out after {self.per_run:g} s"
 
 
 def size(n: int) -> str:
@@ -201,8 +244,7 @@ class Runner:
 
     def __init__(self, python: str, limits: Limits, processes: Processes):
         self.python, self.limits, self.processes = python, limits, processes
-        self.deadline = time.monotonic() + limits.total
-        self.stopped = ""  # after a run times out no other is started: a hang costs one timeout
+        self.budget = Budget(limits.timeout, limits.total)
         self.uid: Optional[int] = None  # the user the submission runs as, where it is not the caller
         self.count = 0
         self.private = tempfile.mkdtemp(prefix="grade-")  # the run folders and stderr files
@@ -220,12 +262,9 @@ class Runner:
 
     def run(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str], what: str) -> RunResult:
         """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back."""
-        if self.stopped:
-            return RunResult(None, "", f"not run: {self.stopped}", {})
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            return RunResult(None, "", "not run: time budget spent", {})
-        timeout = min(self.limits.timeout, remaining)
+        timeout, not_run = self.budget.next_run()
+        if timeout is None:
+            return RunResult(None, "", not_run, {})
         self.count += 1
         inner, folder = self._run_folder(self.count)
         os.mkdir(folder, 0o700)
@@ -244,10 +283,7 @@ class Runner:
                 problem = ""
             except subprocess.TimeoutExpired:
                 status = None
-                budget = timeout < self.limits.timeout
-                problem = (f"timed out: the time budget ({self.limits.total:g} s) was spent" if budget
-                           else f"timed out after {self.limits.timeout:g} s")
-                self.stopped = "time budget spent" if budget else f"{what} timed out after {self.limits.timeout:g} s"
+                problem = self.budget.timed_out(timeout, what)
             finally:
                 self._end(process)
             written = os.fstat(stderr.fileno()).st_size

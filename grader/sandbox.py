@@ -196,7 +196,7 @@ class Sandbox(LimitedRunner):
         if self.uid == 0:
             raise SandboxError(f"--user {user}: the submission must not run as root")
         self._lock = lock_user(self.uid, user)  # another grade as this user would kill this one's runs
-        self.deadline = time.monotonic() + limits.total  # the budget starts once the user is this grade's
+        self.budget.restart()  # the budget starts once the user is this grade's
         if self._user_processes():  # they would be killed with the submission's
             raise SandboxError(f"--user {user} has processes running, and grading kills every process of its "
                                "user: pass a user of its own (the Gradescope bundle's setup.sh makes one)")
@@ -274,7 +274,7 @@ class Sandbox(LimitedRunner):
             run = self.run(["-c", probe, *paths], {}, [], "checking the interpreter")
         except OSError as e:
             run = RunResult(1, f"{type(e).__name__}: {e}", "", {})
-        self.stopped = ""
+        self.budget.stopped = ""  # the check's own run decides nothing of the submission's
         readable = [line.split(" ", 1)[1] for line in run.stderr.splitlines() if line.startswith("readable: ")]
         if run.status != 0:
             last = (run.stderr.strip().splitlines() or [run.problem or f"exit status {run.status}"])[-1]
