@@ -514,23 +514,50 @@ class TestSymmetry(unittest.TestCase):
 # The README's shown outputs
 # ----------------------------------------------------------------------------
 
-def readme_transcripts():
-    """The README's ```console blocks as lists of (command, expected output lines)."""
-    with open(os.path.join(HERE, "README.md")) as f:
-        text = f.read()
-    blocks = []
-    for block in re.findall(r"^```console\n(.*?)^```$", text, re.M | re.S):
-        steps = []
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            else:
-                steps[-1][1].append(line)
-        blocks.append(steps)
-    return text, blocks
-
-
+DOCUMENTS = ["README.md"] + sorted(os.path.join("docs", name) for name in os.listdir(os.path.join(HERE, "docs"))
+                                   if name.endswith(".md"))
 NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
+
+
+def console_blocks():
+    """Every ```console block of the README and docs/*.md: (document, [(command, expected output lines)])."""
+    blocks = []
+    for document in DOCUMENTS:
+        with open(os.path.join(HERE, document)) as f:
+            text = f.read()
+        for block in re.findall(r"^```console\n(.*?)^```$", text, re.M | re.S):
+            steps = []
+            for line in block.splitlines():
+                if line.startswith("$ "):
+                    steps.append((line[2:], []))
+                else:
+                    steps[-1][1].append(line)
+            blocks.append((document, steps))
+    return blocks
+
+
+def runs_grade(steps) -> bool:
+    return any("grade.py" in command for command, _ in steps)
+
+
+def assert_console_block(test, steps, folder, python):
+    """Run a block's commands in a folder holding the project, `python3` there being the command `python`
+    (a list); each must print exactly what the block shows, numbers within 1e-12, and nothing on stderr."""
+    os.mkdir(os.path.join(folder, "bin"))
+    with open(os.path.join(folder, "bin", "python3"), "w") as f:  # a script: a venv's python must keep its path
+        f.write("#!/bin/sh\nexec " + " ".join(f'"{word}"' for word in python) + ' "$@"\n')
+    os.chmod(os.path.join(folder, "bin", "python3"), 0o755)
+    env = dict(os.environ, PATH=os.path.join(folder, "bin") + os.pathsep + os.environ["PATH"])
+    for command, expected in steps:
+        with test.subTest(command=command):
+            result = subprocess.run(command, shell=True, cwd=folder, env=env, capture_output=True, text=True,
+                                    timeout=300)
+            test.assertEqual(result.stderr, "")
+            got = result.stdout.splitlines()
+            if got != expected:  # another numpy or BLAS kernel: the same text, numbers within 1e-12
+                test.assertEqual([NUMBER.sub("#", line) for line in got], [NUMBER.sub("#", line) for line in expected])
+                for a, b in zip(NUMBER.findall("\n".join(got)), NUMBER.findall("\n".join(expected))):
+                    test.assertLessEqual(abs(float(a) - float(b)), 1e-12, (a, b))
 
 
 def readme_setup():
@@ -560,30 +587,22 @@ class TestReadme(unittest.TestCase):
             self.assertIn("/.venv*/", f.read().split())
 
     def test_shown_outputs_are_what_the_commands_print(self):
-        # Run each transcript in a fresh folder holding the project's programs and data;
-        # `python3` there is the interpreter running the tests.
-        text, blocks = readme_transcripts()
+        # Each console block of the README and docs/ in a fresh folder holding the project's programs and data;
+        # `python3` there is the interpreter running the tests. (Blocks that run grade.py are the grader's suite's.)
+        blocks = [(document, steps) for document, steps in console_blocks() if not runs_grade(steps)]
         self.assertGreaterEqual(len(blocks), 1)
-        for block in blocks:
-            with tempfile.TemporaryDirectory() as tmp:
+        for document, steps in blocks:
+            with self.subTest(document), tempfile.TemporaryDirectory() as tmp:
                 for name in ("neuralnet.py", "compare.py", "data"):
                     os.symlink(os.path.join(HERE, name), os.path.join(tmp, name))
-                os.mkdir(os.path.join(tmp, "bin"))
-                with open(os.path.join(tmp, "bin", "python3"), "w") as f:  # a script: a venv's python
-                    f.write(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')  # must keep its own path
-                os.chmod(os.path.join(tmp, "bin", "python3"), 0o755)
-                env = dict(os.environ, PATH=os.path.join(tmp, "bin") + os.pathsep + os.environ["PATH"])
-                for command, expected in block:
-                    with self.subTest(command=command):
-                        result = subprocess.run(command, shell=True, cwd=tmp, env=env, capture_output=True,
-                                                text=True, timeout=120)
-                        self.assertEqual(result.stderr, "")
-                        got = result.stdout.splitlines()
-                        if got != expected:  # another numpy or BLAS kernel: the same text, numbers within 1e-12
-                            self.assertEqual([NUMBER.sub("#", line) for line in got],
-                                             [NUMBER.sub("#", line) for line in expected])
-                            for a, b in zip(NUMBER.findall("\n".join(got)), NUMBER.findall("\n".join(expected))):
-                                self.assertLessEqual(abs(float(a) - float(b)), 1e-12, (a, b))
+                assert_console_block(self, steps, tmp, [sys.executable])
+
+    def test_the_catalog_tables_are_the_catalogs_own(self):
+        from grader import catalog
+        with open(os.path.join(HERE, "docs", "grading.md")) as f:
+            text = f.read()
+        for mistakes in (catalog.CATALOG, catalog.DIAGNOSED):
+            self.assertIn(catalog.markdown_table(mistakes), text)
 
 
 # ----------------------------------------------------------------------------

@@ -453,3 +453,10 @@ class Diagnoser:
         if not found or len(found[0]) == 2:  # a pair search was made
             self.pairs = [(MISTAKES[a], MISTAKES[b]) for a, b in found]
         return found
+
+
+def markdown_table(mistakes: Sequence[Mistake]) -> str:
+    """The mistakes as docs/grading.md shows them: id, the mistake, the handout's words (tests compare the two)."""
+    rows = ["| id | the mistake | handout |", "| --- | --- | --- |"]
+    rows += [f"| `{m.id}` | {m.explanation} | {m.section} |" for m in mistakes]
+    return "\n".join(rows)

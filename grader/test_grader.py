@@ -29,7 +29,7 @@ import zipfile
 from grader import catalog
 from grader.test_checks import SIMULATIONS
 from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
-from tests import DATA, HERE, NEURALNET
+from tests import DATA, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
 
 GRADE = os.path.join(HERE, "grade.py")
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -702,6 +702,33 @@ class TestGradeFailures(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(user_processes(), [])
 
+
+
+# ----------------------------------------------------------------------------
+# The README's and docs/' console blocks that run grade.py, as a student runs them
+# ----------------------------------------------------------------------------
+
+class TestDocumentedGrades(unittest.TestCase):
+    """Each shown grade.py output is what grade.py prints, for a normal user (as root: the one made here)."""
+
+    def test_shown_outputs_are_what_grade_py_prints(self):
+        blocks = [(document, steps) for document, steps in console_blocks() if runs_grade(steps)]
+        self.assertGreaterEqual(len(blocks), 3)
+        for document, steps in blocks:
+            with self.subTest(document, command=steps[-1][0]):
+                folder = tempfile.mkdtemp(prefix="grade-docs-")
+                self.addCleanup(shutil.rmtree, folder, True)
+                for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader",
+                             "benchmarks"):
+                    source = os.path.join(HERE, name)
+                    (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+                os.chmod(folder, 0o777)  # the user writes its outputs there
+                subprocess.run(["chmod", "-R", "a+rX", folder], check=True)
+                python = [Isolation.python]
+                if AS_ROOT:
+                    python = ["setpriv", f"--reuid={Isolation.user}", f"--regid={Isolation.group}", "--clear-groups",
+                              *python]
+                assert_console_block(self, steps, folder, python)
 
 
 # ----------------------------------------------------------------------------
