@@ -160,6 +160,9 @@ class Processes:
         """What the platform needs in a run's environment for Python to start."""
         return {}
 
+    def started(self, process: subprocess.Popen) -> None:
+        """Called once the run's process exists (Windows puts it in its job object here)."""
+
     def end(self, process: subprocess.Popen) -> None:
         process.kill()
         process.wait()
@@ -277,7 +280,7 @@ class Runner:
         with tempfile.TemporaryFile(dir=self.private) as stderr:
             process = subprocess.Popen([self.python, "-s", *args], stdin=subprocess.DEVNULL,
                                        stdout=subprocess.DEVNULL, stderr=stderr, **self._popen_options(inner, folder))
-            self._started(process)
+            self.processes.started(process)
             try:
                 status: Optional[int] = process.wait(timeout=timeout)
                 problem = ""
@@ -316,11 +319,6 @@ class Runner:
                "MPLBACKEND": "Agg", **self.processes.environment(inner)}
         env.update({v: "1" for v in BLAS_THREAD_VARIABLES})
         return env
-
-    def _started(self, process: subprocess.Popen) -> None:
-        started = getattr(self.processes, "started", None)
-        if started:
-            started(process)
 
     def _end(self, process: subprocess.Popen) -> None:
         self.processes.end(process)
