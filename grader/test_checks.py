@@ -22,7 +22,7 @@ import compare
 from grader import api, catalog, env, report, runner, runs, settings
 from grader.report import Result
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
-from tests import DATA, HERE, NEURALNET, OUTPUT_NAMES
+from grader.testing import DATA, HERE, NEURALNET, OUTPUT_NAMES
 
 # ----------------------------------------------------------------------------
 # The checks and the catalog, in-process

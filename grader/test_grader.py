@@ -29,7 +29,7 @@ import zipfile
 from grader import catalog
 from grader.test_checks import SIMULATIONS
 from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
-from tests import DATA, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
+from grader.testing import DATA, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
 
 GRADE = os.path.join(HERE, "grade.py")
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

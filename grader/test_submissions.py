@@ -7,7 +7,7 @@ implementation written the way many students write it.
 """
 import os
 
-from tests import HERE
+from grader.testing import HERE
 
 NAIVE = os.path.join(HERE, "benchmarks", "naive_neuralnet.py")
 
