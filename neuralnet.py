@@ -33,7 +33,14 @@ BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THR
 if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_THREAD_VARIABLES):
     os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
 
-import numpy as np  # noqa: E402  (after the thread limit above)
+try:
+    import numpy as np  # noqa: E402  (after the thread limit above)
+except ImportError as missing:  # a Python without numpy: one line saying how to set up, not a traceback
+    if __name__ != "__main__":
+        raise
+    sys.exit(f"neuralnet.py: error: numpy is not installed for {sys.executable} ({missing}); set up as the "
+             "README says: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt, then run "
+             ".venv/bin/python neuralnet.py ...")
 
 INIT_FN_TYPE = Callable[[Tuple[int, int]], np.ndarray]
 LETTERS = ["a", "e", "g", "i", "l", "n", "o", "r", "t", "u"]
@@ -380,19 +387,27 @@ class DivergedError(Exception):
 
 def main(argv: Union[Sequence[str], None] = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 bad input, 2 bad arguments)."""
+    return run_command(PROG, build_parser(), run, argv)
+
+
+def run_command(prog: str, parser: argparse.ArgumentParser, action: Callable[[argparse.Namespace], None],
+                argv: Union[Sequence[str], None] = None) -> int:
+    """Parse argv and run action on it; every failure is one line on stderr and an exit status:
+    2 a bad argument (UsageError), 1 a bad file or a failed run, 130 interrupted. Shared with the
+    handout's incorrect_finder.py and visualizer.py."""
     try:
-        run(build_parser().parse_args(argv))
+        action(parser.parse_args(argv))
     except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     except (FileError, DivergedError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no output written", file=sys.stderr)
+        print(f"{prog}: interrupted; no output written", file=sys.stderr)
         return 130
     except MemoryError:
-        print(f"{PROG}: error: out of memory", file=sys.stderr)
+        print(f"{prog}: error: out of memory", file=sys.stderr)
         return 1
     return 0
 
@@ -402,6 +417,7 @@ def run(args) -> None:
     check_output_paths(args)
     (X_tr, y_tr, X_val, y_val, out_tr, out_val, out_metrics,
      n_epochs, n_hid, init_flag, lr) = args2data(args)
+    check_network_fits(X_tr.shape[-1], n_hid, len(LETTERS), max(len(X_tr), len(X_val)), init_flag)
     nn = NN(input_size=X_tr.shape[-1], hidden_size=n_hid, output_size=len(LETTERS),
             weight_init_fn=INIT_FUNCTIONS[init_flag], learning_rate=lr)
     # Only a learning rate so large that the weights overflow float64 can make
@@ -442,20 +458,16 @@ def args2data(args) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
             args.num_epoch, args.hidden_units, args.init_flag, args.learning_rate)
 
 
-def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Read `label,p1,...,pM` rows; raise FileError naming file, row and column.
-
-    Blank lines are skipped (as np.loadtxt does); rows are numbered as lines
-    of the file. CRLF line endings and a UTF-8 byte-order mark are accepted.
-
-    :return: (X, y): pixels of shape (N, M) and int labels of shape (N,)
-    """
+def read_text(path: str, what: str) -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped); FileError naming `what` and the path otherwise.
+    A missing file whose name is in the course's data/ folder (the handout writes `small_train.csv`
+    where this project keeps `data/small_train.csv`) gets a hint naming that file."""
     where = f"{what} {path!r}"
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except FileNotFoundError:
-        raise FileError(f"{where}: no such file") from None
+        raise FileError(f"{where}: no such file{_data_folder_hint(path)}") from None
     except IsADirectoryError:
         raise FileError(f"{where}: is a directory, not a file") from None
     except PermissionError:
@@ -463,9 +475,39 @@ def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
     except OSError as e:
         raise FileError(f"{where}: cannot read: {e.strerror or e}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileError(f"{where}: not a text file (not UTF-8)") from None
+
+
+def _data_folder_hint(path: str) -> str:
+    """'; did you mean 'data/small_train.csv'?' when the missing path names a file of the data/ folder
+    (beside the current folder or beside this file), else ''."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", os.path.basename(path))
+    for candidate in (os.path.join("data", path), here):
+        if os.path.isfile(candidate):
+            try:
+                relative = os.path.relpath(candidate)
+            except ValueError:  # on another drive (Windows)
+                relative = os.pardir
+            shown = os.path.abspath(candidate) if relative.startswith(os.pardir) else relative
+            return f"; did you mean {shown!r}?"
+    return ""
+
+
+def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Read `label,p1,...,pM` rows; raise FileError naming file, line and column.
+
+    Blank lines are skipped (as np.loadtxt does). Errors name the line of the
+    file and the column, both counted from 1 as editors count them; the rows
+    returned are numbered from 0 (row i is line i + 1 of a file without blank
+    lines), as incorrect_finder.py and visualizer.py number them. CRLF line
+    endings and a UTF-8 byte-order mark are accepted.
+
+    :return: (X, y): pixels of shape (N, M) and int labels of shape (N,)
+    """
+    where = f"{what} {path!r}"
+    text = read_text(path, what)
     rows = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not rows:
         raise FileError(f"{where}: the file is empty")
@@ -477,14 +519,26 @@ def load_csv(path: str, what: str) -> Tuple[np.ndarray, np.ndarray]:
     bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) | (labels > len(LETTERS) - 1))
     if bad.size:
         number, line = rows[bad[0]]
-        raise FileError(f"{where}: row {number}, column 1: label {line.split(',')[0].strip()!r} "
-                         f"is not an integer in 0..{len(LETTERS) - 1}")
+        raise FileError(f"{where}: line {number}, column 1: label {line.split(',')[0].strip()!r} "
+                         f"is not an integer in 0..{len(LETTERS) - 1}{_index_column_hint(table)}")
     bad_rows, bad_cols = np.nonzero((pixels < 0.0) | (pixels > 1.0))
     if bad_rows.size:
         (number, line), column = rows[bad_rows[0]], bad_cols[0] + 1
-        raise FileError(f"{where}: row {number}, column {column + 1}: pixel "
+        raise FileError(f"{where}: line {number}, column {column + 1}: pixel "
                          f"{line.split(',')[column].strip()!r} is outside [0, 1]")
     return pixels, labels.astype(int)
+
+
+def _index_column_hint(table: np.ndarray) -> str:
+    """A hint when column 1 counts the rows 0, 1, 2, ... and column 2 holds labels: an index column,
+    as pandas writes one unless told index=False."""
+    if table.shape[1] < 3 or not np.array_equal(table[:, 0], np.arange(len(table))):
+        return ""
+    labels = table[:, 1]
+    if not ((labels == np.round(labels)) & (labels >= 0) & (labels <= len(LETTERS) - 1)).all():
+        return ""
+    return ("; column 1 counts the rows 0, 1, 2, ...: an index column, as pandas writes unless "
+            "to_csv(..., index=False)? remove it")
 
 
 def _parse_table(lines: List[str]) -> Union[np.ndarray, None]:
@@ -517,10 +571,11 @@ def format_labels(labels: np.ndarray) -> str:
     return "".join(f"{label}\n" for label in labels.tolist())
 
 
-def write_outputs(contents: Dict[str, str]) -> None:
+def write_outputs(contents: Dict[str, Union[str, bytes]]) -> None:
     """Write every file atomically: all to temporary files first, then rename each.
 
-    A failure before the renames leaves every existing output untouched.
+    Text is written as UTF-8 with Unix line endings, bytes as they are. A failure
+    before the renames leaves every existing output untouched.
     """
     umask = os.umask(0)
     os.umask(umask)
@@ -530,8 +585,12 @@ def write_outputs(contents: Dict[str, str]) -> None:
             directory, name = os.path.split(os.path.abspath(path))
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
             pending.append(tmp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
+            if isinstance(text, bytes):
+                with os.fdopen(fd, "wb") as binary:
+                    binary.write(text)
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                    f.write(text)
             os.chmod(tmp, 0o666 & ~umask)
         for tmp, path in zip(pending, contents):
             os.replace(tmp, path)
@@ -547,14 +606,21 @@ def write_outputs(contents: Dict[str, str]) -> None:
 # Arguments, output paths and progress
 # ----------------------------------------------------------------------------
 
-class _Parser(argparse.ArgumentParser):
+class UsageParser(argparse.ArgumentParser):
+    """An argument parser whose errors are UsageErrors: one line and exit status 2 (run_command)."""
+
     def error(self, message: str):
         raise UsageError(f"{message} (see --help)")
 
 
+NUMBERING = ("Errors name a file's line and column, both counted from 1 as editors count them; "
+             "incorrect_finder.py and visualizer.py number data rows from 0, as the course's CSV does "
+             "(row i is line i + 1 of a file without blank lines).")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Train a neural network on OCR letters by SGD "
-                     "and write predicted labels and metrics.")
+    parser = UsageParser(prog=PROG, description="Train a neural network on OCR letters by SGD "
+                         "and write predicted labels and metrics.", epilog=NUMBERING)
     parser.add_argument("train_input", type=str, help="training CSV: rows of a label 0-9, then pixels in [0, 1]")
     parser.add_argument("validation_input", type=str, help="validation CSV, as wide as the training file")
     parser.add_argument("train_out", type=str, help="written: the predicted label of each training row, one per line")
@@ -611,6 +677,66 @@ def _learning_rate(text: str) -> float:
     return value
 
 
+def check_network_fits(input_size: int, hidden_size: Union[int, Sequence[int]], output_size: int,
+                       n_rows: int, init_flag: int) -> None:
+    """Refuse, before anything is allocated, hidden sizes whose matrices would not fit in memory, or whose
+    RANDOM init would seed numpy with rows x cols at or past 2**32 (np.random.seed's range).
+
+    :param n_rows: rows of the larger input file: a whole dataset goes through each layer at once
+    """
+    hidden_sizes = [hidden_size] if isinstance(hidden_size, (int, np.integer)) else list(hidden_size)
+    sizes = [input_size, *hidden_sizes, output_size]
+    shapes = [(n_out, n_in + 1) for n_in, n_out in zip(sizes, sizes[1:])]
+    needed = run_bytes(shapes, n_rows)
+    available = available_memory()
+    if available is not None and needed > available:
+        raise UsageError(f"argument hidden_units: {_hidden_text(hidden_size)} hidden units would need about "
+                         f"{_bytes_text(needed)} of memory; {_bytes_text(available)} is available")
+    if init_flag == 1 and max(rows * cols for rows, cols in shapes) >= 2**32:
+        raise UsageError(f"argument hidden_units: {_hidden_text(hidden_size)} hidden units: RANDOM init seeds "
+                         "numpy with rows x cols of each weight matrix, which must stay below 2**32 (the run "
+                         f"would need about {_bytes_text(needed)} of memory)")
+
+
+def run_bytes(shapes: Sequence[Tuple[int, int]], n_rows: int) -> int:
+    """Peak bytes of a run's arrays beyond its inputs: each weight matrix (rows, cols) three times over (w, its
+    initial draw and then dw, and the update lr * dw), and two (n_rows, rows) float64 arrays of a whole
+    dataset through the widest layer."""
+    weights = sum(rows * cols for rows, cols in shapes)
+    widest = max(rows for rows, _ in shapes)
+    return 8 * (3 * weights + 2 * n_rows * widest)
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory this process may still use: Linux's MemAvailable, else free physical pages
+    (os.sysconf, where the platform has it), else None (unknown: no check)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows), or not these names (macOS)
+        pass
+    return None
+
+
+def _hidden_text(hidden_size: Union[int, Sequence[int]]) -> str:
+    return str(hidden_size) if isinstance(hidden_size, (int, np.integer)) else ",".join(map(str, hidden_size))
+
+
+def _bytes_text(count: float) -> str:
+    """1.2 GB, 340.0 MB, 12.0 kB (powers of 1024)."""
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if count < 1024 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} PB"  # not reached
+
+
 def check_output_paths(args) -> None:
     """Refuse outputs that would clobber an input or each other, or cannot be made."""
     inputs = {"train_input": args.train_input, "validation_input": args.validation_input}
@@ -619,11 +745,11 @@ def check_output_paths(args) -> None:
     seen: Dict[str, str] = {}
     for name, path in outputs.items():
         for in_name, in_path in inputs.items():
-            if _same_file(path, in_path):
+            if same_file(path, in_path):
                 raise UsageError(f"{name} {path!r} is the same file as {in_name}; "
                                  "refusing to overwrite an input")
         for other_name, other_path in seen.items():
-            if _same_file(path, other_path):
+            if same_file(path, other_path):
                 raise UsageError(f"{name} {path!r} is the same file as {other_name}")
         seen[name] = path
         if os.path.isdir(path):
@@ -635,7 +761,8 @@ def check_output_paths(args) -> None:
             raise FileError(f"{name} {path!r}: directory {directory!r} is not writable")
 
 
-def _same_file(a: str, b: str) -> bool:
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: the same path once resolved, or the same inode (hard links)."""
     if os.path.realpath(a) == os.path.realpath(b):
         return True
     try:
@@ -703,22 +830,22 @@ def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> NoReturn:
     first_number, first_line = rows[0]
     separator = _other_separator(first_line)
     if separator:
-        raise FileError(f"{where}: not comma-separated: row {first_number} seems to use "
+        raise FileError(f"{where}: not comma-separated: line {first_number} seems to use "
                          f"{SEPARATORS[separator]} between values; expected label,p1,p2,...")
     width = len(first_line.split(","))
     every_row_ends_in_comma = all(line.rstrip().endswith(",") for _, line in rows)
     for number, line in rows:
         cells = line.split(",")
         if len(cells) != width:
-            raise FileError(f"{where}: row {number} has {len(cells)} columns; "
-                             f"row {first_number} has {width}")
+            raise FileError(f"{where}: line {number} has {len(cells)} columns; "
+                             f"line {first_number} has {width}")
         for column, cell in enumerate(cells, start=1):
-            at = f"{where}: row {number}, column {column}"
+            at = f"{where}: line {number}, column {column}"
             if not cell.strip():
                 hint = ""
                 if column == len(cells):
-                    hint = (": every row ends in a comma; remove the trailing commas" if every_row_ends_in_comma
-                            else ": the row ends in a comma")
+                    hint = (": every line ends in a comma; remove the trailing commas" if every_row_ends_in_comma
+                            else ": the line ends in a comma")
                 raise FileError(f"{at}: empty cell{hint}")
             try:
                 value = float(cell)
