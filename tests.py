@@ -12,6 +12,7 @@ The course data is in data/ (NEURALNET_DATA may point at another folder with
 the same files); a test whose file is missing fails, saying which.
 """
 import ast
+import atexit
 import contextlib
 import io
 import math
@@ -63,8 +64,14 @@ import naive_neuralnet  # noqa: E402  (the independent oracle)
 
 try:
     from hypothesis import HealthCheck, given, settings
+    from hypothesis import configuration as hypothesis_configuration
     from hypothesis import strategies as st
     HAVE_HYPOTHESIS = True
+    # Hypothesis keeps its files in .hypothesis/ of the current folder, the clone: here, a folder of its own
+    # that goes when the tests end, and no example database (the fuzz test replays nothing).
+    HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="neuralnet-hypothesis-")
+    atexit.register(shutil.rmtree, HYPOTHESIS_HOME, True)
+    hypothesis_configuration.set_hypothesis_home_dir(HYPOTHESIS_HOME)
 except ImportError:  # a test-only dependency: pip install -r requirements-dev.txt
     HAVE_HYPOTHESIS = False
 try:
@@ -1364,7 +1371,7 @@ class TestFuzzContract(unittest.TestCase):
     outcomes = {0: 0, 1: 0, 2: 0}  # exit status: examples
 
     if HAVE_HYPOTHESIS:
-        @settings(max_examples=FUZZ_EXAMPLES, deadline=None,
+        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(target=st.sampled_from(["train", "validation"]), mutations=st.lists(MUTATION, max_size=4),
                numbers=NUMBER_ARGS, arity=st.sampled_from([9] * 8 + [8, 10]))
@@ -1419,6 +1426,237 @@ class TestFuzzContract(unittest.TestCase):
         if sum(cls.outcomes.values()):
             print(f"\n[fuzz: {sum(cls.outcomes.values())} examples ran: {cls.outcomes[0]} succeeded, "
                   f"{cls.outcomes[1]} bad input, {cls.outcomes[2]} bad arguments]", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------
+# The handout's workflow: its unit-test commands, incorrect_finder.py, visualizer.py, its paths
+# ----------------------------------------------------------------------------
+
+HANDOUT_TESTS = {  # section 8.4's classes, with the method names of the course's tests.py
+    "TestRandomInit": ["test_shape", "test_bounds", "test_variation_row", "test_variation_column"],
+    "TestLinear": ["test_forward", "test_bias_zeroinit", "test_bias_randominit", "test_backward"],
+    "TestSigmoid": ["test_forward_1", "test_forward_2", "test_backward"],
+    "TestSoftmax": ["test_softmax_forward_1", "test_softmax_forward_2", "test_crossentropy", "test_backward"],
+    "TestNN": ["test_forward", "test_backward"],
+}
+
+
+def run_script(main, argv):
+    """Run a script's main in-process; return (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+class TestHandoutCommands(CliTestCase):
+    def test_the_unit_test_commands_of_section_8_4(self):
+        result = subprocess.run([sys.executable, "-m", "unittest", "tests.TestRandomInit.test_shape"], cwd=HERE,
+                                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Ran 1 test", result.stderr)
+        loader = unittest.TestLoader()
+        for name, methods in HANDOUT_TESTS.items():  # `python -m unittest tests.TestX` loads each of these
+            loaded = [test._testMethodName for test in loader.loadTestsFromName(f"tests.{name}")]
+            self.assertEqual(sorted(loaded), sorted(methods), name)
+
+    def copy_small_train(self):
+        shutil.copy(os.path.join(require_data(self, "small_train.csv"), "small_train.csv"), self.tmp)
+
+    def handout_run(self):
+        """The handout's files and run in the test's folder: small_train.csv and the labels neuralnet.py writes."""
+        self.copy_small_train()
+        status, err = run_main([self.path("small_train.csv"), self.path("small_train.csv"),
+                                self.path("small_train_out.labels"), self.path("v.labels"), self.path("m.txt"),
+                                2, 4, 2, 0.1])
+        self.assertEqual(status, 0, err)
+        _, y = neuralnet.load_csv(self.path("small_train.csv"), "train")
+        with open(self.path("small_train_out.labels")) as f:
+            return y, np.array([int(line) for line in f])
+
+    def test_incorrect_finder_writes_the_course_csv(self):
+        import incorrect_finder
+        y, predicted = self.handout_run()
+        status, out, err = run_script(incorrect_finder.main, [self.path("small_train.csv"),
+                                                             self.path("small_train_out.labels"),
+                                                             self.path("incorrect_label.csv")])
+        self.assertEqual((status, err), (0, ""))
+        with open(self.path("incorrect_label.csv"), newline="") as f:
+            lines = f.read().split("\n")
+        self.assertEqual(lines[0], "Index,Input Label,Output Label")
+        self.assertEqual(lines[-1], "")  # the last line ends in a newline
+        wrong = np.flatnonzero(y != predicted)
+        self.assertGreater(len(wrong), 0)
+        self.assertEqual(lines[1:-1], [f"{i},{y[i]},{predicted[i]}" for i in wrong])  # rows from 0
+        below_10 = ", ".join(str(i) for i in wrong if i < 10)
+        self.assertEqual(out, f"wrote {self.path('incorrect_label.csv')}: {len(wrong)} of {len(y)} rows "
+                              f"misclassified; those below 10 (rows from 0): {below_10}\n")
+
+    def test_incorrect_finder_refuses_bad_input_in_one_line(self):
+        import incorrect_finder
+        self.handout_run()
+        self.write("short.labels", "1\n2\n")
+        self.write("bad.labels", "1\nx\n")
+        cases = [
+            ([self.train, "short.labels"], 1, "short.labels': 2 labels, but input"),
+            ([self.train, "bad.labels"], 1, "bad.labels': line 2: 'x' is not a label 0..9"),
+            ([self.train, "none.labels"], 1, "labels 'none.labels': no such file"),
+            (["small_train.csv", self.path("small_train_out.labels")], 1,
+             "input 'small_train.csv': no such file; did you mean "),
+        ]
+        for (csv_path, labels), status, fragment in cases:
+            with self.subTest(fragment):
+                labels = labels if os.path.isabs(labels) or labels == "none.labels" else self.path(labels)
+                before = self.snapshot()
+                got, out, err = run_script(incorrect_finder.main, [csv_path, labels, self.path("out.csv")])
+                self.assertEqual((got, out, err.count("\n")), (status, "", 1), err)
+                self.assertTrue(err.startswith("incorrect_finder.py: error: "), err)
+                self.assertIn(fragment, err)
+                self.assertEqual(self.snapshot(), before)
+        got, _, err = run_script(incorrect_finder.main, [self.train, self.path("small_train_out.labels"), self.train])
+        self.assertEqual(got, 2)
+        self.assertIn("is the same file as input; refusing to overwrite an input", err)
+
+    @unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib not installed: pip install -r requirements-dev.txt")
+    def test_visualizer_draws_the_rows_with_their_labels(self):
+        import visualizer
+        self.copy_small_train()
+        X, y = neuralnet.load_csv(self.path("small_train.csv"), "train")
+        for name, magic in (("graph.jpg", b"\xff\xd8\xff"), ("graph.png", b"\x89PNG")):
+            status, out, err = run_script(visualizer.main, [self.path("small_train.csv"), 1, 2, 3, self.path(name)])
+            self.assertEqual((status, err), (0, ""))
+            self.assertIn("(rows from 0)", out)
+            with open(self.path(name), "rb") as f:
+                self.assertTrue(f.read().startswith(magic), name)
+        plt = visualizer.pyplot()
+        fig = visualizer.figure(plt, X, y, [3, 0], "small_train.csv")
+        self.addCleanup(plt.close, fig)
+        self.assertIn("(rows numbered from 0)", fig._suptitle.get_text())
+        for ax, row in zip(fig.axes, [3, 0]):
+            self.assertEqual(ax.get_title(), f"row {row}")
+            self.assertEqual(ax.get_xlabel(), f"label {y[row]} ('{neuralnet.LETTERS[y[row]]}')")
+            np.testing.assert_array_equal(ax.images[0].get_array(), X[row].reshape(16, 8))
+
+    @unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib not installed: pip install -r requirements-dev.txt")
+    def test_visualizer_refuses_bad_input_in_one_line(self):
+        import visualizer
+        self.copy_small_train()
+        small = self.path("small_train.csv")
+        cases = [
+            ([small, 1, 500, "graph.jpg"], 2, "argument rows: row 500 is not in 0..499"),
+            ([small, 1, "x", "graph.jpg"], 2, "argument rows: expected a row index"),
+            ([small, 1, "graph.gif"], 2, "argument output: "),
+            ([self.train, 1, "graph.png"], 1, "rows have 6 pixels; a 16x8 image needs 128"),
+            (["small_train.csv", 1, "graph.png"], 1, "input 'small_train.csv': no such file; did you mean "),
+        ]
+        for argv, status, fragment in cases:
+            with self.subTest(fragment):
+                before = self.snapshot()
+                got, out, err = run_script(visualizer.main, [*argv[:-1], self.path(argv[-1])])
+                self.assertEqual((got, out, err.count("\n")), (status, "", 1), err)
+                self.assertTrue(err.startswith("visualizer.py: error: "), err)
+                self.assertIn(fragment, err)
+                self.assertEqual(self.snapshot(), before)
+        with mock.patch.dict(sys.modules, {"matplotlib": None}):  # import matplotlib raises ImportError
+            got, _, err = run_script(visualizer.main, [small, 1, self.path("graph.png")])
+        self.assertEqual((got, err), (1, "visualizer.py: error: matplotlib is not installed: python3 -m pip install "
+                                         "matplotlib (or -r requirements-dev.txt)\n"))
+
+    def test_help_says_how_rows_are_numbered(self):
+        import incorrect_finder
+        import visualizer
+        for module in (incorrect_finder, visualizer):
+            with self.subTest(module.PROG), self.assertRaises(SystemExit):
+                run_script(module.main, ["--help"])
+            self.assertIn("numbered from 0", " ".join(module.build_parser().format_help().split()))
+        self.assertIn("counted from 1", " ".join(neuralnet.build_parser().format_help().split()))
+
+    def test_handout_paths_without_data_get_a_hint(self):
+        for_data = os.path.join("data", "small_train.csv")
+        err = self.assert_clean_failure(self.argv(train="small_train.csv"), 1, "train_input 'small_train.csv': no such "
+                                        "file; did you mean '")
+        self.assertTrue(err.rstrip().endswith(f"{for_data}'?"), err)
+        self.assert_clean_failure(self.argv(train="nothing_like_it.csv"), 1, "'nothing_like_it.csv': no such file\n")
+
+    def test_a_pandas_index_column_is_named(self):
+        rows = [[i, *row] for i, row in enumerate(tiny_rows(12, 6, seed=1))]  # pandas' to_csv(header=False)
+        write_csv(self.train, rows)
+        self.assert_clean_failure(self.argv(), 1, "line 11, column 1: label '10' is not an integer in 0..9; column 1 "
+                                                  "counts the rows 0, 1, 2, ...: an index column")
+        write_csv(self.train, [[9 - row[0], *row[1:]] + [0] for row in tiny_rows(12, 5, seed=1)] + [[10] * 7])
+        err = self.assert_clean_failure(self.argv(), 1, "label '10' is not an integer in 0..9")
+        self.assertNotIn("index column", err)
+
+
+class TestLimits(CliTestCase):
+    def test_hidden_units_that_would_not_fit_are_refused_before_anything_is_allocated(self):
+        needed = neuralnet.run_bytes([(100000, 7), (10, 100001)], 12)
+        with mock.patch.object(neuralnet, "available_memory", return_value=needed - 1), \
+                mock.patch.object(neuralnet, "NN", side_effect=AssertionError("built a network")):
+            self.assert_clean_failure(self.argv(numbers=(2, 100000, 1, 0.1)), 2,
+                                      "argument hidden_units: 100000 hidden units would need about "
+                                      f"{needed / 2**20:.1f} MB of memory; {(needed - 1) / 2**20:.1f} MB is available")
+        with mock.patch.object(neuralnet, "available_memory", return_value=needed):
+            neuralnet.check_network_fits(6, 100000, 10, 12, init_flag=1)  # exactly enough: accepted
+
+    def test_the_estimate_covers_what_a_run_allocates(self):
+        nn = NN(input_size=128, hidden_size=[30, 20], output_size=10, weight_init_fn=random_init, learning_rate=0.1)
+        weights = sum(layer.w.nbytes for layer in nn.linears)
+        dataset = 500 * 30 * 8  # the widest layer's outputs for a whole dataset
+        self.assertGreaterEqual(neuralnet.run_bytes([layer.w.shape for layer in nn.linears], 500),
+                                3 * weights + 2 * dataset)
+
+    def test_random_init_past_the_seed_range_is_refused(self):
+        hidden = 2**32 // 7 + 1  # linear1's w is hidden x 7 for 6 pixels: rows x cols passes 2**32
+        with mock.patch.object(neuralnet, "available_memory", return_value=1 << 62), \
+                mock.patch.object(neuralnet, "NN", side_effect=AssertionError("built a network")):
+            self.assert_clean_failure(self.argv(numbers=(2, hidden, 1, 0.1)), 2,
+                                      f"argument hidden_units: {hidden} hidden units: RANDOM init seeds numpy with "
+                                      "rows x cols of each weight matrix, which must stay below 2**32 (the run would "
+                                      "need about ")
+            neuralnet.check_network_fits(6, hidden, 10, 12, init_flag=2)  # ZERO init seeds nothing
+
+    def test_a_python_without_numpy_says_how_to_set_up(self):
+        # -S: no site-packages, so no numpy; -I: nor PYTHONPATH or the user's site
+        result = subprocess.run([sys.executable, "-S", "-I", NEURALNET, *map(str, self.argv())], capture_output=True,
+                                text=True,
+                                timeout=60)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stdout, "")
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertRegex(result.stderr, r"^neuralnet.py: error: numpy is not installed for .*; set up as the README "
+                                        r"says: python3 -m venv \.venv && \.venv/bin/pip install -r requirements\.txt")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["train.csv", "validation.csv"])
+
+
+class TestLeftovers(unittest.TestCase):
+    @unittest.skipUnless(HAVE_HYPOTHESIS, "hypothesis not installed: pip install -r requirements-dev.txt")
+    def test_the_fuzz_test_leaves_no_hypothesis_folder(self):
+        with tempfile.TemporaryDirectory() as folder:  # the current folder, where hypothesis writes by default
+            code = ("import sys, unittest; sys.path.insert(0, sys.argv[1]); import tests; "
+                    "unittest.main(module=tests, argv=['tests', 'TestFuzzContract'])")
+            result = subprocess.run([sys.executable, "-c", code, HERE], cwd=folder, capture_output=True, text=True,
+                                    timeout=120, env=dict(os.environ, NEURALNET_FUZZ_EXAMPLES="3"))
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(os.listdir(folder), [])
+
+    def test_the_suites_share_a_helper_module_and_do_not_import_each_other(self):
+        def imported(path):
+            with open(os.path.join(HERE, path)) as f:
+                tree = ast.parse(f.read())
+            names = set()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom):
+                    names.add(node.module or "")
+                    names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            return names
+        # tests.py loads grader/test_checks.py's tests (load_tests); none of the grader's suites imports tests.py
+        for path in ("grader/test_checks.py", "grader/test_submissions.py", "grader/test_grader.py"):
+            self.assertFalse({name for name in imported(path) if name.split(".")[0] == "tests"}, path)
+            self.assertIn("grader.testing", imported(path), path)
+        self.assertIn("grader.testing", imported("tests.py"))
 
 
 def load_tests(loader, standard_tests, pattern):
