@@ -14,7 +14,9 @@ the same files); a test whose file is missing fails, saying which.
 import ast
 import atexit
 import contextlib
+import hashlib
 import io
+import json
 import math
 import os
 import pickle
@@ -1657,6 +1659,96 @@ class TestLeftovers(unittest.TestCase):
             self.assertFalse({name for name in imported(path) if name.split(".")[0] == "tests"}, path)
             self.assertIn("grader.testing", imported(path), path)
         self.assertIn("grader.testing", imported("tests.py"))
+
+
+# ----------------------------------------------------------------------------
+# grade.py's reference is its own (grader/reference.py)
+# ----------------------------------------------------------------------------
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class TestGradeReference(unittest.TestCase):
+    """grade.py knows its reference by its SHA-256: a student's file or the starter code copied over the clone's
+    neuralnet.py stops it in one line, before neuralnet is imported."""
+
+    def test_the_recorded_digest_is_neuralnet_py_s(self):
+        from grader import reference
+        self.assertEqual(reference.digest(NEURALNET), reference.SHA256,
+                         f"neuralnet.py changed without its digest: if on purpose, run {reference.UPDATE}")
+
+    def project_copy(self, neuralnet_source):
+        """grade.py and the grader beside a neuralnet.py of this source (None: no neuralnet.py at all)."""
+        folder = tempfile.mkdtemp(prefix="grade-reference-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        shutil.copytree(os.path.join(HERE, "grader"), os.path.join(folder, "grader"),
+                        ignore=shutil.ignore_patterns("__pycache__", "test*"))
+        for name in ("grade.py", "compare.py", "course_data.py"):
+            shutil.copy(os.path.join(HERE, name), folder)
+        if neuralnet_source is not None:
+            with open(os.path.join(folder, "neuralnet.py"), "w") as f:
+                f.write(neuralnet_source)
+        return folder
+
+    def test_a_student_file_or_the_starter_code_beside_grade_py_stops_it_in_one_line(self):
+        from grader import reference
+        with open(NEURALNET) as f:
+            ours = f.read()
+        summed_loss = ours.replace("return float(np.mean(losses))", "return float(np.sum(losses))")
+        self.assertNotEqual(summed_loss, ours)
+        starter = ("import numpy as np\n\n\ndef random_init(shape):\n    raise NotImplementedError\n\n\n"
+                   "class Linear:\n    pass\n")
+        for what, source in (("a student's file", summed_loss), ("the starter code", starter), ("none", None)):
+            folder = self.project_copy(source)
+            for options in (["neuralnet.py", "--quick", "--json", "results.json"], ["--make-autograder", "b.zip"]):
+                with self.subTest(what, options=options):
+                    result = subprocess.run([sys.executable, "grade.py", *options], cwd=folder, capture_output=True,
+                                            text=True, timeout=60)
+                    self.assertEqual(result.returncode, 2)
+                    self.assertEqual(result.stdout, "")
+                    self.assertEqual(result.stderr, f"grade.py: error: {reference.problem(folder)}\n")
+                    self.assertIn("git checkout -- neuralnet.py", result.stderr)
+                    self.assertIn(reference.GRADE_YOURS, result.stderr)
+                    self.assertFalse(os.path.exists(os.path.join(folder, "b.zip")))
+            with open(os.path.join(folder, "results.json")) as f:
+                results = json.load(f)
+            self.assertEqual(results["score"], 0)
+            self.assertIn(reference.problem(folder), results["output"])
+
+    def test_the_reference_as_the_submission_gets_a_note_on_a_terminal(self):
+        from grader import reference
+        terminal, pipe = FakeTerminal(), io.StringIO()
+        self.assertIsNone(reference.check([NEURALNET, "--quick"], terminal))
+        self.assertIsNone(reference.check([NEURALNET, "--quick"], pipe))
+        self.assertEqual(terminal.getvalue(), f"grade.py: note: {NEURALNET!r} is grade.py's own reference, which "
+                                              f"scores full marks; to grade yours, give its path: "
+                                              f"{reference.GRADE_YOURS}\n")
+        self.assertEqual(pipe.getvalue(), "")  # off a terminal (Gradescope, a batch, a pipe) it grades as ever
+        with tempfile.TemporaryDirectory() as folder:
+            student = os.path.join(folder, "neuralnet.py")
+            with open(NEURALNET, "rb") as f, open(student, "wb") as g:
+                g.write(f.read().replace(b"np.random.seed(epoch)", b"np.random.seed(epoch + 1)"))
+            terminal = FakeTerminal()
+            self.assertIsNone(reference.check([student], terminal))
+            self.assertEqual(terminal.getvalue(), "")
+            with open(NEURALNET, "rb") as f, open(student, "wb") as g:  # a Windows checkout: CRLF
+                g.write(f.read().replace(b"\n", b"\r\n"))
+            self.assertTrue(reference.is_reference(student))
+
+    def test_the_bundle_carries_the_digest(self):
+        import zipfile
+
+        from grader import bundle, reference
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "autograder.zip")
+            bundle.make(path, HERE, DATA, "{}")
+            with zipfile.ZipFile(path) as z:
+                shipped = z.read("grader/reference.py").decode()
+                neuralnet_bytes = z.read("neuralnet.py")
+        self.assertIn(f'SHA256 = "{hashlib.sha256(neuralnet_bytes.replace(b"\r\n", b"\n")).hexdigest()}"', shipped)
+        self.assertIn(f'SHA256 = "{reference.SHA256}"', shipped)
 
 
 def load_tests(loader, standard_tests, pattern):
