@@ -1746,8 +1746,8 @@ class TestGradeReference(unittest.TestCase):
             bundle.make(path, HERE, DATA, "{}")
             with zipfile.ZipFile(path) as z:
                 shipped = z.read("grader/reference.py").decode()
-                neuralnet_bytes = z.read("neuralnet.py")
-        self.assertIn(f'SHA256 = "{hashlib.sha256(neuralnet_bytes.replace(b"\r\n", b"\n")).hexdigest()}"', shipped)
+                shipped_digest = hashlib.sha256(z.read("neuralnet.py").replace(b"\r\n", b"\n")).hexdigest()
+        self.assertIn(f'SHA256 = "{shipped_digest}"', shipped)
         self.assertIn(f'SHA256 = "{reference.SHA256}"', shipped)
 
 
