@@ -36,11 +36,11 @@ if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_TH
 try:
     import numpy as np  # noqa: E402  (after the thread limit above)
 except ImportError as missing:  # a Python without numpy: one line saying how to set up, not a traceback
-    if __name__ != "__main__":
+    if __name__ != "__main__":  # imported: the importer sees the ImportError
         raise
-    sys.exit(f"neuralnet.py: error: numpy is not installed for {sys.executable} ({missing}); set up as the "
-             "README says: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt, then run "
-             ".venv/bin/python neuralnet.py ...")
+    raise SystemExit(f"neuralnet.py: error: numpy is not installed for {sys.executable} ({missing}); set up as "
+                     "the README says: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt, then "
+                     "run .venv/bin/python neuralnet.py ...") from None
 
 INIT_FN_TYPE = Callable[[Tuple[int, int]], np.ndarray]
 LETTERS = ["a", "e", "g", "i", "l", "n", "o", "r", "t", "u"]
@@ -387,16 +387,15 @@ class DivergedError(Exception):
 
 def main(argv: Union[Sequence[str], None] = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 bad input, 2 bad arguments)."""
-    return run_command(PROG, build_parser(), run, argv)
+    return run_command(PROG, lambda: run(build_parser().parse_args(argv)))
 
 
-def run_command(prog: str, parser: argparse.ArgumentParser, action: Callable[[argparse.Namespace], None],
-                argv: Union[Sequence[str], None] = None) -> int:
-    """Parse argv and run action on it; every failure is one line on stderr and an exit status:
-    2 a bad argument (UsageError), 1 a bad file or a failed run, 130 interrupted. Shared with the
-    handout's incorrect_finder.py and visualizer.py."""
+def run_command(prog: str, action: Callable[[], None]) -> int:
+    """Run a command line's action (its arguments parsed, then its work); every failure is one line on
+    stderr and an exit status: 2 a bad argument (UsageError), 1 a bad file or a failed run, 130
+    interrupted. Shared with the handout's incorrect_finder.py and visualizer.py."""
     try:
-        action(parser.parse_args(argv))
+        action()
     except UsageError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    return neuralnet.run_command(PROG, build_parser(), run, argv)
+    return neuralnet.run_command(PROG, lambda: run(build_parser().parse_args(argv)))
 
 
 if __name__ == "__main__":
