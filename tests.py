@@ -1454,10 +1454,7 @@ def run_script(main, argv):
 
 class TestHandoutCommands(CliTestCase):
     def test_the_unit_test_commands_of_section_8_4(self):
-        result = subprocess.run([sys.executable, "-m", "unittest", "tests.TestRandomInit.test_shape"], cwd=HERE,
-                                capture_output=True, text=True, timeout=120)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("Ran 1 test", result.stderr)
+        # `python -m unittest tests.TestRandomInit.test_shape` runs as a subprocess in TestLeftovers (one for both)
         loader = unittest.TestLoader()
         for name, methods in HANDOUT_TESTS.items():  # `python -m unittest tests.TestX` loads each of these
             loaded = [test._testMethodName for test in loader.loadTestsFromName(f"tests.{name}")]
@@ -1633,14 +1630,17 @@ class TestLimits(CliTestCase):
 
 
 class TestLeftovers(unittest.TestCase):
-    @unittest.skipUnless(HAVE_HYPOTHESIS, "hypothesis not installed: pip install -r requirements-dev.txt")
-    def test_the_fuzz_test_leaves_no_hypothesis_folder(self):
-        with tempfile.TemporaryDirectory() as folder:  # the current folder, where hypothesis writes by default
-            code = ("import sys, unittest; sys.path.insert(0, sys.argv[1]); import tests; "
-                    "unittest.main(module=tests, argv=['tests', 'TestFuzzContract'])")
-            result = subprocess.run([sys.executable, "-c", code, HERE], cwd=folder, capture_output=True, text=True,
-                                    timeout=120, env=dict(os.environ, NEURALNET_FUZZ_EXAMPLES="3"))
+    def test_the_handout_s_unit_test_command_and_the_fuzz_test_leave_nothing_in_the_current_folder(self):
+        # One process for both (importing tests takes a second or two): the handout's command for one test, and
+        # the fuzz test, from a current folder of their own, where hypothesis would write .hypothesis/ by default.
+        with tempfile.TemporaryDirectory() as folder:
+            env = dict(os.environ, NEURALNET_FUZZ_EXAMPLES="3",
+                       PYTHONPATH=os.pathsep.join(filter(None, [HERE, os.environ.get("PYTHONPATH")])))
+            result = subprocess.run([sys.executable, "-m", "unittest", "tests.TestRandomInit.test_shape",
+                                     "tests.TestFuzzContract"], cwd=folder, capture_output=True, text=True,
+                                    timeout=120, env=env)
             self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn("Ran 2 tests", result.stderr)
             self.assertEqual(os.listdir(folder), [])
 
     def test_the_suites_share_a_helper_module_and_do_not_import_each_other(self):
