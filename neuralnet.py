@@ -258,6 +258,11 @@ class Linear:
         self.w -= self.lr * self.dw
 
 
+def hidden_layers(hidden_size: Union[int, Sequence[int]]) -> List[int]:
+    """The units of each hidden layer: [D] for one layer of D, or the sizes given, one per layer."""
+    return [int(hidden_size)] if isinstance(hidden_size, (int, np.integer)) else [int(d) for d in hidden_size]
+
+
 class NN:
     """Sigmoid hidden layers and a softmax output, trained by per-example SGD."""
 
@@ -278,7 +283,7 @@ class NN:
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.output_size = output_size
-        hidden_sizes = [hidden_size] if isinstance(hidden_size, (int, np.integer)) else list(hidden_size)
+        hidden_sizes = hidden_layers(hidden_size)
         sizes = [input_size, *hidden_sizes, output_size]
         self.linears = [Linear(n_in, n_out, weight_init_fn, learning_rate)
                         for n_in, n_out in zip(sizes, sizes[1:])]
@@ -683,24 +688,24 @@ def check_network_fits(input_size: int, hidden_size: Union[int, Sequence[int]], 
 
     :param n_rows: rows of the larger input file: a whole dataset goes through each layer at once
     """
-    hidden_sizes = [hidden_size] if isinstance(hidden_size, (int, np.integer)) else list(hidden_size)
-    sizes = [input_size, *hidden_sizes, output_size]
+    sizes = [input_size, *hidden_layers(hidden_size), output_size]
     shapes = [(n_out, n_in + 1) for n_in, n_out in zip(sizes, sizes[1:])]
     needed = run_bytes(shapes, n_rows)
     available = available_memory()
+    hidden = ",".join(map(str, hidden_layers(hidden_size)))
     if available is not None and needed > available:
-        raise UsageError(f"argument hidden_units: {_hidden_text(hidden_size)} hidden units would need about "
+        raise UsageError(f"argument hidden_units: {hidden} hidden units would need about "
                          f"{_bytes_text(needed)} of memory; {_bytes_text(available)} is available")
     if init_flag == 1 and max(rows * cols for rows, cols in shapes) >= 2**32:
-        raise UsageError(f"argument hidden_units: {_hidden_text(hidden_size)} hidden units: RANDOM init seeds "
+        raise UsageError(f"argument hidden_units: {hidden} hidden units: RANDOM init seeds "
                          "numpy with rows x cols of each weight matrix, which must stay below 2**32 (the run "
                          f"would need about {_bytes_text(needed)} of memory)")
 
 
 def run_bytes(shapes: Sequence[Tuple[int, int]], n_rows: int) -> int:
-    """Peak bytes of a run's arrays beyond its inputs: each weight matrix (rows, cols) three times over (w, its
-    initial draw and then dw, and the update lr * dw), and two (n_rows, rows) float64 arrays of a whole
-    dataset through the widest layer."""
+    """Peak bytes of a run's float64 arrays beyond its inputs: each weight matrix (rows, cols) three times over
+    (w and dw, with the initial draw while a layer is built and lr * dw while it steps), and two (n_rows, rows)
+    arrays of a whole dataset through the widest layer (the losses and predictions)."""
     weights = sum(rows * cols for rows, cols in shapes)
     widest = max(rows for rows, _ in shapes)
     return 8 * (3 * weights + 2 * n_rows * widest)
@@ -723,17 +728,14 @@ def available_memory() -> Optional[int]:
     return None
 
 
-def _hidden_text(hidden_size: Union[int, Sequence[int]]) -> str:
-    return str(hidden_size) if isinstance(hidden_size, (int, np.integer)) else ",".join(map(str, hidden_size))
-
-
 def _bytes_text(count: float) -> str:
-    """1.2 GB, 340.0 MB, 12.0 kB (powers of 1024)."""
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
-            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+    """512 bytes, 12.0 kB, 340.0 MB, 1.2 GB (powers of 1024)."""
+    units = ["bytes", "kB", "MB", "GB", "TB"]
+    power = 0
+    while count >= 1024 and power < len(units) - 1:
         count /= 1024
-    return f"{count:.1f} PB"  # not reached
+        power += 1
+    return f"{count:.0f} bytes" if power == 0 else f"{count:.1f} {units[power]}"
 
 
 def check_output_paths(args) -> None:
