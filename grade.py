@@ -41,7 +41,10 @@ if __name__ == "__main__":  # before neuralnet is imported: the one beside grade
     if status is not None:
         sys.exit(status)
 
-import neuralnet  # noqa: E402  (before numpy: it keeps BLAS to one thread)
+try:
+    import neuralnet  # before numpy: it keeps BLAS to one thread
+except ImportError as missing:  # no numpy: neuralnet's one line on how to set up
+    raise SystemExit(f"grade.py: error: {missing}") from None
 # isort: on
 
 import course_data

@@ -36,11 +36,11 @@ if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_TH
 try:
     import numpy as np  # noqa: E402  (after the thread limit above)
 except ImportError as missing:  # a Python without numpy: one line saying how to set up, not a traceback
-    if __name__ != "__main__":  # imported: the importer sees the ImportError
-        raise
-    raise SystemExit(f"neuralnet.py: error: numpy is not installed for {sys.executable} ({missing}); set up as "
-                     "the README says: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt, then "
-                     "run .venv/bin/python neuralnet.py ...") from None
+    NO_NUMPY = (f"numpy is not installed for {sys.executable} ({missing}); set up as the README says: python3 -m "
+                "venv .venv && .venv/bin/pip install -r requirements.txt, then run with .venv/bin/python")
+    if __name__ == "__main__":
+        raise SystemExit(f"neuralnet.py: error: {NO_NUMPY}") from None
+    raise ImportError(NO_NUMPY) from missing  # the importer's one line (incorrect_finder.py, grade.py, ...)
 
 INIT_FN_TYPE = Callable[[Tuple[int, int]], np.ndarray]
 LETTERS = ["a", "e", "g", "i", "l", "n", "o", "r", "t", "u"]

@@ -1617,16 +1617,19 @@ class TestLimits(CliTestCase):
             neuralnet.check_network_fits(6, hidden, 10, 12, init_flag=2)  # ZERO init seeds nothing
 
     def test_a_python_without_numpy_says_how_to_set_up(self):
-        # -S: no site-packages, so no numpy; -I: nor PYTHONPATH or the user's site
-        result = subprocess.run([sys.executable, "-S", "-I", NEURALNET, *map(str, self.argv())], capture_output=True,
-                                text=True,
-                                timeout=60)
-        self.assertEqual(result.returncode, 1)
-        self.assertEqual(result.stdout, "")
-        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
-        self.assertRegex(result.stderr, r"^neuralnet.py: error: numpy is not installed for .*; set up as the README "
-                                        r"says: python3 -m venv \.venv && \.venv/bin/pip install -r requirements\.txt")
-        self.assertEqual(sorted(os.listdir(self.tmp)), ["train.csv", "validation.csv"])
+        # -S: no site-packages, so no numpy; -E and -s: nor PYTHONPATH or the user's site
+        commands = {"neuralnet.py": self.argv(), "incorrect_finder.py": [self.train, "x.labels", self.path("i.csv")],
+                    "visualizer.py": [self.train, 1, self.path("g.png")], "grade.py": [NEURALNET, "--quick"]}
+        for program, argv in commands.items():
+            with self.subTest(program):
+                command = [sys.executable, "-S", "-E", "-s", os.path.join(HERE, program), *map(str, argv)]
+                result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+                self.assertEqual((result.returncode, result.stdout), (1, ""))
+                self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+                self.assertRegex(result.stderr, rf"^{program}: error: numpy is not installed for .*; set up as the "
+                                                r"README says: python3 -m venv \.venv && \.venv/bin/pip install -r "
+                                                r"requirements\.txt, then run with \.venv/bin/python$")
+                self.assertEqual(sorted(os.listdir(self.tmp)), ["train.csv", "validation.csv"])
 
 
 class TestLeftovers(unittest.TestCase):

@@ -16,7 +16,10 @@ import sys
 from typing import List, Optional, Sequence
 
 # isort: off
-import neuralnet  # before numpy: it keeps BLAS to one thread
+try:
+    import neuralnet  # before numpy: it keeps BLAS to one thread
+except ImportError as missing:  # no numpy: neuralnet's one line on how to set up
+    raise SystemExit(f"visualizer.py: error: {missing}") from None
 import numpy as np
 # isort: on
 
