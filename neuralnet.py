@@ -847,6 +847,10 @@ def _raise_first_bad_cell(rows: List[Tuple[int, str]], where: str) -> NoReturn:
                 if column == len(cells):
                     hint = (": every line ends in a comma; remove the trailing commas" if every_row_ends_in_comma
                             else ": the line ends in a comma")
+                elif number == first_number and column == 1 and \
+                        [c.strip() for c in cells[1:]] == [str(i) for i in range(len(cells) - 1)]:
+                    hint = (": a header row of column numbers over an index column, as pandas writes by default? "
+                            "save with to_csv(..., header=False, index=False)")
                 raise FileError(f"{at}: empty cell{hint}")
             try:
                 value = float(cell)

@@ -1583,6 +1583,10 @@ class TestHandoutCommands(CliTestCase):
         write_csv(self.train, rows)
         self.assert_clean_failure(self.argv(), 1, "line 11, column 1: label '10' is not an integer in 0..9; column 1 "
                                                   "counts the rows 0, 1, 2, ...: an index column")
+        write_csv(self.train, [["", *range(7)], *rows])  # pandas' to_csv() with its defaults: a header row too
+        self.assert_clean_failure(self.argv(), 1, "line 1, column 1: empty cell: a header row of column numbers over "
+                                                  "an index column, as pandas writes by default? save with "
+                                                  "to_csv(..., header=False, index=False)")
         write_csv(self.train, [[9 - row[0], *row[1:]] + [0] for row in tiny_rows(12, 5, seed=1)] + [[10] * 7])
         err = self.assert_clean_failure(self.argv(), 1, "label '10' is not an integer in 0..9")
         self.assertNotIn("index column", err)
