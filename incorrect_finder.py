@@ -11,6 +11,7 @@ visualizer.py). Built on neuralnet.py: its CSV reader and its errors (one line n
 line or argument, exit status 1 for a file and 2 for an argument, nothing written).
 """
 import argparse
+import re
 import sys
 from typing import List, Optional, Sequence, Tuple
 
@@ -35,7 +36,7 @@ def read_labels(path: str, what: str) -> np.ndarray:
     labels = []
     for number, line in enumerate(neuralnet.read_text(path, what).splitlines(), start=1):
         text = line.strip()
-        if not text.isdigit() or int(text) > len(LETTERS) - 1:
+        if not re.fullmatch(r"[0-9]+", text) or int(text) > len(LETTERS) - 1:
             raise FileError(f"{what} {path!r}: line {number}: {text[:20]!r} is not a label 0..{len(LETTERS) - 1} "
                             "(a labels file of neuralnet.py has one per line)")
         labels.append(int(text))
