@@ -1,9 +1,11 @@
 """The student's suite: python3 -m unittest tests
 
 Everything a student or a maintainer of neuralnet.py relies on: the modules and the
-handout's API, the command line and its errors, the references and the fuzz test,
-compare.py, experiments.py, the README's transcript, and the grader's in-process
-parts (grader/test_checks.py, loaded below). It needs no root, no network and no
+handout's API (with the handout's own test classes: python -m unittest tests.TestRandomInit),
+the command line and its errors, the references and the fuzz test, compare.py,
+experiments.py, the handout's incorrect_finder.py and visualizer.py, grade.py's check of
+its reference, the README's transcript, and the grader's in-process parts
+(grader/test_checks.py, loaded below; what the suites share is in grader/testing.py). It needs no root, no network and no
 particular user, and leaves nothing behind. The grader's end-to-end tests (grade.py
 runs, the sandbox, the bundle) are a suite of their own: python3 -m unittest
 grader.test_grader.
