@@ -5,10 +5,10 @@ handout's API (with the handout's own test classes: python -m unittest tests.Tes
 the command line and its errors, the references and the fuzz test, compare.py,
 experiments.py, the handout's incorrect_finder.py and visualizer.py, grade.py's check of
 its reference, the README's transcript, and the grader's in-process parts
-(grader/test_checks.py, loaded below; what the suites share is in grader/testing.py). It needs no root, no network and no
-particular user, and leaves nothing behind. The grader's end-to-end tests (grade.py
-runs, the sandbox, the bundle) are a suite of their own: python3 -m unittest
-grader.test_grader.
+(grader/test_checks.py, loaded below; what the suites share is in grader/testing.py).
+It needs no root, no network and no particular user, and leaves nothing behind. The
+grader's end-to-end tests (grade.py runs, the sandbox, the bundle) are a suite of their
+own: python3 -m unittest grader.test_grader.
 
 The course data is in data/ (NEURALNET_DATA may point at another folder with
 the same files); a test whose file is missing fails, saying which.
