@@ -13,6 +13,7 @@ import argparse
 import io
 import os
 import sys
+import warnings
 from typing import List, Optional, Sequence
 
 # isort: off
@@ -34,13 +35,17 @@ ROWS_FROM_0 = ("Rows are numbered from 0, as incorrect_finder.py's CSV numbers t
 
 def pyplot():
     """matplotlib's pyplot, drawing off screen; FileError in one line when matplotlib is missing."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise FileError("matplotlib is not installed: python3 -m pip install matplotlib "
-                        "(or -r requirements-dev.txt)") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Deprecation notices of matplotlib's own dependencies (pyparsing's, with some versions) are not the user's:
+    # stderr carries this program's one line or nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import matplotlib
+        except ImportError:
+            raise FileError("matplotlib is not installed: python3 -m pip install matplotlib "
+                            "(or -r requirements-dev.txt)") from None
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     return plt
 
 
