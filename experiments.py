@@ -269,7 +269,7 @@ def zero_init_weights(out: str, data, updates: int = 3, hidden: int = 4, lr: flo
 def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int]] = None) -> None:
     """The handout's default run (2 4 2 0.1), trained here; list and draw misclassified training rows.
 
-    Rows are counted from 0, as in the handout's incorrect_label.csv; `rows` were checked by check_rows."""
+    Rows are counted from 0, as in the handout's incorrect_label.csv; `rows` were checked by check_data."""
     X_tr, y_tr, X_val, y_val = data
     run = Run(4, 0.1, 2 if epochs is None else epochs, init_flag=2)
     nn = build(run, X_tr.shape[1])
