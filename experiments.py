@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import warnings
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 # isort: off
@@ -124,13 +125,17 @@ def train_all(runs: Sequence[Run], data: Tuple[np.ndarray, ...], jobs: int) -> D
 # ----------------------------------------------------------------------------
 
 def pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise ExperimentError("matplotlib is not installed: python3 -m pip install matplotlib "
-                              "(or -r requirements-dev.txt)") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """matplotlib's pyplot on the Agg backend. Its import's own warnings (such as a newer pyparsing's
+    deprecations under an older matplotlib) are the library's business, not the user's: silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import matplotlib
+        except ImportError:
+            raise ExperimentError("matplotlib is not installed: python3 -m pip install matplotlib "
+                                  "(or -r requirements-dev.txt)") from None
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     return plt
 
 

@@ -111,7 +111,8 @@ class TestExperimentsCheckFirst(unittest.TestCase):
         self.assertFalse(os.path.exists(self.out))
 
     def test_what_only_the_data_shows_is_checked_before_training(self):
-        rows = sum(1 for _ in open(self.train))
+        with open(self.train) as f:
+            rows = sum(1 for _ in f)
         self.assert_refused(["misclassified", "--rows", "0", str(rows), "--out", self.out], 2,
                             rf"^experiments.py misclassified: error: argument --rows: row {rows} is not in "
                             rf"0..{rows - 1} \(rows counted from 0; ")
