@@ -1,4 +1,4 @@
-"""The handout's empirical questions (section 3), one command each.
+"""The handout's empirical questions (section 3), one subcommand each.
 
     python3 experiments.py hidden-units      # Q1: final cross-entropy vs hidden units -> hidden_units.png
     python3 experiments.py learning-rates    # Q2: curves for lr 0.03, 0.003, 0.0003 -> lr_*.png
@@ -10,13 +10,14 @@
     python3 experiments.py confusion         # validation confusion matrix -> confusion.png
     python3 experiments.py all               # everything above into --out (curves of its own runs)
 
-Common options: --train/--validation (default: the course small set,
-data/small_*.csv, or in the folder $NEURALNET_DATA names),
---out DIR (default out/), --epochs N (override every run's epochs, for a
-quick look), --jobs N (parallel training runs; default: the number of cores).
-weights and confusion train one network: --hidden (default 32), --lr (default
-0.01), --epochs (default 100), --init (1 RANDOM, the default, or 2 ZERO).
-Each figure also gets a CSV of the numbers it plots. Progress goes to stderr.
+`python3 experiments.py COMMAND --help` lists a subcommand's options. Every
+subcommand takes --train/--validation (default: the course small set,
+data/small_*.csv, or in the folder $NEURALNET_DATA names), --out DIR (default
+out/), --epochs N (override every run's epochs, for a quick look) and --jobs N
+(parallel training runs; default: the number of cores). Rows are numbered
+from 0 (row 0 is a file's first line). Arguments, input files, the output
+folder and matplotlib are all checked before any training starts. Each figure
+also gets a CSV of the numbers it plots. Progress goes to stderr.
 
 Uses neuralnet.py's NN for every run; matplotlib only for the figures.
 """
@@ -25,6 +26,8 @@ import csv
 import multiprocessing
 import os
 import sys
+import tempfile
+import warnings
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 # isort: off
@@ -122,21 +125,31 @@ def train_all(runs: Sequence[Run], data: Tuple[np.ndarray, ...], jobs: int) -> D
 # ----------------------------------------------------------------------------
 
 def pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise ExperimentError("matplotlib is not installed: python3 -m pip install matplotlib "
-                              "(or -r requirements-dev.txt)") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """matplotlib's pyplot on the Agg backend. Its import's own warnings (such as a newer pyparsing's
+    deprecations under an older matplotlib) are the library's business, not the user's: silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import matplotlib
+        except ImportError:
+            raise ExperimentError("matplotlib is not installed: python3 -m pip install matplotlib "
+                                  "(or -r requirements-dev.txt)") from None
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     return plt
 
 
 def save_figure(fig, path: str) -> None:
+    """Save at 120 dpi, cropped to what is drawn (legends sit outside the axes)."""
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     pyplot().close(fig)
     print(f"wrote {path}", file=sys.stderr)
+
+
+def legend_outside(ax) -> None:
+    """The legend right of the axes, top-aligned: it can never cover a curve."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8)
 
 
 def write_csv(path: str, header: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -147,8 +160,10 @@ def write_csv(path: str, header: Sequence[str], rows: Sequence[Sequence]) -> Non
     print(f"wrote {path}", file=sys.stderr)
 
 
-def plot_curves(path: str, title: str, series: Sequence[Tuple[str, List[float]]]) -> None:
-    """Per-epoch mean cross-entropy curves on one figure, plus their CSV."""
+def plot_curves(path: str, title: str, series: Sequence[Tuple[str, List[float]]],
+                y_limits: Optional[Tuple[float, float]] = None) -> None:
+    """Per-epoch mean cross-entropy curves on one figure, plus their CSV; y_limits (bottom, top) fixes
+    the y axis (figures meant to be compared), None lets matplotlib fit it to these curves."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (label, values), (linestyle, marker) in zip(series, STYLES):
@@ -156,7 +171,9 @@ def plot_curves(path: str, title: str, series: Sequence[Tuple[str, List[float]]]
         ax.plot(epochs, values, linestyle=linestyle, marker=marker, markevery=max(1, len(values) // 10),
                 label=label)
     ax.set(title=title, xlabel="epoch", ylabel="mean cross-entropy (nats)")
-    ax.legend()
+    if y_limits is not None:
+        ax.set_ylim(*y_limits)
+    legend_outside(ax)
     ax.grid(alpha=0.3)
     save_figure(fig, path)
     n = max(len(values) for _, values in series)
@@ -177,19 +194,28 @@ def hidden_units(out: str, runs: Sequence[Run], trained: Dict[Run, Curves]) -> N
     ax.set_xticklabels([str(h) for h in sizes])
     ax.set(title=f"Final-epoch cross-entropy vs hidden units ({runs[0].epochs} epochs, lr 0.001)",
            xlabel="hidden units (log scale)", ylabel="mean cross-entropy (nats)")
-    ax.legend()
+    legend_outside(ax)
     ax.grid(alpha=0.3)
     save_figure(fig, os.path.join(out, "hidden_units.png"))
     write_csv(os.path.join(out, "hidden_units.csv"), ["hidden_units", "train", "validation"],
               list(zip(sizes, final_tr, final_va)))
 
 
-def learning_rates(out: str, runs: Sequence[Run], trained: Dict[Run, Curves]) -> None:
+def shared_y_limits(curves: Sequence[Curves]) -> Tuple[float, float]:
+    """One y range for figures meant to be compared: from 0 (no cross-entropy is lower) to 5% above the
+    highest value of any of them."""
+    top = max(max(c.train + c.validation, default=0.0) for c in curves)
+    return 0.0, (1.05 * top if np.isfinite(top) and top > 0 else 1.0)
+
+
+def learning_rates(out: str, runs: Sequence[Run], trained: Dict[Run, Curves], y_range: str = "shared") -> None:
+    """One figure per learning rate; y_range 'shared' gives them one y axis, 'own' fits each to its curves."""
+    limits = shared_y_limits([trained[run] for run in runs]) if y_range == "shared" else None
     for run in runs:
         curves = trained[run]
         plot_curves(os.path.join(out, f"lr_{run.lr}.png"),
                     f"Cross-entropy per epoch, learning rate {run.lr} (50 hidden units)",
-                    [("train", curves.train), ("validation", curves.validation)])
+                    [("train", curves.train), ("validation", curves.validation)], limits)
 
 
 def depth(out: str, runs: Sequence[Run], trained: Dict[Run, Curves]) -> None:
@@ -246,7 +272,9 @@ def zero_init_weights(out: str, data, updates: int = 3, hidden: int = 4, lr: flo
 
 
 def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int]] = None) -> None:
-    """The handout's default run (2 4 2 0.1); list and draw misclassified training rows."""
+    """The handout's default run (2 4 2 0.1), trained here; list and draw misclassified training rows.
+
+    Rows are counted from 0, as in the handout's incorrect_label.csv; `rows` were checked by check_data."""
     X_tr, y_tr, X_val, y_val = data
     run = Run(4, 0.1, 2 if epochs is None else epochs, init_flag=2)
     nn = build(run, X_tr.shape[1])
@@ -263,8 +291,6 @@ def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int
     plt = pyplot()
     fig, axes = plt.subplots(1, max(1, len(rows)), figsize=(2.2 * max(1, len(rows)), 3.6), squeeze=False)
     for ax, i in zip(axes[0], rows):
-        if not 0 <= i < len(y_tr):
-            raise ExperimentError(f"--rows: row {i} is not in 0..{len(y_tr) - 1}")
         ax.imshow(X_tr[i].reshape(16, 8), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(f"row {i}\ntrue '{LETTERS[y_tr[i]]}', predicted '{LETTERS[predicted[i]]}'", fontsize=9)
         ax.set_xticks([])
@@ -272,7 +298,8 @@ def misclassified(out: str, data, epochs: Optional[int], rows: Optional[List[int
     if not rows:
         axes[0][0].set_axis_off()
         axes[0][0].set_title("no misclassified rows")
-    fig.suptitle("Training images (16x8) and the network's predictions")
+    fig.suptitle("Training images (16x8) and the network's predictions\n(rows counted from 0: row 0 is the "
+                 "file's first line)", fontsize=10)
     save_figure(fig, os.path.join(out, "misclassified.png"))
 
 
@@ -302,21 +329,31 @@ def read_curves(path: str) -> Curves:
     return Curves(curves["train"], curves["validation"], errors["train"], errors["validation"])
 
 
-def curves(out: str, paths: Sequence[str], title: str = "Cross-entropy per epoch") -> None:
-    """Train and validation curves of metrics files: one colour per file, line style per split."""
-    runs = {path: read_curves(path) for path in paths}
+def file_names(paths: Sequence[str]) -> List[str]:
+    """Each file's name, or its relative path where two files share a name."""
     names = [os.path.basename(path) for path in paths]
-    if len(set(names)) < len(names):  # same file names from other folders: tell them apart
+    if len(set(names)) < len(names):
         names = [os.path.relpath(path) for path in paths]
+    return names
+
+
+def curves(out: str, paths: Sequence[str], title: str = "Cross-entropy per epoch",
+           labels: Optional[Sequence[str]] = None) -> None:
+    """Train and validation curves of metrics files: one colour per file, line style per split.
+
+    labels name the files' runs in the legend (default: the file names); the CSV names the files."""
+    runs = {path: read_curves(path) for path in paths}
+    names = file_names(paths)
+    shown = list(labels) if labels else names
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
     colours = plt.get_cmap("tab10")
-    for i, (name, run) in enumerate(zip(names, runs.values())):
+    for i, (label, run) in enumerate(zip(shown, runs.values())):
         epochs = np.arange(1, len(run.train) + 1)
-        ax.plot(epochs, run.train, color=colours(i % 10), linestyle="-", label=f"{name}, train")
-        ax.plot(epochs, run.validation, color=colours(i % 10), linestyle="--", label=f"{name}, validation")
+        ax.plot(epochs, run.train, color=colours(i % 10), linestyle="-", label=f"{label}, train")
+        ax.plot(epochs, run.validation, color=colours(i % 10), linestyle="--", label=f"{label}, validation")
     ax.set(title=title, xlabel="epoch", ylabel="mean cross-entropy (nats)")
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     ax.grid(alpha=0.3)
     save_figure(fig, os.path.join(out, "curves.png"))
     write_csv(os.path.join(out, "curves.csv"), ["file", "epoch", "train", "validation"],
@@ -334,9 +371,7 @@ def trained_network(run: Run, data) -> NN:
 
 def weights(out: str, nn: NN, run: Run) -> None:
     """Every first-layer hidden unit's input weights (bias left out) as a 16x8 image."""
-    alpha = nn.linear1.w
-    if alpha.shape[1] - 1 != 16 * 8:
-        raise ExperimentError(f"weights: the inputs have {alpha.shape[1] - 1} pixels, not a 16x8 image")
+    alpha = nn.linear1.w  # its 16x8 inputs were checked before training (check_data)
     units = alpha.shape[0]
     columns = min(units, 8)
     rows = -(-units // columns)
@@ -412,41 +447,112 @@ def write_metrics_files(folder: str, trained: Dict[Run, Curves]) -> List[str]:
 # Command line
 # ----------------------------------------------------------------------------
 
-COMMANDS = ["hidden-units", "learning-rates", "zero-init", "depth", "misclassified", "curves", "weights",
-            "confusion", "all"]
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument gets one line (no usage block), as neuralnet.py's do."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def count(minimum: int):
+    """An argparse type: an integer >= minimum."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
+# Each subcommand: its help, and which option groups it takes besides the common ones.
+SUBCOMMANDS = {
+    "hidden-units": ("Q1: final train and validation cross-entropy against the number of hidden units "
+                     f"({', '.join(map(str, HIDDEN_UNITS))}; lr 0.001, 100 epochs) -> hidden_units.png", []),
+    "learning-rates": ("Q2: cross-entropy per epoch for learning rates "
+                       f"{', '.join(map(str, LEARNING_RATES))} (50 hidden units, 100 epochs) -> lr_*.png",
+                       ["y-range"]),
+    "zero-init": ("Q3: the weights after each of the first SGD updates from ZERO init (4 hidden units, lr 0.1) "
+                  "-> zero_init_weights.txt", []),
+    "depth": ("Q4: one against two hidden layers of 50 units (lr 0.003, 100 epochs) -> one_vs_two_layers.png", []),
+    "misclassified": ("Q5: trains the handout's run (2 epochs, 4 hidden units, ZERO init, lr 0.1) and lists the "
+                      "training rows it gets wrong (counted from 0) -> misclassified.csv, and draws three "
+                      "-> misclassified.png", ["rows"]),
+    "curves": ("train and validation cross-entropy per epoch of metrics files that neuralnet.py wrote "
+               "-> curves.png, curves.csv", ["metrics"]),
+    "weights": ("trains one network and draws each hidden unit's input weights as a 16x8 image -> weights.png",
+                ["network"]),
+    "confusion": ("trains one network and draws its validation confusion matrix -> confusion.png", ["network"]),
+    "all": ("every figure above into --out, and the curves of its own learning-rate runs",
+            ["y-range", "rows", "network"]),
+}
+
+
+# The common options a subcommand accepts without using them.
+UNUSED_COMMON = {"curves": "--train, --validation, --epochs or --jobs", "zero-init": "--epochs or --jobs",
+                 "misclassified": "--jobs", "weights": "--jobs", "confusion": "--jobs"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    train_default, validation_default = default_data()
+    parser = Parser(prog="experiments.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=Parser, help="one of:")
+    for name, (text, groups) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=text, description=text)
+        if "metrics" in groups:
+            sub.add_argument("metrics", nargs="+", help="metrics files written by neuralnet.py (its 5th argument)")
+            sub.add_argument("--label", action="append", metavar="NAME",
+                             help="a name for each metrics file's run in the legend, in the files' order: once "
+                                  "per file (default: the file names)")
+        unused = UNUSED_COMMON.get(name)
+        common = sub.add_argument_group("common options", f"{name} does not use {unused}; every subcommand accepts "
+                                        "them, for scripts that pass the same options to each" if unused else None)
+        common.add_argument("--train", default=train_default, help=f"training CSV (default {train_default})")
+        common.add_argument("--validation", default=validation_default,
+                            help=f"validation CSV (default {validation_default})")
+        common.add_argument("--out", default="out", help="folder for the results (default out/)")
+        common.add_argument("--epochs", type=count(0), help="override every run's number of epochs")
+        common.add_argument("--jobs", type=count(1), default=os.cpu_count() or 1,
+                            help="training runs in parallel processes (default: the number of cores)")
+        if "y-range" in groups:
+            sub.add_argument("--y-range", choices=["shared", "own"], default="shared",
+                             help="shared (default): the learning-rate figures share one y axis, from 0, to be "
+                                  "compared; own: each fits its curves")
+        if "rows" in groups:
+            sub.add_argument("--rows", type=count(0), nargs="+", metavar="ROW",
+                             help="training rows to draw, counted from 0 (default: the first three misclassified "
+                                  "below 10)")
+        if "network" in groups:
+            sub.add_argument("--hidden", type=count(1), default=WEIGHTS_RUN.hidden,
+                             help=f"hidden units (default {WEIGHTS_RUN.hidden})")
+            sub.add_argument("--lr", type=positive_number, default=WEIGHTS_RUN.lr,
+                             help=f"learning rate (default {WEIGHTS_RUN.lr})")
+            sub.add_argument("--init", type=int, choices=[1, 2], default=WEIGHTS_RUN.init_flag,
+                             help="1 RANDOM (default) or 2 ZERO init")
+    return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    train_default, validation_default = default_data()
-    parser = argparse.ArgumentParser(prog="experiments.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=COMMANDS)
-    parser.add_argument("metrics", nargs="*", help="curves: metrics files written by neuralnet.py")
-    parser.add_argument("--train", default=train_default, help=f"training CSV (default {train_default})")
-    parser.add_argument("--validation", default=validation_default,
-                        help=f"validation CSV (default {validation_default})")
-    parser.add_argument("--out", default="out", help="folder for the results (default out/)")
-    parser.add_argument("--epochs", type=int, help="override every run's number of epochs")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="training runs in parallel (default: the number of cores)")
-    parser.add_argument("--rows", type=int, nargs="+",
-                        help="misclassified: training rows to draw (default: the first three below 10)")
-    parser.add_argument("--hidden", type=int, default=WEIGHTS_RUN.hidden,
-                        help=f"weights, confusion: hidden units (default {WEIGHTS_RUN.hidden})")
-    parser.add_argument("--lr", type=float, default=WEIGHTS_RUN.lr,
-                        help=f"weights, confusion: learning rate (default {WEIGHTS_RUN.lr})")
-    parser.add_argument("--init", type=int, choices=[1, 2], default=WEIGHTS_RUN.init_flag,
-                        help="weights, confusion: 1 RANDOM (default) or 2 ZERO init")
-    args = parser.parse_intermixed_args(argv)  # files may come after the options
-    if args.epochs is not None and args.epochs < 0:
-        parser.error("--epochs must be 0 or more")
-    if args.hidden < 1 or not args.lr > 0:
-        parser.error("--hidden must be 1 or more and --lr positive")
-    if (args.command == "curves") != bool(args.metrics):
-        parser.error("curves takes one or more metrics files" if args.command == "curves"
-                     else f"{args.command} takes no file arguments: {' '.join(args.metrics)}")
+    args = build_parser().parse_args(argv)
     try:
         run_command(args)
+    except UsageProblem as e:
+        print(f"experiments.py {args.command}: error: {e} (see --help)", file=sys.stderr)
+        return 2
     except (ExperimentError, neuralnet.FileError) as e:
         print(f"experiments.py: error: {e}", file=sys.stderr)
         return 1
@@ -456,26 +562,62 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
+class UsageProblem(ExperimentError):
+    """An argument that only the data shows to be wrong (a row past the end): exit status 2."""
+
+
+def check_out_folder(out: str) -> None:
+    """Make --out and write a file there now, not after minutes of training."""
+    try:
+        os.makedirs(out, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise ExperimentError(f"--out {out!r}: cannot write there: {e.strerror or e}") from None
+
+
+def check_data(args, X_tr: np.ndarray, y_tr: np.ndarray, X_val: np.ndarray) -> None:
+    """What only the data can tell about the arguments, before any training."""
+    if X_tr.shape[1] != X_val.shape[1]:
+        raise ExperimentError(f"--validation {args.validation!r}: rows have {X_val.shape[1] + 1} columns; "
+                              f"--train rows have {X_tr.shape[1] + 1}")
+    for row in getattr(args, "rows", None) or []:
+        if row >= len(y_tr):
+            raise UsageProblem(f"argument --rows: row {row} is not in 0..{len(y_tr) - 1} (rows counted from 0; "
+                               f"{args.train!r} has {len(y_tr)})")
+    if args.command in ("weights", "all") and X_tr.shape[1] != 16 * 8:
+        raise ExperimentError(f"weights: --train {args.train!r} has {X_tr.shape[1]} pixels a row, not a 16x8 image")
+
+
 def run_command(args) -> None:
-    command, epochs, jobs = args.command, args.epochs, max(1, args.jobs)
-    os.makedirs(args.out, exist_ok=True)
+    """Check everything (matplotlib, the output folder, the files, the arguments the data decides), then run."""
+    command, epochs = args.command, args.epochs
+    if command != "zero-init":
+        pyplot()  # the figures need matplotlib: say so now, not after the training
+    labels = getattr(args, "label", None)
+    if labels is not None and len(labels) != len(args.metrics):
+        raise UsageProblem(f"argument --label: {len(labels)} given for {len(args.metrics)} metrics files; "
+                           "give one per file, in the files' order")
+    check_out_folder(args.out)
     if command == "curves":
-        curves(args.out, args.metrics)
+        curves(args.out, args.metrics, labels=labels)
         return
     X_tr, y_tr = neuralnet.load_csv(args.train, "--train")
     X_val, y_val = neuralnet.load_csv(args.validation, "--validation")
-    if X_tr.shape[1] != X_val.shape[1]:
-        raise ExperimentError("--train and --validation rows differ in width")
+    check_data(args, X_tr, y_tr, X_val)
     data = (X_tr, y_tr, X_val, y_val)
     print(f"data: {args.train} ({len(y_tr)} rows), {args.validation} ({len(y_val)} rows)", file=sys.stderr)
 
     table = curve_runs(epochs)
     drawn = [name for name in table if command in (name, "all")]
     # Every run in one pool (depth's lr 0.003 run is also a learning-rate run: trained once).
-    trained = train_all([run for name in drawn for run in table[name]], data, jobs) if drawn else {}
-    for name, draw in (("hidden-units", hidden_units), ("learning-rates", learning_rates), ("depth", depth)):
-        if name in drawn:
-            draw(args.out, table[name], trained)
+    trained = train_all([run for name in drawn for run in table[name]], data, args.jobs) if drawn else {}
+    if "hidden-units" in drawn:
+        hidden_units(args.out, table["hidden-units"], trained)
+    if "learning-rates" in drawn:
+        learning_rates(args.out, table["learning-rates"], trained, args.y_range)
+    if "depth" in drawn:
+        depth(args.out, table["depth"], trained)
     if command in ("zero-init", "all"):
         zero_init_weights(args.out, data)
     if command in ("misclassified", "all"):
@@ -483,7 +625,8 @@ def run_command(args) -> None:
     if command == "all":  # the curves of its own learning-rate runs, from metrics files
         lr_runs = {run: trained[run] for run in table["learning-rates"]}
         curves(args.out, write_metrics_files(os.path.join(args.out, "metrics"), lr_runs),
-               "Cross-entropy per epoch of the learning-rate runs (50 hidden units)")
+               "Cross-entropy per epoch of the learning-rate runs (50 hidden units)",
+               labels=[f"lr {run.lr}" for run in lr_runs])
     if command in ("weights", "confusion", "all"):
         run = Run(args.hidden, args.lr, WEIGHTS_RUN.epochs if epochs is None else epochs, args.init)
         nn = trained_network(run, data)
@@ -491,6 +634,7 @@ def run_command(args) -> None:
             weights(args.out, nn, run)
         if command in ("confusion", "all"):
             confusion(args.out, nn, data, run)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1765,6 +1765,7 @@ def load_tests(loader, standard_tests, pattern):
     """This file's tests, and the grader's in-process ones, which live beside it (grader/test_checks.py)."""
     from grader import test_checks
     standard_tests.addTests(loader.loadTestsFromModule(test_checks))
+    standard_tests.addTests(loader.loadTestsFromName("test_tools"))  # experiments, batch, bench, advice, docs
     return standard_tests
 
 

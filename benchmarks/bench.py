@@ -12,7 +12,10 @@ so that noise on this shared machine hits both alike, and reports:
 - the marginal microseconds per SGD step: (median - median of a 0-epoch run)
   / (epochs * training rows), which includes the per-epoch evaluation,
 - the peak resident memory of the process (max over runs),
-and checks that every command wrote the same labels and metrics within 1e-9.
+and checks that every other command wrote the same labels and metrics as
+neuralnet.py, within 1e-9: where they differ it says where first ("got" is that
+command's output, "expected" neuralnet.py's), and the script exits with status 1
+after printing every table (0 when every command's outputs match).
 
 --busy N keeps N CPU-bound processes (pure-Python loops) running for the
 whole measurement, started and stopped by this script: on 2 cores, --busy 2
@@ -66,10 +69,15 @@ def read_outputs(paths):
     return compare.read_labels(paths[0]), compare.read_labels(paths[1]), compare.read_metrics(paths[2])
 
 
-def same_outputs(a, b):
-    differences = [compare.compare_labels(a[0], b[0]), compare.compare_labels(a[1], b[1]),
-                   compare.compare_metrics(a[2], b[2])]
-    return all(d.same for d in differences), "; ".join(d.describe() for d in differences)
+OUTPUT_NAMES = ("train labels", "validation labels", "metrics")
+
+
+def same_outputs(got, expected):
+    """(whether they match, what differs): got a command's outputs, expected neuralnet.py's."""
+    differences = [compare.compare_labels(got[0], expected[0]), compare.compare_labels(got[1], expected[1]),
+                   compare.compare_metrics(got[2], expected[2])]
+    return all(d.same for d in differences), "; ".join(
+        f"{name}: {d.describe()}" for name, d in zip(OUTPUT_NAMES, differences) if not d.same)
 
 
 @contextlib.contextmanager
@@ -95,7 +103,8 @@ def describe_machine():
             f"numpy {numpy.__version__}; {platform.system()} {platform.release()}")
 
 
-def main():
+def main(argv=None):
+    """Measure; return 0 when every command's outputs match neuralnet.py's, 1 when any differ."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="runs per command and workload (default 5)")
     parser.add_argument("--workload", choices=sorted(WORKLOADS), action="append",
@@ -105,7 +114,7 @@ def main():
     parser.add_argument("--no-naive", action="store_true", help="leave out the built-in naive baseline")
     parser.add_argument("--busy", type=int, default=0, metavar="N",
                         help="keep N CPU-bound processes running during the measurement (default 0)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.runs < 1 or args.busy < 0:
         parser.error("--runs must be 1 or more and --busy 0 or more")
 
@@ -122,12 +131,15 @@ def main():
     print(f"runs per command: {args.runs} (medians; commands interleaved); "
           f"{args.busy} CPU-bound processes beside them\n")
     with busy_processes(args.busy):
-        for name in args.workload or list(WORKLOADS):
-            measure(name, commands, data_dir, args.runs)
+        matched = [measure(name, commands, data_dir, args.runs) for name in args.workload or list(WORKLOADS)]
+    if not all(matched):
+        print("bench.py: the outputs differ from neuralnet.py's (OUTPUTS DIFFER above)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def measure(name, commands, data_dir, runs):
-    """Run every command on one workload, interleaved, and print its table."""
+    """Run every command on one workload, interleaved, and print its table; whether every output matched."""
     prefix, epochs, hidden, init, lr = WORKLOADS[name]
     rows = sum(1 for _ in open(os.path.join(data_dir, f"{prefix}_train.csv")))
     print(f"workload {name}: {prefix} set ({rows} training rows), {epochs} epochs, "
@@ -148,6 +160,7 @@ def measure(name, commands, data_dir, runs):
                 zero_epoch_times[label].append(
                     run_once(command, data_dir, prefix, 0, hidden, init, lr, out_dir)[0])
     ours = statistics.median(times["neuralnet.py"])
+    matched = True
     for label in commands:
         median = statistics.median(times[label])
         per_step = (median - statistics.median(zero_epoch_times[label])) / (epochs * rows) * 1e6
@@ -155,12 +168,15 @@ def measure(name, commands, data_dir, runs):
                 f"max {max(times[label]):.3f})  {per_step:6.1f} us/SGD step  "
                 f"peak {peak[label] / 1024:5.1f} MiB")
         if label != "neuralnet.py":
-            ok, how = same_outputs(outputs["neuralnet.py"], outputs[label])
+            ok, how = same_outputs(outputs[label], outputs["neuralnet.py"])
+            matched = matched and ok
             line += f"  neuralnet.py/this = {ours / median:.2f}x"
-            line += "  outputs match" if ok else f"  OUTPUTS DIFFER ({how})"
+            line += "  outputs match" if ok else \
+                f"  OUTPUTS DIFFER (got this command's, expected neuralnet.py's: {how})"
         print(line)
     print()
+    return matched
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,8 +2,16 @@
 
 Each submission is graded by its own grade.py process (its own sandbox, limits and
 results.json), several at a time. A line per submission as it finishes (file, score,
-mistakes), then a class summary: the score distribution and each mistake with the
-number of submissions that make it, to see what to cover in recitation.
+how its grade ended, mistakes), then a class summary: how the grades ended, the score
+distribution and each mistake with the number of submissions that make it, to see what
+to cover in recitation.
+
+How a grade ended is read from its results.json, in this order: "did not import" (the
+file could not be imported: a syntax error, an exception or an exit at import), "timed
+out" (a run took its --timeout, hit the CPU-time limit, or the time budget ran out),
+"crashed" (a run exited with an error, was killed or hit another limit), else "graded"
+(every run ran to its end; the score says how well). Only the grader's own lines of a
+check's output are read, never the lines quoting the submission ("  | ...").
 
 As root every parallel grade needs a user of its own, since a grade kills every
 process of its user when a run ends: --user takes a comma-separated list, and no more
@@ -12,13 +20,25 @@ grades run at once than there are users.
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import List, NamedTuple, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence, Tuple
+
+GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, NOT_GRADED = "graded", "did not import", "timed out", "crashed", "not graded"
+# How a run ended, as the grader's own lines of a check's output begin (grader/report.py why_run_failed,
+# grader/runner.py's time budget, grader/api.py): the first kind that any check shows decides, in this order.
+ENDINGS: Sequence[Tuple[str, "re.Pattern[str]"]] = (
+    (NOT_IMPORTED, re.compile(r"cannot import the submission")),
+    (TIMED_OUT, re.compile(r"\(?(timed out|not run: |(exit status -?\d+ |killed by signal \d+ )?\(?hit the CPU-time)")),
+    (CRASHED, re.compile(r"\(?(exit status |killed by signal |hit the |the checks stopped before writing|unreadable "
+                         r"values from the checks)")),
+)
+QUOTED = "  | "  # a line quoting what the submission wrote (grader/report.py quote)
 
 
 class Graded(NamedTuple):
@@ -26,7 +46,29 @@ class Graded(NamedTuple):
     score: Optional[int]  # None when it could not be graded
     max_score: int
     mistakes: List[str]  # ids, in the order first named
-    error: str
+    error: str  # why grade.py could not grade it (score None), else ''
+    ended: str = GRADED  # GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED or NOT_GRADED
+    detail: str = ""  # the first check that shows how it ended, and what it says (its last quoted line)
+
+
+def ending(tests: Sequence[dict]) -> Tuple[str, str]:
+    """How a grade ended, from its results.json tests: (one of ENDINGS' kinds or GRADED, detail)."""
+    outputs = {test["name"]: test.get("output", "") for test in tests}
+
+    def own(output: str) -> str:  # "(the same as api:random_init)": the output it refers to
+        match = re.fullmatch(r"\(the same as (.+)\)", output)
+        return outputs.get(match.group(1), output) if match else output
+
+    for kind, pattern in ENDINGS:
+        for test in tests:
+            if test.get("score") == test.get("max_score") and test.get("max_score"):
+                continue  # a passing check
+            lines = own(test.get("output", "")).split("\n")
+            said = next((line for line in lines if not line.startswith(QUOTED) and pattern.match(line)), None)
+            if said is not None:
+                quoted = [line[len(QUOTED):] for line in lines if line.startswith(QUOTED)]
+                return kind, f"{test['name']}: {said.rstrip(':')}" + (f": {quoted[-1].strip()}" if quoted else "")
+    return GRADED, ""
 
 
 def grade_one(grade_py: str, submission: str, options: Sequence[str], user: Optional[str]) -> Graded:
@@ -44,17 +86,23 @@ def grade_one(grade_py: str, submission: str, options: Sequence[str], user: Opti
             results = None
     if result.returncode == 2 or results is None:
         error = (result.stderr.strip().splitlines() or [f"grade.py exited {result.returncode}"])[-1]
-        return Graded(submission, None, 0, [], error.replace("grade.py: error: ", ""))
+        return Graded(submission, None, 0, [], error.replace("grade.py: error: ", ""), NOT_GRADED)
     named = (test.get("extra_data", {}).get("mistakes", []) for test in results["tests"])
     mistakes = list(dict.fromkeys(mistake for ids in named for mistake in ids))
-    return Graded(submission, results["score"], sum(t["max_score"] for t in results["tests"]), mistakes, "")
+    ended, detail = ending(results["tests"])
+    return Graded(submission, results["score"], sum(t["max_score"] for t in results["tests"]), mistakes, "",
+                  ended, detail)
 
 
 def line(graded: Graded, width: int) -> str:
     if graded.score is None:
         return f"{graded.submission:<{width}}  not graded: {graded.error}"
     mistakes = ", ".join(graded.mistakes) if graded.mistakes else "-"
-    return f"{graded.submission:<{width}}  {graded.score:>3}/{graded.max_score}  mistakes: {mistakes}"
+    return (f"{graded.submission:<{width}}  {graded.score:>3}/{graded.max_score}  {graded.ended:<{ENDED_WIDTH}}  "
+            f"mistakes: {mistakes}")
+
+
+ENDED_WIDTH = max(len(kind) for kind in (GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED))
 
 
 def distribution(scores: Sequence[int], max_score: int) -> str:
@@ -69,8 +117,10 @@ def distribution(scores: Sequence[int], max_score: int) -> str:
 
 def summary(graded: Sequence[Graded]) -> str:
     done = [g for g in graded if g.score is not None]
-    lines = ["", f"class summary: {len(graded)} submissions, {len(done)} graded"
-             + (f", {len(graded) - len(done)} not graded" if len(done) < len(graded) else "")]
+    endings = Counter(g.ended for g in graded)
+    lines = ["", f"class summary: {len(graded)} submissions: "
+             + ", ".join(f"{endings[kind]} {kind}" for kind in (GRADED, NOT_IMPORTED, CRASHED, TIMED_OUT, NOT_GRADED)
+                         if endings[kind] or kind == GRADED)]
     if done:
         max_score = max(g.max_score for g in done)
         mean = sum(g.score for g in done) / len(done)
@@ -83,12 +133,13 @@ def summary(graded: Sequence[Graded]) -> str:
 
 
 def write_csv(path: str, graded: Sequence[Graded]) -> None:
+    """A row per submission; detail: why it was not graded, or the check that shows how it ended."""
     with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", "score", "max_score", "mistakes", "error"])
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["submission", "score", "max_score", "ended", "mistakes", "detail"])
         for g in graded:
-            writer.writerow([g.submission, "" if g.score is None else g.score, g.max_score, " ".join(g.mistakes),
-                             g.error])
+            writer.writerow([g.submission, "" if g.score is None else g.score, g.max_score, g.ended,
+                             " ".join(g.mistakes), g.error or g.detail])
 
 
 def run(grade_py: str, submissions: Sequence[str], options: Sequence[str], jobs: int, users: Sequence[str],

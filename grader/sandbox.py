@@ -32,9 +32,11 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from grader import advice
 from grader.runner import Limits, PosixProcesses, Runner, RunResult, SandboxError, size
 
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter the advice for --python makes a venv from
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
@@ -289,7 +291,7 @@ class Sandbox(LimitedRunner):
             raise SandboxError(
                 f"the user {user} cannot run {self.python} with numpy ({last}); pass --python an interpreter "
                 "it can run, e.g. a venv made from the system Python in a world-readable folder: "
-                "/usr/bin/python3 -m venv /opt/grader-venv && /opt/grader-venv/bin/pip install numpy==1.23.0")
+                + advice.numpy_advice(advice.python_version(SYSTEM_PYTHON), SYSTEM_PYTHON))
         if readable:
             why = "though it was covered in the mount namespace" if self.holder else \
                 "and this system refuses mount namespaces"
