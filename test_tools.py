@@ -454,7 +454,7 @@ class TestDocsLeaveNothing(unittest.TestCase):
     def test_every_console_block_removes_what_it_makes(self):
         """Each ```console block of the README and docs/ removes the files it makes, but for the outputs of the
         handout's example run, which .gitignore names as the README's (they run in a temporary folder as tests)."""
-        from tests import console_blocks
+        from grader.testing import console_blocks
         readme = readme_outputs()
         checked = 0
         for document, steps in console_blocks():
