@@ -37,41 +37,12 @@ from typing import Callable, List, Optional, Sequence
 import neuralnet  # before numpy: it keeps BLAS to one thread
 # isort: on
 
-import course_data
-from grader import api, batch, bundle, cli, env, report, runs, settings
-from grader.report import Result
-from grader.runner import Budget, Limits, Runner, SandboxError, make_runner
+from grader import batch, bundle, pipeline, report, settings
+from grader.runner import Budget, Limits, SandboxError, make_runner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = course_data.folder()
+DATA = pipeline.DATA
 GRADING_TOLERANCE = 1e-6  # how far a submission's metrics may be from this project's
-
-
-# ----------------------------------------------------------------------------
-# The whole grade
-# ----------------------------------------------------------------------------
-
-def grade(submission_path: str, runner: Runner, quick: bool, tol: float,
-          progress: Callable[[str], None] = lambda text: None) -> List[Result]:
-    """Every check, in order; the runner's runs leave nothing behind."""
-    configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
-    datasets = sorted({c.dataset for c in configs})
-    data = runs.load_datasets(DATA, datasets)
-    csvs = {}
-    for name in datasets:
-        for split in ("train", "validation"):
-            with open(os.path.join(DATA, f"{name}_{split}.csv"), "rb") as f:
-                csvs[f"{name}_{split}.csv"] = f.read()
-    with open(submission_path, "rb") as f:
-        submission = f.read()
-    results = env.env_checks(submission)
-    progress("api and trace")
-    results += api.api_and_trace(runner, submission, api.all_checks(DATA))
-    grading = cli.Grading(runner, submission, csvs, data, tol)
-    for config in configs:
-        progress(f"cli {config.describe()}")
-        results.append(grading.cli_check(config))
-    return results
 
 
 def byte_size(text: str) -> int:
@@ -209,8 +180,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with make_runner(python, args.user, limits, hidden,
                          namespaces=not os.environ.get("GRADE_NO_NAMESPACES")) as runner:
             show = sys.stderr.isatty()  # progress on a terminal only
-            results = grade(args.submission, runner, args.quick, args.tol,
-                            lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
+            with open(args.submission, "rb") as f:
+                submission = f.read()
+            results = pipeline.grade(submission, args.submission, runner, args.quick, args.tol,
+                                     lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
             header = [runner.isolation, f"limits: {runner.describe_limits()}"]
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)
