@@ -1,6 +1,6 @@
 """Causes named and wrong names: grade.py --quick on the grader's test submissions, each with its known causes.
 
-    python3 benchmarks/diagnosis_names.py [--grader CHECKOUT] [--python PYTHON] [--keep FOLDER]
+    python3 benchmarks/diagnosis_names.py [--grader CHECKOUT] [--python PYTHON] [--user USER]
 
 Every submission of grader/test_submissions.py (each catalog mistake written into the naive
 baseline, the real students' mistakes, the student-style module code correct and unseeded) and of
@@ -42,13 +42,13 @@ def submissions() -> List[Tuple[str, str, Set[str]]]:
     return found
 
 
-def named(grader: str, python: str, source: str, folder: str) -> Tuple[Set[str], int]:
+def named(grader: str, options: List[str], source: str, folder: str) -> Tuple[Set[str], int]:
     """The mistake ids a --quick grade names, and grade.py's exit status."""
     path, report = os.path.join(folder, "neuralnet.py"), os.path.join(folder, "results.json")
     with open(path, "w") as f:
         f.write(source)
     result = subprocess.run([sys.executable, os.path.join(grader, "grade.py"), path, "--quick", "--json", report,
-                             "--python", python], capture_output=True, text=True)
+                             *options], capture_output=True, text=True)
     with open(report) as f:
         tests = json.load(f)["tests"]
     return {m for t in tests for m in t.get("extra_data", {}).get("mistakes", [])}, result.returncode
@@ -58,13 +58,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grader", default=ROOT, help="the checkout whose grade.py grades (default: this one)")
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs the submissions")
+    parser.add_argument("--user", default="nobody", help="as root, the user the submissions run as (default nobody)")
     args = parser.parse_args()
     totals: Dict[str, int] = {"causes": 0, "named": 0, "wrong": 0}
     folder = tempfile.mkdtemp(prefix="diagnosis-names-")
     os.chmod(folder, 0o755)
     print(f"{'submission':34} {'causes':>6} {'named':>5} {'wrong':>5}  wrong names")
     for name, source, causes in submissions():
-        ids, _ = named(args.grader, args.python, source, folder)
+        ids, _ = named(args.grader, ["--python", args.python, "--user", args.user], source, folder)
         right, wrong = causes & ids, ids - causes
         totals["causes"] += len(causes)
         totals["named"] += len(right)

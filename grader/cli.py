@@ -52,8 +52,11 @@ def format_lines(reading: Reading, same: Dict[str, bool]) -> List[str]:
         before, matching = READ_PAST.get(mistake_id, READ_AS_HANDOUT)
         match = all(same[name] for name in {d.output for d in found}) if mistake_id != catalog.CRLF_LINE_ENDINGS.id \
             else all(same.values())
-        where = f"{first.output} line {first.line}" + (f" (and {more} more line{'s' * (more > 1)})" if more else "")
-        lines.append(catalog.mistake_line(mistake_id, f"{where}: {before.format(text=first.text)}"
+        if mistake_id == catalog.CRLF_LINE_ENDINGS.id:  # found once per file, at its first line
+            where = ", ".join(f"{d.output} line {d.line}" for d in found)
+        else:
+            where = f"{first.output} line {first.line}" + (f" (and {more} more line{'s' * (more > 1)})" if more else "")
+        lines.append(catalog.mistake_line(mistake_id, f"{where}: {before.format(text=first.text[:outputs.QUOTED])}"
                                           + (matching if match else "still differ (below)")))
     return lines
 

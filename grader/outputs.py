@@ -22,6 +22,8 @@ INTEGER = re.compile(r"-?[0-9]+")
 LENIENT_METRIC = re.compile(r"\s*(?:epoch\s*[=:]?\s*(?P<epoch>[0-9]+)\s*[,;:]?\s*)?(?P<word>[A-Za-z][A-Za-z _-]*?)"
                             r"\s*\(\s*(?P<split>[A-Za-z]+)\s*\)\s*[:=]?\s*(?P<value>\S+)\s*")
 WORDS, SPLITS = ("crossentropy", "error"), ("train", "validation")
+LONGEST_METRIC_LINE = 200  # characters; the handout's are under 60 (and the lenient pattern is not linear in length)
+QUOTED = 60  # characters of a deviating line quoted in the report
 
 
 class Deviation(NamedTuple):
@@ -91,7 +93,7 @@ class MetricLine(NamedTuple):
 def metric_line(number: int, line: str) -> Optional[MetricLine]:
     """A metrics line in the handout's keys, and how it deviates; None if it is no metrics line at all."""
     strict = compare.METRIC_LINE.fullmatch(line)
-    match = LENIENT_METRIC.fullmatch(line)
+    match = LENIENT_METRIC.fullmatch(line) if len(line) <= LONGEST_METRIC_LINE else None
     if not match:
         return None
     try:
