@@ -11,12 +11,16 @@ Four sections, each check named "section:what":
           NN) on the handout's vectors and against a plain implementation;
   trace:  this project's NN and the submission's stepped side by side through the first
           SGD steps (RANDOM init, small set): the first quantity that differs, and where;
-  cli:    the submission's command line on a grid of configurations, compared with this
-          project's outputs (labels identical, every metric within --tol). A failing
-          configuration is compared with a catalog of classic mistakes (grader/catalog.py),
-          and each one that explains it is named: "mistake: <id>"; so are the mistakes of
-          real students' code found otherwise (an ignored argument, float labels, ...).
+  cli:    the submission's command line on a grid of configurations, its outputs read
+          leniently (each deviation from the handout's format named, with its line) and
+          compared with this project's (labels identical, every metric within --tol). A
+          failing configuration is explained from the evidence: the mistakes of real
+          students' code found otherwise (an ignored argument, a RANDOM init or shuffle
+          that differs from run to run, ...), then a catalog of classic mistakes
+          (grader/catalog.py), named "mistake: <id>" only where exactly one reproduces
+          outputs of a network that trained.
 
+The grade itself is grader/pipeline.py's; this file is its command.
 The submission's code only ever returns values: its functions' results (api, trace) and
 its output files (cli). Every expected value is computed here, in grade.py's process, and
 every verdict is decided here. Each run of the submission gets a fresh folder, limits and

@@ -9,7 +9,8 @@ of what is random (an unseeded RANDOM init or shuffle: no variant is matched wit
 then the catalog of classic mistakes (grader/catalog.py), named only from outputs that tell
 one explanation apart.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+import hashlib
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from grader import catalog, env, outputs, report, runs
 from grader.outputs import Reading
@@ -61,6 +62,18 @@ def format_lines(reading: Reading, same: Dict[str, bool]) -> List[str]:
     return lines
 
 
+def digest(run: RunResult) -> Optional[str]:
+    """A digest of the three outputs a run wrote (kept instead of them: they may be large); None when the run
+    did not complete or wrote no regular file under a name."""
+    if run.status != 0 or run.problem or any(run.outputs.get(o) is None for o in runs.OUTPUT_NAMES):
+        return None
+    hashed = hashlib.sha256()
+    for name in runs.OUTPUT_NAMES:
+        hashed.update(b"%d:" % len(run.outputs[name] or b""))
+        hashed.update(run.outputs[name] or b"")
+    return hashed.hexdigest()
+
+
 def failed(name: str, lines: Sequence[str], weight: float) -> Result:
     """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
     return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
@@ -75,11 +88,12 @@ class Grading:
         tree = env.parse(submission.decode(errors="replace"))
         self.experiment_signs = catalog.experiment_main(tree) if tree else []
         self._ignored: Optional[List[str]] = None
-        self.first_runs: Dict[Config, RunResult] = {}
+        self.first_runs: Dict[Config, Optional[str]] = {}  # the digest of each configuration's first run
         # whether the RANDOM init and the shuffle repeat from run to run (None: not known yet), and which
         # configuration, run twice, showed that one does not
         self.seeded: Dict[str, Optional[bool]] = {"init": None, "shuffle": None}
         self.unseeded_in: Dict[str, Config] = {}
+        self.unrepeatable: Set[Config] = set()  # configurations whose two runs wrote different outputs
 
     def run(self, config: Config) -> RunResult:
         files = {"neuralnet.py": self.submission,
@@ -87,7 +101,7 @@ class Grading:
         run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
                                *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
                                str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
-        self.first_runs.setdefault(config, run)
+        self.first_runs.setdefault(config, digest(run))
         return run
 
     def ignored_arguments(self) -> List[str]:
@@ -105,11 +119,9 @@ class Grading:
     def repeats(self, config: Config) -> Optional[bool]:
         """Whether a second run of config writes the same bytes as its first; None when either did not
         complete."""
-        first, again = self.first_runs.get(config) or self.run(config), self.run(config)
-        if any(r.status != 0 or r.problem or any(r.outputs.get(o) is None for o in runs.OUTPUT_NAMES)
-               for r in (first, again)):
-            return None
-        return all(first.outputs[o] == again.outputs[o] for o in runs.OUTPUT_NAMES)
+        first = self.first_runs[config] if config in self.first_runs else digest(self.run(config))
+        again = digest(self.run(config))
+        return None if first is None or again is None else first == again
 
     def unseeded(self, config: Config) -> List[str]:
         """The random parts this configuration uses ('init': the RANDOM init, 'shuffle': epochs > 0) that do
@@ -123,6 +135,7 @@ class Grading:
         if same and config.epochs > 0:
             self.seeded.update(dict.fromkeys(parts, True))
         elif same is False:
+            self.unrepeatable.add(config)
             unknown, shown_by = [part for part in parts if self.seeded[part] is None], config
             if len(unknown) == 2:  # the shuffle alone (ZERO init) tells which
                 alone = self.repeats(SHUFFLE_ALONE)
@@ -149,6 +162,9 @@ class Grading:
             return [catalog.mistake_line(mistakes[part], f"{self.unseeded_in[part].describe()}, run twice, wrote "
                                          "different outputs; no other mistake is named from outputs that change from "
                                          "run to run") for part in unseeded]
+        if config in self.unrepeatable:  # which random part did not repeat is not known: still, nothing is named
+            return [f"two runs of {config.describe()} wrote different outputs: no mistake is named from outputs that "
+                    "change from run to run"]
         diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
         lines: List[str] = [catalog.mistake_line(mistake_id) for mistake_id in diagnosis.named]
         if len(diagnosis.named) > 1:
