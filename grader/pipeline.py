@@ -33,13 +33,13 @@ def data_files(datasets: List[str]) -> Dict[str, bytes]:
 
 def grade(submission: bytes, name: str, runner: Runner, quick: bool, tol: float,
           progress: Callable[[str], None] = lambda text: None) -> List[Result]:
-    """Every check of the submission (its source as bytes, shown as `name`), in order; the runner's runs
-    leave nothing behind."""
+    """Every check of the submission (its source as bytes; `name` is what progress calls it), in order; the
+    runner's runs leave nothing behind. `progress` is told each step as it starts."""
     configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
     datasets = sorted({c.dataset for c in configs})
     data = runs.load_datasets(DATA, datasets)
     results = env.env_checks(submission)
-    progress("api and trace")
+    progress(f"api and trace of {name}")
     results += api.api_and_trace(runner, submission, api.all_checks(DATA))
     grading = cli.Grading(runner, submission, data_files(datasets), data, tol)
     for config in configs:
