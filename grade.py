@@ -11,12 +11,16 @@ Four sections, each check named "section:what":
           NN) on the handout's vectors and against a plain implementation;
   trace:  this project's NN and the submission's stepped side by side through the first
           SGD steps (RANDOM init, small set): the first quantity that differs, and where;
-  cli:    the submission's command line on a grid of configurations, compared with this
-          project's outputs (labels identical, every metric within --tol). A failing
-          configuration is compared with a catalog of classic mistakes (grader/catalog.py),
-          and each one that explains it is named: "mistake: <id>"; so are the mistakes of
-          real students' code found otherwise (an ignored argument, float labels, ...).
+  cli:    the submission's command line on a grid of configurations, its outputs read
+          leniently (each deviation from the handout's format named, with its line) and
+          compared with this project's (labels identical, every metric within --tol). A
+          failing configuration is explained from the evidence: the mistakes of real
+          students' code found otherwise (an ignored argument, a RANDOM init or shuffle
+          that differs from run to run, ...), then a catalog of classic mistakes
+          (grader/catalog.py), named "mistake: <id>" only where exactly one reproduces
+          outputs of a network that trained.
 
+The grade itself is grader/pipeline.py's; this file is its command.
 The submission's code only ever returns values: its functions' results (api, trace) and
 its output files (cli). Every expected value is computed here, in grade.py's process, and
 every verdict is decided here. Each run of the submission gets a fresh folder, limits and
@@ -47,41 +51,12 @@ except ImportError as missing:  # no numpy: neuralnet's one line on how to set u
     raise SystemExit(f"grade.py: error: {missing}") from None
 # isort: on
 
-import course_data
-from grader import api, batch, bundle, cli, env, report, runs, settings
-from grader.report import Result
-from grader.runner import Budget, Limits, Runner, SandboxError, make_runner
+from grader import batch, bundle, pipeline, report, settings
+from grader.runner import Budget, Limits, SandboxError, make_runner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = course_data.folder()
+DATA = pipeline.DATA
 GRADING_TOLERANCE = 1e-6  # how far a submission's metrics may be from this project's
-
-
-# ----------------------------------------------------------------------------
-# The whole grade
-# ----------------------------------------------------------------------------
-
-def grade(submission_path: str, runner: Runner, quick: bool, tol: float,
-          progress: Callable[[str], None] = lambda text: None) -> List[Result]:
-    """Every check, in order; the runner's runs leave nothing behind."""
-    configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
-    datasets = sorted({c.dataset for c in configs})
-    data = runs.load_datasets(DATA, datasets)
-    csvs = {}
-    for name in datasets:
-        for split in ("train", "validation"):
-            with open(os.path.join(DATA, f"{name}_{split}.csv"), "rb") as f:
-                csvs[f"{name}_{split}.csv"] = f.read()
-    with open(submission_path, "rb") as f:
-        submission = f.read()
-    results = env.env_checks(submission)
-    progress("api and trace")
-    results += api.api_and_trace(runner, submission, api.all_checks(DATA))
-    grading = cli.Grading(runner, submission, csvs, data, tol)
-    for config in configs:
-        progress(f"cli {config.describe()}")
-        results.append(grading.cli_check(config))
-    return results
 
 
 def byte_size(text: str) -> int:
@@ -219,8 +194,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with make_runner(python, args.user, limits, hidden,
                          namespaces=not os.environ.get("GRADE_NO_NAMESPACES")) as runner:
             show = sys.stderr.isatty()  # progress on a terminal only
-            results = grade(args.submission, runner, args.quick, args.tol,
-                            lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
+            with open(args.submission, "rb") as f:
+                submission = f.read()
+            results = pipeline.grade(submission, args.submission, runner, args.quick, args.tol,
+                                     lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
             header = [runner.isolation, f"limits: {runner.describe_limits()}"]
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)

@@ -5,7 +5,11 @@ subclass of Linear, Sigmoid or NN, or a replacement shuffle. While a mistake's
 network is built and trained, its `patches` replace names in neuralnet's namespace
 (NN looks up Linear, Sigmoid and shuffle there), and its `nn_class` stands in for NN.
 A failing cli configuration is compared with each mistake's outputs, then each
-compatible pair's; every match is named.
+compatible pair's; a match is named only from distinguishing evidence: trained outputs
+(an untrained network's labels name nothing) that exactly one explanation reproduces.
+Mistakes found otherwise (by comparing runs, the outputs' format, the source, the API's
+attributes) are defined here too, with their ids and explanations; the format ones are
+detected by grader/outputs.py.
 """
 import ast
 import contextlib
@@ -18,7 +22,6 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import numpy as np
 # isort: on
 
-import compare
 from grader import probe
 from grader.runner import RunResult
 from grader.runs import OUTPUT_NAMES, Config, Datasets, Outputs, expected_outputs, matches
@@ -158,6 +161,9 @@ class Mistake(NamedTuple):
     section: str  # of the handout it breaks
     patches: Callable[[], Dict[str, object]] = dict  # fresh per run: some keep state
     nn_class: Optional[type] = None
+    # where an earlier semester's handout asked for this, what that handout did: the report then says
+    # "this follows an older handout's <older_handout>", so a student reusing old code learns what changed
+    older_handout: str = ""
 
     def touches(self) -> set:
         """What it changes (names and methods): two mistakes combine only where these are disjoint."""
@@ -180,7 +186,9 @@ CATALOG = [
             lambda: {"shuffle": lambda X, y, epoch: REAL_SHUFFLE(X, y, epoch + 1)}),
     Mistake("no-shuffle", "the examples are visited in file order, never shuffled",
             "section 10.2, Algorithm 3: SHUFFLE at the start of each epoch",
-            lambda: {"shuffle": lambda X, y, epoch: (X, y)}),
+            lambda: {"shuffle": lambda X, y, epoch: (X, y)},
+            older_handout="training order (the examples in file order, no shuffle); this one shuffles each epoch "
+                          "with the epoch as the seed"),
     Mistake("bias-init-random", "RANDOM init leaves its random values in the bias column",
             "section 7.1: the bias parameters are initialized to zero", lambda: {"Linear": RandomBiasLinear}),
     Mistake("init-without-bias-column", "RANDOM weights drawn for the shape without the bias column "
@@ -209,15 +217,16 @@ CATALOG = [
             lambda: {"Linear": BiasLastColumnLinear}),
     Mistake("adagrad-update", "the weights are updated by an older handout's Adagrad rule (s += g * g, "
             "w -= lr / sqrt(s + 1e-5) * g) instead of plain SGD",
-            "section 10.2, Algorithm 3: SGD, w = w - learning_rate * g", lambda: {"Linear": AdagradLinear}),
+            "section 10.2, Algorithm 3: SGD, w = w - learning_rate * g", lambda: {"Linear": AdagradLinear},
+            older_handout="update rule (Adagrad); this one updates by plain SGD"),
     Mistake("backprop-drops-last-column", "backpropagation through beta drops its last column instead of the "
             "bias column", "section 10.1.2 and written question 2(f): beta* is beta without its bias column",
             lambda: {"Linear": DropsLastColumnLinear}),
 ]
 # ----------------------------------------------------------------------------
 # Mistakes found otherwise than by reproducing the outputs: each one's definition, then how
-# it is recognised (by comparing runs, reading the outputs' format, the source or the API's
-# attributes). grader/cli.py, grader/api.py and grader/env.py call these.
+# it is recognised (by comparing runs, the source or the API's attributes; the outputs' format
+# is read by grader/outputs.py). grader/cli.py, grader/api.py and grader/env.py call these.
 # ----------------------------------------------------------------------------
 
 class Finding(NamedTuple):
@@ -300,33 +309,41 @@ def experiment_main(tree: ast.Module) -> List[str]:
     return signs
 
 
+# The handout's output format (sections 8.2 and 8.3): each deviation that grader/outputs.py reads past,
+# so that the values behind it are still compared.
 LABELS_NOT_INTEGERS = Mistake("labels-not-integers", "the labels are written as floats, not integers",
                               "section 8.2: one integer label per line")
-
-
-def labels_read_as_integers(name: str, text: str) -> Tuple[List[str], bool]:
-    """A labels file's lines; labels written as integral floats ('6.0') are read as integers,
-    and flagged (True), so that their values can still be compared."""
-    try:
-        return compare.parse_labels(text, name), False
-    except compare.FormatError:
-        try:
-            values = [float(line) for line in text.splitlines()]
-        except ValueError:
-            values = []
-        if not values or not all(v.is_integer() for v in values):
-            raise
-        return [str(int(v)) for v in values], True
-
-
 CRLF_LINE_ENDINGS = Mistake("crlf-line-endings", "the output files end their lines in \\r\\n (Python's text mode on "
                             "Windows), not \\n: open them with newline=\"\\n\"",
                             "sections 8.2 and 8.3: Unix line endings")
+EPOCHS_FROM_ZERO = Mistake("epochs-from-zero", "the metrics count epochs from 0 (epoch=0), not from 1",
+                           "section 8.3: after the first pass through the data, epoch=1",
+                           older_handout="epoch numbering (from epoch=0); this one counts from epoch=1")
+TEST_KEYS = Mistake("metrics-test-keys", "the metrics say (test) where this handout says (validation)",
+                    "section 8.3: crossentropy(validation) and error(validation)",
+                    older_handout="metrics keys (crossentropy(test), error(test)); this one writes (validation)")
+SPACING = Mistake("output-spacing", "an output line is spaced or punctuated otherwise than the handout's "
+                          "('6', 'epoch=1 crossentropy(train): 2.14')",
+                          "sections 8.2 and 8.3: no space around =, one after the epoch number, none before the colon, "
+                          "one after it")
+MISSPELT_KEY = Mistake("metrics-key-misspelt", "a metrics key is misspelt",
+                       "section 8.3: the keys crossentropy(train), crossentropy(validation), error(train) and "
+                       "error(validation)")
+EXTRA_LINES = Mistake("output-extra-lines", "an output file has lines that are neither labels nor metrics (debug "
+                      "text, a header, blank lines)", "sections 8.2 and 8.3: nothing else in the output files")
+NEAR_MISS_FORMATS = [EPOCHS_FROM_ZERO, TEST_KEYS, SPACING, MISSPELT_KEY, EXTRA_LINES]
 
-
-def crlf_line_endings(raw: bytes) -> bool:
-    """Whether an output file's lines end in \\r\\n."""
-    return b"\r\n" in raw
+# Runs that differ from one another: two runs of one command line that write different outputs. No
+# variant's outputs are compared with such a run's: which draw it made is chance.
+RANDOM_INIT_UNSEEDED = Mistake("random-init-unseeded", "the RANDOM init is not seeded as the handout says: two runs "
+                               "of the same command line write different outputs",
+                               "section 7.1 and the starter code's random_init: np.random.seed(M * D) before the "
+                               "draw", older_handout="initialization (RANDOM weights drawn unseeded); this one "
+                               "seeds each draw with rows x cols")
+SHUFFLE_UNSEEDED = Mistake("shuffle-unseeded", "the shuffle is not seeded as the handout says: two runs of the same "
+                           "command line train in different orders",
+                           "section 7: the provided shuffle, with the epoch number as the seed")
+NONDETERMINISM = [RANDOM_INIT_UNSEEDED, SHUFFLE_UNSEEDED]
 
 
 METRICS_LINES_MISSING = Mistake("metrics-lines-missing", "the metrics file has missing or extra lines",
@@ -379,7 +396,7 @@ def import_side_effects(tree: ast.Module) -> Optional[Finding]:
 
 DIAGNOSED = [HARD_CODED_SETTINGS, EXPERIMENT_MAIN, LABELS_NOT_INTEGERS, CRLF_LINE_ENDINGS, METRICS_LINES_MISSING,
              WEIGHTS_ATTRIBUTE_NAME, IMPORT_SIDE_EFFECTS]
-MISTAKES = {m.id: m for m in CATALOG + DIAGNOSED}
+MISTAKES = {m.id: m for m in CATALOG + DIAGNOSED + NEAR_MISS_FORMATS + NONDETERMINISM}
 
 
 class MistakeLine(str):
@@ -390,7 +407,9 @@ class MistakeLine(str):
 def mistake_line(mistake_id: str, detail: str = "") -> MistakeLine:
     """The report's line for a mistake: its id, what it is, the handout section; then the detail."""
     m = MISTAKES[mistake_id]
-    line = MistakeLine(f"mistake: {m.id}: {m.explanation} [handout {m.section}]" + (f"\n  {detail}" if detail else ""))
+    older = f"\n  this follows an older handout's {m.older_handout}" if m.older_handout else ""
+    line = MistakeLine(f"mistake: {m.id}: {m.explanation} [handout {m.section}]{older}"
+                       + (f"\n  {detail}" if detail else ""))
     line.mistake_id = m.id
     return line
 
@@ -440,19 +459,40 @@ def diagnose(config: Config, got: Outputs, data: Datasets, tol: float, reference
     return found or [(a.id, b.id) for a, b in (ALL_PAIRS if pairs is None else pairs) if explains([a, b])]
 
 
+class Diagnosis(NamedTuple):
+    """What a configuration's outputs name: one explanation (a mistake, or a pair together), or nothing and why."""
+    named: Tuple[str, ...]
+    why_not: str = ""
+
+
+UNTRAINED = ("no mistake is named from 0 epochs: an untrained network's labels (often one class for every row) "
+             "tell no mistake apart; the configurations that train do")
+NOTHING_MATCHES = "no catalogued mistake, alone or in pairs, gives these outputs"
+
+
+def alike(found: Sequence[Tuple[str, ...]]) -> str:
+    """Why nothing is named when several explanations reproduce the outputs equally."""
+    return (f"the outputs are those of {' and of '.join(' + '.join(ids) for ids in found)} alike: this "
+            "configuration does not tell them apart, so none is named")
+
+
 class Diagnoser:
-    """diagnose() across the configurations of one submission, whose mistakes are the same in
-    every run: once a pair search has been made, later ones try only the pairs it found."""
+    """diagnose() across the configurations of one submission, whose mistakes are the same in every run,
+    named only from distinguishing evidence: trained outputs (not 0 epochs), reproduced by exactly one
+    explanation. Once a pair search has been made, later ones try only the pairs it found."""
 
     def __init__(self):
         self.pairs: Optional[List[Tuple[Mistake, Mistake]]] = None
 
-    def __call__(self, config: Config, got: Outputs, data: Datasets, tol: float,
-                 reference: Outputs) -> List[Tuple[str, ...]]:
+    def __call__(self, config: Config, got: Outputs, data: Datasets, tol: float, reference: Outputs) -> Diagnosis:
+        if config.epochs == 0:
+            return Diagnosis((), UNTRAINED)
         found = diagnose(config, got, data, tol, reference, self.pairs)
         if not found or len(found[0]) == 2:  # a pair search was made
             self.pairs = [(MISTAKES[a], MISTAKES[b]) for a, b in found]
-        return found
+        if len(found) > 1:
+            return Diagnosis((), alike(found))
+        return Diagnosis(found[0], "") if found else Diagnosis((), NOTHING_MATCHES)
 
 
 def markdown_table(mistakes: Sequence[Mistake]) -> str:

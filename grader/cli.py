@@ -1,52 +1,27 @@
 """The cli checks: the submission's command line on each configuration, its outputs judged and diagnosed.
 
 Each configuration (grader/runs.py) is run in the runner; its three output files are read
-back, parsed and compared here with what this project writes. A configuration that differs
-is diagnosed: by the catalog of classic mistakes (grader/catalog.py), and by the mistakes of
-real students' code found otherwise (an ignored argument, float labels, Windows line
-endings, missing metrics lines, experiment code in the main block).
+back leniently (grader/outputs.py: every deviation from the handout's format named, the values
+behind it recovered) and compared here with what this project writes. A configuration that
+differs is explained from the evidence: the mistakes of real students' code found otherwise
+(an ignored argument, experiment code in the main block, missing metrics lines), a second run
+of what is random (an unseeded RANDOM init or shuffle: no variant is matched with such runs),
+then the catalog of classic mistakes (grader/catalog.py), named only from outputs that tell
+one explanation apart.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+import hashlib
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-import compare
-from grader import catalog, env, report, runs
+from grader import catalog, env, outputs, report, runs
+from grader.outputs import Reading
 from grader.report import Result, why_run_failed
-from grader.runner import OUTPUT_LIMIT, Runner, RunResult, size
+from grader.runner import Runner, RunResult
 from grader.runs import Config, Datasets
 
 POINTS = {"small": 4, "medium": 5}  # per run, by dataset
-
-def read_outputs(run: RunResult, lines: Sequence[int]) -> Tuple[Optional[runs.Outputs], str, List[str]]:
-    """The three outputs a run wrote, parsed; or why they cannot be. Then the ids of the format mistakes
-    read past to parse them: labels written as floats, Windows line endings. `lines`: how many lines each
-    output should have; one with more than twice as many is refused unparsed (its lines would cost memory)."""
-    missing = [name for name in runs.OUTPUT_NAMES if run.outputs.get(name) is None]
-    if missing:
-        absent = [name for name in missing if name not in run.kinds]
-        found = ([f"wrote no {', '.join(absent)}"] if absent else []) + \
-            [f"{name} is {run.kinds[name]}" for name in missing if name in run.kinds]
-        return None, "; ".join(found), []
-    texts, formats = [], []
-    for name, expected in zip(runs.OUTPUT_NAMES, lines):
-        raw = run.outputs[name]
-        if len(raw) > OUTPUT_LIMIT:
-            return None, f"unreadable output: {name}: larger than {size(OUTPUT_LIMIT)}", []
-        count = raw.count(b"\n")
-        if count > 2 * expected + 10:
-            return None, f"unreadable output: {name}: {count} lines, where {expected} are expected", []
-        if catalog.crlf_line_endings(raw) and "crlf-line-endings" not in formats:
-            formats.append("crlf-line-endings")
-        try:
-            texts.append(raw.decode().replace("\r\n", "\n"))
-        except UnicodeDecodeError:
-            return None, f"unreadable output: {name}: not a text file", []
-    try:
-        (train, float_train), (validation, float_validation) = (
-            catalog.labels_read_as_integers(runs.OUTPUT_NAMES[i], texts[i]) for i in (0, 1))
-        metrics = compare.parse_metrics(texts[2], runs.OUTPUT_NAMES[2])
-    except compare.FormatError as e:
-        return None, f"unreadable output: {e}", []
-    return (train, validation, metrics), "", formats + ["labels-not-integers"] * (float_train or float_validation)
+# A configuration that trains from the ZERO init (the handout's example): run twice, it tells whether the
+# shuffle alone repeats, when a configuration that uses both it and the RANDOM init wrote different outputs.
+SHUFFLE_ALONE = runs.CONFIGS[0]
 
 
 def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
@@ -57,6 +32,46 @@ def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]
         return (f"the training cross-entropy is {mine[0]!r} in every epoch: the weights never change, "
                 "or the loss is computed once")
     return ""
+
+
+# What each format mistake's line says, before whether the values read past it match.
+READ_PAST = {catalog.CRLF_LINE_ENDINGS.id: ("lines end in \\r\\n; read with \\n endings, they ",
+                                            "match the expected outputs: only the line endings are wrong"),
+             catalog.LABELS_NOT_INTEGERS.id: ("labels such as {text!r}; read as integers, they ",
+                                              "match the expected ones: only their format is wrong")}
+READ_AS_HANDOUT = ("{text!r}; read as the handout writes it, the values ",
+                   "match the expected outputs: only the format is wrong")
+
+
+def format_lines(reading: Reading, same: Dict[str, bool]) -> List[str]:
+    """A line for each format mistake read past: its first line, and whether the values behind it match
+    (`same`: each output's name, and whether its values match this project's)."""
+    lines: List[str] = []
+    for mistake_id in reading.ids():
+        found = reading.of(mistake_id)
+        first, more = found[0], len(found) - 1
+        before, matching = READ_PAST.get(mistake_id, READ_AS_HANDOUT)
+        match = all(same[name] for name in {d.output for d in found}) if mistake_id != catalog.CRLF_LINE_ENDINGS.id \
+            else all(same.values())
+        if mistake_id == catalog.CRLF_LINE_ENDINGS.id:  # found once per file, at its first line
+            where = ", ".join(f"{d.output} line {d.line}" for d in found)
+        else:
+            where = f"{first.output} line {first.line}" + (f" (and {more} more line{'s' * (more > 1)})" if more else "")
+        lines.append(catalog.mistake_line(mistake_id, f"{where}: {before.format(text=first.text[:outputs.QUOTED])}"
+                                          + (matching if match else "still differ (below)")))
+    return lines
+
+
+def digest(run: RunResult) -> Optional[str]:
+    """A digest of the three outputs a run wrote (kept instead of them: they may be large); None when the run
+    did not complete or wrote no regular file under a name."""
+    if run.status != 0 or run.problem or any(run.outputs.get(o) is None for o in runs.OUTPUT_NAMES):
+        return None
+    hashed = hashlib.sha256()
+    for name in runs.OUTPUT_NAMES:
+        hashed.update(b"%d:" % len(run.outputs[name] or b""))
+        hashed.update(run.outputs[name] or b"")
+    return hashed.hexdigest()
 
 
 def failed(name: str, lines: Sequence[str], weight: float) -> Result:
@@ -73,13 +88,21 @@ class Grading:
         tree = env.parse(submission.decode(errors="replace"))
         self.experiment_signs = catalog.experiment_main(tree) if tree else []
         self._ignored: Optional[List[str]] = None
+        self.first_runs: Dict[Config, Optional[str]] = {}  # the digest of each configuration's first run
+        # whether the RANDOM init and the shuffle repeat from run to run (None: not known yet), and which
+        # configuration, run twice, showed that one does not
+        self.seeded: Dict[str, Optional[bool]] = {"init": None, "shuffle": None}
+        self.unseeded_in: Dict[str, Config] = {}
+        self.unrepeatable: Set[Config] = set()  # configurations whose two runs wrote different outputs
 
     def run(self, config: Config) -> RunResult:
         files = {"neuralnet.py": self.submission,
                  **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
-        return self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
-                                 *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
-                                 str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+        run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
+                               *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
+                               str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+        self.first_runs.setdefault(config, digest(run))
+        return run
 
     def ignored_arguments(self) -> List[str]:
         """The arguments whose change leaves every output byte the same (run once, when first asked)."""
@@ -93,36 +116,81 @@ class Grading:
             return []
         return [catalog.mistake_line("experiment-main", f"its main block {', '.join(self.experiment_signs)}")]
 
+    def repeats(self, config: Config) -> Optional[bool]:
+        """Whether a second run of config writes the same bytes as its first; None when either did not
+        complete."""
+        first = self.first_runs[config] if config in self.first_runs else digest(self.run(config))
+        again = digest(self.run(config))
+        return None if first is None or again is None else first == again
+
+    def unseeded(self, config: Config) -> List[str]:
+        """The random parts this configuration uses ('init': the RANDOM init, 'shuffle': epochs > 0) that do
+        not repeat from run to run. Each part is settled once per grade, by running twice a configuration
+        that uses it; outputs that repeat count only when trained (untrained labels may agree by chance)."""
+        parts = [part for part, used in (("init", config.init_flag == 1), ("shuffle", config.epochs > 0)) if used]
+        known = [part for part in parts if self.seeded[part] is False]
+        if known or all(self.seeded[part] for part in parts) or self.runner.budget.spent():
+            return known
+        same = self.repeats(config)
+        if same and config.epochs > 0:
+            self.seeded.update(dict.fromkeys(parts, True))
+        elif same is False:
+            self.unrepeatable.add(config)
+            unknown, shown_by = [part for part in parts if self.seeded[part] is None], config
+            if len(unknown) == 2:  # the shuffle alone (ZERO init) tells which
+                alone = self.repeats(SHUFFLE_ALONE)
+                unknown, shown_by = (["shuffle"], SHUFFLE_ALONE) if alone is False else (["init"] if alone else [],
+                                                                                         config)
+                if alone:
+                    self.seeded["shuffle"] = True
+            for part in unknown:
+                self.seeded[part], self.unseeded_in[part] = False, shown_by
+        return [part for part in parts if self.seeded[part] is False]
+
+    def explain(self, config: Config, got: runs.Outputs, reference: runs.Outputs) -> List[str]:
+        """Why a configuration's values differ, from the evidence: the arguments probed, the runs repeated,
+        then the catalog's variants reproduced."""
+        if self.runner.budget.spent():
+            return ["no search of the catalog of mistakes: the time budget was spent"]
+        ignored = self.ignored_arguments()
+        if ignored:
+            return [catalog.mistake_line("hard-coded-settings", f"ignored: {argument}") for argument in ignored] + \
+                self.experiment_lines()
+        unseeded = self.unseeded(config)
+        if unseeded:
+            mistakes = {"init": catalog.RANDOM_INIT_UNSEEDED.id, "shuffle": catalog.SHUFFLE_UNSEEDED.id}
+            return [catalog.mistake_line(mistakes[part], f"{self.unseeded_in[part].describe()}, run twice, wrote "
+                                         "different outputs; no other mistake is named from outputs that change from "
+                                         "run to run") for part in unseeded]
+        if config in self.unrepeatable:  # which random part did not repeat is not known: still, nothing is named
+            return [f"two runs of {config.describe()} wrote different outputs: no mistake is named from outputs that "
+                    "change from run to run"]
+        diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
+        lines: List[str] = [catalog.mistake_line(mistake_id) for mistake_id in diagnosis.named]
+        if len(diagnosis.named) > 1:
+            lines.append(f"  (these {len(diagnosis.named)} together explain the outputs)")
+        return lines or [diagnosis.why_not]
+
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
         run = self.run(config)
         if run.status != 0:
             return Result(name, False, why_run_failed(run), weight)
         X_train, _, X_validation, _ = self.data[config.dataset]
-        got, problem, formats = read_outputs(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
-        if got is None:
-            lines = [f"{problem}{report.quote(run.stderr)}"]
-            if problem.startswith("wrote no"):
+        reading = outputs.read(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
+        if reading.outputs is None:
+            lines = [f"{reading.problem}{report.quote(run.stderr)}"]
+            if reading.problem.startswith("wrote no"):
                 lines += self.experiment_lines()
             return failed(name, lines, weight)
         if run.problem:
             return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
-        reference = runs.expected_outputs(config, self.data)
+        got, reference = reading.outputs, runs.expected_outputs(config, self.data)
         found = runs.differences(got, reference, self.tol)
         worst = found[2][1].worst
-        lines = []
-        if "crlf-line-endings" in formats:
-            same = all(d.same for _, d in found)
-            lines.append(catalog.mistake_line(
-                "crlf-line-endings", "lines end in \\r\\n; read with \\n endings, they "
-                + ("match the expected outputs: only the line endings are wrong" if same else "still differ (below)")))
-        if "labels-not-integers" in formats:
-            same = found[0][1].same and found[1][1].same
-            lines.append(catalog.mistake_line(
-                "labels-not-integers", "labels such as '6.0'; read as integers, they "
-                + ("match the expected ones: only their format is wrong" if same else "still differ (below)")))
+        lines = format_lines(reading, {output: d.same for output, (_, d) in zip(runs.OUTPUT_NAMES, found)})
         if all(d.same for _, d in found):
-            if formats:
+            if lines:
                 return failed(name, lines, weight)
             return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
         lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
@@ -133,21 +201,4 @@ class Grading:
             lines.append(catalog.mistake_line("metrics-lines-missing", structure))
             return failed(name, lines, weight)
         lines += [note for note in [constant_loss(got[2], reference[2])] if note]
-        if self.runner.budget.spent():
-            lines.append("no search of the catalog of mistakes: the time budget was spent")
-            return failed(name, lines, weight)
-        ignored = self.ignored_arguments()
-        if ignored:
-            lines += [catalog.mistake_line("hard-coded-settings", f"ignored: {argument}") for argument in ignored]
-            lines += self.experiment_lines()
-            return failed(name, lines, weight)
-        diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
-        for ids in diagnosis:
-            lines += [catalog.mistake_line(mistake_id) for mistake_id in ids]
-            if len(ids) > 1:
-                lines.append(f"  (these {len(ids)} together explain the outputs)")
-        if not diagnosis:
-            lines.append("no catalogued mistake, alone or in pairs, gives these outputs")
-        return failed(name, lines, weight)
-
-
+        return failed(name, lines + self.explain(config, got, reference), weight)

@@ -28,6 +28,7 @@ import zipfile
 
 from grader import catalog
 from grader.test_checks import SIMULATIONS
+from grader.test_diagnosis import TestEvidence, TestNearMisses  # noqa: F401  (part of this suite)
 from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
 from grader.testing import DATA, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
 

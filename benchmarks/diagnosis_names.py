@@ -1,0 +1,79 @@
+"""Causes named and wrong names: grade.py --quick on the grader's test submissions, each with its known causes.
+
+    python3 benchmarks/diagnosis_names.py [--grader CHECKOUT] [--python PYTHON] [--user USER]
+
+Every submission of grader/test_submissions.py (each catalog mistake written into the naive
+baseline, the real students' mistakes, the student-style module code correct and unseeded) and of
+grader/test_diagnosis.py (a whole file in an earlier semester's shape, correct and with each new
+diagnosis) is graded by CHECKOUT's grade.py (default: this one; another checkout's, to compare),
+one grade.py at a time, as its users run it. For each, the mistake ids the report names (results.json's
+extra_data) are compared with the causes written into it: a cause named counts once per submission;
+a name that is not one of its causes is a wrong name. Prints a row per submission and the totals.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List, Set, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from grader import test_diagnosis  # noqa: E402  (this checkout's submissions, whichever grader grades them)
+from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with, student_source  # noqa: E402
+
+
+def submissions() -> List[Tuple[str, str, Set[str]]]:
+    """(name, source, the causes written into it)."""
+    found = [(f"naive {m}", naive_with(m), {m}) for m in NAIVE_MISTAKES]
+    found += [(f"real {m}", source, {m}) for m, (source, _) in REAL_MISTAKES.items() if m not in NAIVE_MISTAKES]
+    found += [("student column", student_source("column"), set()), ("student row", student_source("row"), set()),
+              ("student unseeded init", student_source("column", ("    np.random.seed(M * D)\n", "")),
+               {"random-init-unseeded"})]
+    causes = {"near miss": {"epochs-from-zero", "metrics-test-keys", "output-spacing", "no-shuffle"},
+              "adagrad": {"adagrad-update", "metrics-key-misspelt", "output-extra-lines", "labels-not-integers"},
+              "unseeded init": {"random-init-unseeded"}, "unseeded shuffle": {"shuffle-unseeded"},
+              "init without bias column": {"init-without-bias-column"}}
+    found.append(("old-style correct", test_diagnosis.OLD_STYLE, set()))
+    found += [(f"old-style {name}", test_diagnosis.submission(name).decode(), causes[name])
+              for name in test_diagnosis.SUBMISSIONS]
+    return found
+
+
+def named(grader: str, options: List[str], source: str, folder: str) -> Tuple[Set[str], int]:
+    """The mistake ids a --quick grade names, and grade.py's exit status."""
+    path, report = os.path.join(folder, "neuralnet.py"), os.path.join(folder, "results.json")
+    with open(path, "w") as f:
+        f.write(source)
+    result = subprocess.run([sys.executable, os.path.join(grader, "grade.py"), path, "--quick", "--json", report,
+                             *options], capture_output=True, text=True)
+    with open(report) as f:
+        tests = json.load(f)["tests"]
+    return {m for t in tests for m in t.get("extra_data", {}).get("mistakes", [])}, result.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--grader", default=ROOT, help="the checkout whose grade.py grades (default: this one)")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter that runs the submissions")
+    parser.add_argument("--user", default="nobody", help="as root, the user the submissions run as (default nobody)")
+    args = parser.parse_args()
+    totals: Dict[str, int] = {"causes": 0, "named": 0, "wrong": 0}
+    folder = tempfile.mkdtemp(prefix="diagnosis-names-")
+    os.chmod(folder, 0o755)
+    print(f"{'submission':34} {'causes':>6} {'named':>5} {'wrong':>5}  wrong names")
+    for name, source, causes in submissions():
+        ids, _ = named(args.grader, ["--python", args.python, "--user", args.user], source, folder)
+        right, wrong = causes & ids, ids - causes
+        totals["causes"] += len(causes)
+        totals["named"] += len(right)
+        totals["wrong"] += len(wrong)
+        print(f"{name:34} {len(causes):6} {len(right):5} {len(wrong):5}  {' '.join(sorted(wrong))}", flush=True)
+    print(f"{'total':34} {totals['causes']:6} {totals['named']:5} {totals['wrong']:5}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
