@@ -6,10 +6,11 @@ is diagnosed: by the catalog of classic mistakes (grader/catalog.py), and by the
 real students' code found otherwise (an ignored argument, float labels, Windows line
 endings, missing metrics lines, experiment code in the main block).
 """
+import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import compare
-from grader import catalog, env, report, runs
+from grader import catalog, crashes, env, report, runs
 from grader.report import Result, why_run_failed
 from grader.runner import OUTPUT_LIMIT, Runner, RunResult, size
 from grader.runs import Config, Datasets
@@ -73,13 +74,21 @@ class Grading:
         tree = env.parse(submission.decode(errors="replace"))
         self.experiment_signs = catalog.experiment_main(tree) if tree else []
         self._ignored: Optional[List[str]] = None
+        self.crashes = crashes.Explainer(submission, self.experiment_signs)  # why runs fail (grader/crashes.py)
+        self.pace = crashes.Pace(data)  # how long runs take against this project's
+        self.exited: Dict[Config, Optional[int]] = {}  # each run's exit status
+        self.explained: Dict[str, str] = {}  # each explanation of a failed run given in full -> its check
 
     def run(self, config: Config) -> RunResult:
         files = {"neuralnet.py": self.submission,
                  **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
-        return self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
-                                 *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
-                                 str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+        started = time.monotonic()
+        run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
+                               *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
+                               str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+        self.pace.record(config, time.monotonic() - started, run)
+        self.exited.setdefault(config, run.status)
+        return run
 
     def ignored_arguments(self) -> List[str]:
         """The arguments whose change leaves every output byte the same (run once, when first asked)."""
@@ -93,17 +102,38 @@ class Grading:
             return []
         return [catalog.mistake_line("experiment-main", f"its main block {', '.join(self.experiment_signs)}")]
 
+    def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
+        """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
+        is; an explanation given in full for an earlier configuration is referred back to."""
+        slow = self.pace.explain(config, run, self.runner.budget.per_run)
+        if slow:
+            return failed(name, [why_run_failed(run), *slow], weight)
+        ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
+        lines = self.crashes.lines(self.crashes.explain(config, run, ran)) if run.status is not None else []
+        return self.said_once(name, why_run_failed(run), lines, weight)
+
+    def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
+        """The failure in full the first time its causes (or, with none named, its output) are met; after that,
+        its causes by id, referred back to the check that explained them."""
+        key = " ".join(catalog.mistake_ids(lines)) or "\n".join([head, *lines])
+        if key in self.explained:
+            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.explained[key]}",
+                                 *crashes.referred(lines, self.explained[key])], weight)
+        self.explained[key] = name
+        return failed(name, [head, *lines], weight)
+
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
         run = self.run(config)
         if run.status != 0:
-            return Result(name, False, why_run_failed(run), weight)
+            return self.run_failed(name, config, run, weight)
         X_train, _, X_validation, _ = self.data[config.dataset]
         got, problem, formats = read_outputs(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
         if got is None:
             lines = [f"{problem}{report.quote(run.stderr)}"]
             if problem.startswith("wrote no"):
-                lines += self.experiment_lines()
+                lines += self.experiment_lines() + self.crashes.lines(self.crashes.missing_outputs(run))
+                return self.said_once(name, lines[0], lines[1:], weight)
             return failed(name, lines, weight)
         if run.problem:
             return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
