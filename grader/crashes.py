@@ -102,7 +102,7 @@ def python2_sign(message: str, line: str) -> str:
     return next((what for pattern, what in PYTHON2_LINES if pattern.search(line.strip())), "")
 
 
-def _name_of(node: ast.AST) -> str:
+def name_of(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
 
 
@@ -168,7 +168,7 @@ class Source:
         name: (line, path, written)."""
         found = []
         for node in self.nodes():
-            if isinstance(node, ast.Call) and _name_of(node.func) in READERS | WRITERS and node.args:
+            if isinstance(node, ast.Call) and name_of(node.func) in READERS | WRITERS and node.args:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str) and PATH.match(first.value):
                     found.append((first.lineno, first.value, self._writes(node)))
@@ -180,7 +180,7 @@ class Source:
     @staticmethod
     def _writes(call: ast.Call) -> bool:
         """Whether a call writes a file: open() in a writing mode, or a writer (savetxt, tofile, ...)."""
-        name = _name_of(call.func)
+        name = name_of(call.func)
         if name in WRITERS:
             return True
         if name != "open":
@@ -201,10 +201,10 @@ class Source:
         lines = []
         for node in self.nodes():
             if isinstance(node, ast.Assign) and _is_four(node.value) and \
-                    any(_name_of(t).lower() in CLASS_COUNT_NAMES for t in node.targets):
+                    any(name_of(t).lower() in CLASS_COUNT_NAMES for t in node.targets):
                 lines.append(node.lineno)
             elif isinstance(node, ast.Call):
-                name = _name_of(node.func)
+                name = name_of(node.func)
                 if any(k.arg and k.arg.lower() in CLASS_COUNT_NAMES and _is_four(k.value) for k in node.keywords) or \
                         (name in ("eye", "identity") and node.args and _is_four(node.args[0])) or \
                         (name == "NN" and len(node.args) >= 3 and _is_four(node.args[2])):
@@ -223,7 +223,7 @@ class Source:
         defined: Dict[str, int] = {}
         parsed: Set[str] = set()
         for node in self.nodes():
-            if isinstance(node, ast.Call) and _name_of(node.func) == "add_argument":
+            if isinstance(node, ast.Call) and name_of(node.func) == "add_argument":
                 names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 dest = next((k.value.value for k in node.keywords if k.arg == "dest" and
                              isinstance(k.value, ast.Constant)), None)
@@ -234,13 +234,21 @@ class Source:
                 if isinstance(dest, str):
                     defined[dest] = node.lineno
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
-                    _name_of(node.value.func) in ("parse_args", "parse_known_args"):
+                    name_of(node.value.func) in ("parse_args", "parse_known_args"):
                 parsed |= {t.id for t in node.targets if isinstance(t, ast.Name)}
         read: Dict[str, List[int]] = {}
         for node in self.nodes():
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in parsed:
                 read.setdefault(node.attr, []).append(node.lineno)
         return defined, read
+
+    def definition(self, name: str, method: str = "") -> Optional[ast.AST]:
+        """A top-level function, or a method of a top-level class, by name; None when absent."""
+        body = self.tree.body if self.tree is not None else []
+        found = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name), None)
+        if method and isinstance(found, ast.ClassDef):
+            return next((n for n in found.body if isinstance(n, ast.FunctionDef) and n.name == method), None)
+        return None if method else found
 
     def first_line_of(self, text: str) -> int:
         """The first line holding this text, or 0."""
@@ -252,7 +260,7 @@ class Source:
             return set()
         guards = [n for n in self.tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)]
         functions = {n.name: n for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        called = {_name_of(c.func) for g in guards for c in ast.walk(g) if isinstance(c, ast.Call)}
+        called = {name_of(c.func) for g in guards for c in ast.walk(g) if isinstance(c, ast.Call)}
         parts = guards + [functions[name] for name in called & set(functions) if name in names or not names]
         return {line for part in parts for line in range(part.lineno, (part.end_lineno or part.lineno) + 1)}
 
