@@ -499,8 +499,9 @@ SIGMOID_BACKWARD_NOT_ELEMENTWISE = Mistake("sigmoid-backward-not-elementwise", "
 LOSS_NOT_FROM_OUTPUT = Mistake("loss-not-from-output", "the loss is computed from the network's input x, not from "
                                "its output y_hat", "section 7: the cross-entropy of the softmax output y_hat")
 BACKWARD_MODIFIES_INPUT = Mistake("backward-modifies-input", "a backward (SoftMaxCrossEntropy's, or NN's) changes "
-                                  "y_hat, its input, in place", "section 10.1.1: backward returns the gradient; y_hat stays the "
-                                  "forward's output, which its caller still holds")
+                                  "y_hat, its input, in place",
+                                  "section 10.1.1: backward returns the gradient; y_hat stays the forward's output, "
+                                  "which its caller still holds")
 BIAS_SIDE_MISMATCH = Mistake("bias-side-mismatch", "a layer's input gets its bias entry appended last ([z, 1]) "
                              "while its weights keep the bias in column 0",
                              "section 7.1 and the starter code: the bias is column 0 of alpha and beta, and the "
