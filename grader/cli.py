@@ -105,7 +105,7 @@ class Grading:
     def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
         """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
         is; an explanation given in full for an earlier configuration is referred back to."""
-        slow = self.pace.explain(config, run, self.runner.budget.per_run)
+        slow = self.pace.explain(config, run, name)
         if slow:
             return failed(name, [why_run_failed(run), *slow], weight)
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
