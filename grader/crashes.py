@@ -275,6 +275,7 @@ class Explainer:
     def __init__(self, submission: bytes, experiment_signs: Sequence[str]):
         self.source = Source(submission.decode(errors="replace"))
         self.experiment_signs = list(experiment_signs)
+        self.given: Set[str] = set()  # the paths the run's command line gave
 
     def explain(self, config: Config, run: RunResult, ran_with_epochs: bool) -> List[Evidence]:
         """The causes of a run that exited non-zero, else where it failed. `ran_with_epochs`: another run of
@@ -282,6 +283,7 @@ class Explainer:
         if self.source.compiled is not None:
             return [self.source.compiled]
         found: List[Evidence] = []
+        self.given = {f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv", *runs.OUTPUT_NAMES}
         trace = parse_traceback(run.stderr)
         usage = usage_error(run.stderr)
         if usage:
@@ -307,8 +309,7 @@ class Explainer:
         if not match:
             return []
         path = match.group(1)
-        if path.replace("\\", "/").split("/")[-1] in runs.OUTPUT_NAMES or re.fullmatch(r"\w+_(train|validation)\.csv",
-                                                                                       path):
+        if path.replace("\\", "/").lstrip("./") in self.given:
             return []  # one of the paths given: not hard-coded
         line = next((line for line, literal, _ in self.source.literal_paths() if literal == path), 0) or \
             self.source.first_line_of(path) or (trace.lines[-1] if trace.lines else 0)
