@@ -409,6 +409,16 @@ CRASHES = {
                           'print("last epoch", e)'),
 }
 
+# A plot in main that fails for any num_epoch but 10 (or at its import, without matplotlib): experiment code.
+PLOT_IN_MAIN = variant(SCRIPT_STUDENT, ("    val_pred, val_err = model.test(X_val, y_val)\n",
+                                        "    val_pred, val_err = model.test(X_val, y_val)\n"
+                                        "    import matplotlib.pyplot as plt\n"
+                                        "    plt.plot(range(1, 11), train_loss, label=\"train\")\n"
+                                        "    plt.savefig(\"loss.png\")\n"))
+# A crash no evidence explains: a typo in a cache key.
+UNEXPLAINED_CRASH = variant(SCRIPT_STUDENT, ("        x = self.cache[\"x\"]\n        dz = dz.reshape(-1, 1)",
+                                             "        x = self.cache[\"X\"]\n        dz = dz.reshape(-1, 1)"))
+
 
 class Grades:
     """The small set's data and csv files, and a cli grade of a submission on some configurations."""
@@ -481,6 +491,14 @@ class TestCrashesExplained(unittest.TestCase):
                     self.assertIn(f"the same cause as {failing[0].name}", failing[1].output)
                     self.assertEqual(failing[1].mistakes, (mistake_id,))
 
+    def test_a_plot_in_main_that_fails_is_experiment_code(self):
+        source = PLOT_IN_MAIN
+        failing = [r for r in Grades.cli(source, FIRST_TWO) if not r.passed]
+        self.assertEqual(len(failing), 2)
+        self.assertEqual(failing[0].mistakes, ("experiment-main",), failing[0].output)
+        self.assertIn(pointed(failing[0].output, "experiment-main"),
+                      (line_of(source, "import matplotlib"), line_of(source, "plt.plot(")), failing[0].output)
+
     def test_four_classes_names_the_older_handout(self):
         source, _ = CRASHES["four-classes"]
         output = Grades.cli(source, FIRST_TWO[:1])[0].output
@@ -496,8 +514,7 @@ class TestCrashesExplained(unittest.TestCase):
                 self.assertEqual(pointed(checks[0].output, name), line_of(source, text))
 
     def test_a_crash_without_a_known_cause_says_where_and_names_nothing(self):
-        source = variant(SCRIPT_STUDENT, ("        x = self.cache[\"x\"]\n        dz = dz.reshape(-1, 1)",
-                                          "        x = self.cache[\"X\"]\n        dz = dz.reshape(-1, 1)"))
+        source = UNEXPLAINED_CRASH
         result = Grades.cli(source, FIRST_TWO[:1])[0]
         self.assertFalse(result.passed)
         self.assertEqual(result.mistakes, ())
