@@ -89,6 +89,10 @@ WRITERS = {"savetxt", "tofile", "to_csv", "write_text", "write_bytes", "dump", "
 CLASS_COUNT_NAMES = {"k", "num_classes", "n_classes", "num_class", "n_class", "classes", "output_size", "num_labels",
                      "n_labels", "output_dim", "num_outputs", "n_outputs", "n_out", "output_units", "num_output"}
 PATH = re.compile(r"^[\w.~/\\:-]*\.(csv|labels|txt|tsv)$")
+DATA_FILE = re.compile(r"\.(csv|labels|txt|tsv)$")  # the handout's inputs and outputs
+# argparse's errors that say the parser takes other arguments than the handout's nine positional ones
+# (an 'invalid int value' may be an order changed instead: not named)
+OTHER_ARGUMENTS = re.compile(r"^(the following arguments are required|unrecognized arguments)")
 
 
 def python2_sign(message: str, line: str) -> str:
@@ -286,7 +290,7 @@ class Explainer:
         self.given = {f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv", *runs.OUTPUT_NAMES}
         trace = parse_traceback(run.stderr)
         usage = usage_error(run.stderr)
-        if usage:
+        if OTHER_ARGUMENTS.match(usage):
             found += self.misspelt(None, usage)
         if trace is not None:
             line = trace.lines[-1] if trace.lines else 0
@@ -309,8 +313,8 @@ class Explainer:
         if not match:
             return []
         path = match.group(1)
-        if path.replace("\\", "/").lstrip("./") in self.given:
-            return []  # one of the paths given: not hard-coded
+        if path.replace("\\", "/").lstrip("./") in self.given or not DATA_FILE.search(path):
+            return []  # one of the paths given, or not a data or output file (a figure's folder, ...)
         line = next((line for line, literal, _ in self.source.literal_paths() if literal == path), 0) or \
             self.source.first_line_of(path) or (trace.lines[-1] if trace.lines else 0)
         return [Evidence("hard-coded-path", line, f"{trace.exception} on {path!r}, which the command line did not "
@@ -349,7 +353,7 @@ class Explainer:
     def four_classes(self, trace: Traceback, usage: str) -> List[Evidence]:
         """A number of classes fixed at 4 in the source, given an IndexError (a label of 4 to 9 indexing it)."""
         lines = self.source.class_count_of_four()
-        if not lines or trace.exception != "IndexError":
+        if not lines or trace.exception != "IndexError" or "with size 4" not in trace.message:
             return []
         return [Evidence("four-classes", lines[0], f"{trace.exception}: {trace.message}"
                          + (f" (at {self.source.at(trace.lines[-1])})" if trace.lines else ""))]

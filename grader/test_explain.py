@@ -522,6 +522,16 @@ class TestCrashesExplained(unittest.TestCase):
         self.assertIn(f"it failed at neuralnet.py line {line}: ", result.output)
         self.assertIn("KeyError: 'X'", result.output)
 
+    def test_arguments_in_another_order_are_not_called_misspelt(self):
+        init_flag = ("    parser.add_argument('init_flag', type=int, choices=[1, 2], "
+                     "help='weight initialization functions, 1: random')\n")
+        learning_rate = "    parser.add_argument('learning_rate', type=float, help='learning rate')\n"
+        source = variant(ARGPARSE_STUDENT, (init_flag + learning_rate, learning_rate + init_flag))
+        result = Grades.cli(source, FIRST_TWO[:1])[0]
+        self.assertFalse(result.passed)
+        self.assertIn("invalid int value: '0.1'", result.output)
+        self.assertEqual(result.mistakes, ())
+
     def test_correct_student_files_get_no_name(self):
         for name, source in (("argparse", ARGPARSE_STUDENT), ("script", SCRIPT_STUDENT)):
             with self.subTest(name):
