@@ -79,9 +79,7 @@ def usage_error(stderr: str) -> str:
 PYTHON2_LINES = [(re.compile(r"^print\b\s*([^\s(=.]|$)"), "a print statement"),
                  (re.compile(r"^except\s+[^:]+,\s*\w+\s*:"), "except E, e:"),
                  (re.compile(r"^raise\s+[\w.]+\s*,"), "raise E, message"),
-                 (re.compile(r"^exec\s+[\"'\w]"), "an exec statement"),
-                 (re.compile(r"<>"), "the <> operator"),
-                 (re.compile(r"`"), "backquotes")]
+                 (re.compile(r"^exec\s+[\"'\w]"), "an exec statement")]
 PYTHON2_NAMES = {"xrange", "raw_input", "unicode", "basestring", "unichr", "execfile", "long", "cmp", "reduce"}
 PYTHON2_METHODS = {"iteritems", "iterkeys", "itervalues", "has_key"}
 READERS = {"open", "loadtxt", "genfromtxt", "read_csv", "savetxt", "load", "fromfile"}
@@ -149,7 +147,7 @@ class Source:
             return Evidence("mixed-indentation", e.lineno or 0, f"TabError: {e.msg}")
         except SyntaxError as e:
             line = e.lineno or 0
-            if isinstance(e, IndentationError) and self._mixes_tabs():
+            if isinstance(e, IndentationError) and self._mixes_tabs(line):
                 return Evidence("mixed-indentation", line, f"{type(e).__name__}: {e.msg}, in a file that indents "
                                                            "with both tabs and spaces")
             sign = python2_sign(e.msg, self.row(line))
@@ -160,9 +158,14 @@ class Source:
             return Evidence("", 0, f"the file does not compile: {e}")
         return None
 
-    def _mixes_tabs(self) -> bool:
-        indents = [re.match(r"[ \t]*", row).group(0) for row in self.rows if row.strip()]
-        return any("\t" in i for i in indents) and any(" " in i for i in indents)
+    def _mixes_tabs(self, line: int) -> bool:
+        """Whether the file indents with both tabs and spaces, and the line that fails or the one before it
+        with tabs."""
+        indents = [(i, row[:len(row) - len(row.lstrip(" \t"))]) for i, row in enumerate(self.rows, start=1)
+                   if row.strip()]
+        near = [indent for i, indent in indents if i <= line][-2:]
+        return any("\t" in i for _, i in indents) and any(" " in i for _, i in indents) and \
+            any("\t" in indent for indent in near)
 
     def nodes(self):
         return ast.walk(self.tree) if self.tree is not None else iter(())
@@ -298,7 +301,7 @@ class Explainer:
                 found += explain(trace, usage)
             if not found and config.epochs == 0 and ran_with_epochs:
                 found.append(Evidence("fails-at-0-epochs", line, f"{trace.exception}: {trace.message}"[:300]))
-            if self.experiment_signs and (not trace.lines or set(trace.lines) & self.source.spans(())):
+            if self.experiment_signs and (not trace.lines or trace.lines[-1] in self.source.spans(())):
                 found.append(Evidence("experiment-main", line, f"its main block {', '.join(self.experiment_signs)}"))
             if not found:
                 where = f"{self.source.at(line)}: " if line else ""
