@@ -105,11 +105,10 @@ class Grading:
     def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
         """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
         is; an explanation given in full for an earlier configuration is referred back to."""
-        slow = self.pace.explain(config, run, name)
-        if slow:
-            return failed(name, [why_run_failed(run), *slow], weight)
+        if run.status is None:  # not run, or stopped: by time (how slow it is), or by a limit
+            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
-        lines = self.crashes.lines(self.crashes.explain(config, run, ran)) if run.status is not None else []
+        lines = self.crashes.lines(self.crashes.explain(config, run, ran))
         return self.said_once(name, why_run_failed(run), lines, weight)
 
     def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
