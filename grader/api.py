@@ -7,10 +7,13 @@ closed formulas, the naive oracle (benchmarks/naive_neuralnet.py) and this proje
 neuralnet.py, and are never written anywhere. tests.py runs the same checks on this
 project's neuralnet.py in-process (run_in_process).
 """
+import ast
 import importlib.util
 import io
 import os
 import pickle
+import random as random_module
+import re
 import zipfile
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -19,7 +22,8 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import numpy as np
 # isort: on
 
-from grader import catalog, probe, report
+from grader import catalog, crashes, probe, report
+from grader.crashes import Source
 from grader.probe import ERROR
 from grader.report import Result, why_run_failed
 from grader.runner import OUTPUT_LIMIT, Runner, size
@@ -27,6 +31,8 @@ from grader.runner import OUTPUT_LIMIT, Runner, size
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = os.path.join(HERE, "grader", "probe.py")
 POINTS = {"api": 1, "trace": 5}  # per check
+SHUFFLE_NAME = "api:shuffle"
+UNSCORED = {SHUFFLE_NAME}  # the starter code gives shuffle: a warning, its runs carry the points
 TRACE_STEPS = 5
 TRACE_NAME = f"trace:first {TRACE_STEPS} SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
 COURSE_RTOL = 1e-7  # np.testing.assert_allclose's default, which the course's own tests use
@@ -172,6 +178,38 @@ def judge_random_init(values: Arrays) -> Verdict:
     return Verdict(False, f"random_init((6, 7)): {why}")
 
 
+SHUFFLE_EPOCHS = (0, 1, 5)
+
+
+def handout_order(seed: int, n: int) -> np.ndarray:
+    """The starter code's shuffle order: np.random.seed(epoch); np.random.permutation(N)."""
+    np.random.seed(seed)
+    return np.random.permutation(n)
+
+
+def shuffle_check() -> Check:
+    """shuffle(X, y, epoch) on 9 distinct rows for a few epochs: the starter code's order, X and y together."""
+    X = np.arange(27, dtype=float).reshape(9, 3)
+    y = np.arange(9) % 10
+    inputs = {"X": X, "y": y, "epochs": np.array(SHUFFLE_EPOCHS)}
+
+    def judge(values: Arrays) -> Verdict:
+        for epoch in SHUFFLE_EPOCHS:
+            order = handout_order(epoch, len(y))
+            for name, expected in ((f"X{epoch}", X[order]), (f"y{epoch}", y[order])):
+                if name not in values:
+                    return Verdict(False, failure_of(values, name))
+                problem = first_difference(f"shuffle(X, y, {epoch}) {name[0]}", values[name], expected, 0, 0)
+                if problem:
+                    return Verdict(False, problem)
+        for name, before in (("X after", X), ("y after", y)):
+            if name in values and not np.array_equal(values[name], before):
+                return Verdict(False, f"shuffle changed its argument {name[0]} in place: shuffle the original order "
+                                      "each epoch without changing it")
+        return Verdict(ERROR not in values, str(values.get(ERROR, "")))
+    return Check(SHUFFLE_NAME, "shuffle", inputs, judge)
+
+
 def _uniform(seed: int, shape: Tuple[int, int]) -> np.ndarray:
     np.random.seed(seed)
     return np.random.uniform(-0.1, 0.1, shape)
@@ -195,6 +233,7 @@ def api_checks(data_folder: str) -> List[Check]:
     with open(os.path.join(data_folder, "unittest_data.pk"), "rb") as f:
         vectors = pickle.load(f)
     checks = [
+        shuffle_check(),
         Check("api:random_init", "random_init", {}, judge_random_init),
         check("api:zero_init", "zero_init", {}, Expect("3x4", "zero_init((3, 4))", np.zeros((3, 4)))),
         check("api:Linear.w", "linear_weights", {},
@@ -330,12 +369,18 @@ def inputs_of(checks: Sequence[Check]) -> Arrays:
     return inputs
 
 
-def verdicts(checks: Sequence[Check], values: Arrays) -> List[Verdict]:
-    """Each check's verdict given every value the probes returned."""
+def by_slot(values: Arrays) -> Dict[str, Arrays]:
+    """Every value the probes returned, grouped by slot ('import' for the import's error)."""
     grouped: Dict[str, Arrays] = {}
     for key, value in values.items():
         where, _, name = key.partition("/")
         grouped.setdefault(where, {})[name] = value
+    return grouped
+
+
+def verdicts(checks: Sequence[Check], values: Arrays) -> List[Verdict]:
+    """Each check's verdict given every value the probes returned."""
+    grouped = by_slot(values)
     if ERROR in grouped.get("import", {}):
         return [Verdict(False, "cannot import the submission:" + report.quote(str(grouped["import"][ERROR])))] \
             * len(checks)
@@ -395,6 +440,248 @@ def load_values(raw: bytes, inputs: Arrays) -> Arrays:
         return {key: f[key] for key in f.files}
 
 
+# ----------------------------------------------------------------------------
+# Mistakes of the handout's functions, each named when its own values, computed here, are the submission's
+# ----------------------------------------------------------------------------
+
+Evidence = crashes.Evidence
+LOSS_X = np.linspace(0.05, 0.6, 12)  # an input whose entries are not 1/10: a loss computed from it shows
+# Probes whose values only diagnoses read (no check of their own, no points).
+DIAGNOSTIC_PROBES = [Check("diagnostic:loss", "nn_loss", {"x": LOSS_X, "y": np.array(3)},
+                           lambda values: Verdict(True, ""))]
+
+
+def _close(got: Optional[np.ndarray], expected: np.ndarray) -> bool:
+    if got is None:
+        return False
+    got, expected = np.squeeze(got), np.squeeze(expected)
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=COURSE_RTOL, atol=1e-12))
+
+
+def _calls(node: Optional[ast.AST], names: Sequence[str]) -> List[ast.Call]:
+    """The calls of these names (functions or methods) within a definition, in the order of the source."""
+    if node is None:
+        return []
+    found = [n for n in ast.walk(node) if isinstance(n, ast.Call) and crashes.name_of(n.func) in names]
+    return sorted(found, key=lambda n: (n.lineno, n.col_offset))
+
+
+def _line(node: Optional[ast.AST]) -> int:
+    return getattr(node, "lineno", 0) if node is not None else 0
+
+
+def shuffle_written_otherwise(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """shuffle's orders are those of no shuffle, of the seed epoch + 1, or of another generator seeded with epoch."""
+    X, y = inputs["X"], inputs["y"]
+    n = len(y)
+
+    def stdlib_order(seed: int) -> np.ndarray:
+        order = list(range(n))
+        random_module.Random(seed).shuffle(order)
+        return np.array(order)
+
+    variants = [("no-shuffle", "the rows in their file order", lambda e: np.arange(n)),
+                ("shuffle-seed-offset", "the order seeded with epoch + 1", lambda e: handout_order(e + 1, n)),
+                ("shuffle-other-generator", "np.random.default_rng(epoch)'s permutation",
+                 lambda e: np.random.default_rng(e).permutation(n)),
+                ("shuffle-other-generator", "random.seed(epoch); random.shuffle(...)'s order", stdlib_order)]
+    definition = source.definition("shuffle")
+    calls = _calls(definition, ["default_rng", "seed", "permutation", "shuffle", "RandomState", "Random"])
+    for mistake_id, what, order in variants:
+        if all(_close(values.get(f"X{e}"), X[order(e)]) and _close(values.get(f"y{e}"), y[order(e)])
+               for e in SHUFFLE_EPOCHS):
+            return [Evidence(mistake_id, _line(calls[0] if calls else definition),
+                             f"shuffle(X, y, epoch) gives {what} for epochs {', '.join(map(str, SHUFFLE_EPOCHS))}")]
+    return []
+
+
+DRAWS = ["uniform", "rand", "random", "random_sample", "randn", "randint", "normal"]
+
+
+def random_init_draws_twice(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """random_init((6, 7)) is the second uniform draw after np.random.seed(42), not the first."""
+    np.random.seed(6 * 7)
+    first = np.random.uniform(-0.1, 0.1, (6, 7))
+    second = np.random.uniform(-0.1, 0.1, (6, 7))
+    if _close(values.get("6x7"), first) or not _close(values.get("6x7"), second):
+        return []
+    draws = _calls(source.definition("random_init"), DRAWS)
+    return [Evidence("random-init-draws-twice", _line(draws[1] if len(draws) > 1 else source.definition("random_init")),
+                     "random_init((6, 7)) returns the second draw after np.random.seed(42)")]
+
+
+def sigmoid_backward_product(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """Sigmoid.backward(1) is (dz * z) @ (1 - z), a sum or an outer product; or that product fails on its
+    shapes, at a matrix product in Sigmoid.backward."""
+    definition = source.definition("Sigmoid", "backward")
+    products = sorted([n for n in ast.walk(definition) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)]
+                      + _calls(definition, ["dot", "matmul"]), key=lambda n: n.lineno) if definition else []
+    z = 1.0 / (1.0 + np.exp(-np.asarray(inputs["x"], dtype=float)))
+    got = values.get("dx")
+    if _close(got, np.sum(z * (1 - z))) or _close(got, np.outer(z, 1 - z)):
+        return [Evidence("sigmoid-backward-not-elementwise", _line(products[0] if products else definition),
+                         f"Sigmoid.backward(1) on {len(z)} entries returns shape {np.shape(got)}: "
+                         + ("their sum of z(1 - z)" if np.ndim(np.squeeze(got)) == 0 else "an outer product"))]
+    error = str(values.get(ERROR, ""))
+    failed_at = re.search(r"neuralnet\.py line (\d+)", error)
+    if products and failed_at and int(failed_at.group(1)) in {n.lineno for n in products} and \
+            re.search(r"matmul|not aligned|shapes", error):
+        return [Evidence("sigmoid-backward-not-elementwise", int(failed_at.group(1)), error.split(" (neuralnet")[0])]
+    return []
+
+
+def loss_from_input(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """NN.forward's loss on a 12-entry input with ZERO init (y_hat = 1/10 each) is a cross-entropy of the input."""
+    got = extra.get("loss")
+    if got is None or _close(got, np.log(10.0)):
+        return []
+    x, y = LOSS_X, 3
+    with_bias = np.concatenate(([1.0], x))
+    candidates = {"-log(x[y])": -np.log(x[y]), "-log(x[y]) with the bias entry": -np.log(with_bias[y]),
+                  "the cross-entropy of softmax(x)": -np.log(np.exp(x[y]) / np.exp(x).sum()),
+                  "the cross-entropy of softmax([1, x])": -np.log(np.exp(with_bias[y]) / np.exp(with_bias).sum())}
+    what = next((what for what, value in candidates.items() if _close(got, np.array(value))), "")
+    if not what:
+        return []
+    definition = source.definition("NN", "forward")
+    parameter = definition.args.args[1].arg if isinstance(definition, ast.FunctionDef) and \
+        len(definition.args.args) > 1 else "x"
+    uses = [c for c in ast.walk(definition) if isinstance(c, ast.Call) and
+            any(isinstance(a, ast.Name) and a.id == parameter for a in c.args) and
+            re.search(r"entropy|loss|soft", ast.unparse(c.func), re.I)] if definition else []
+    return [Evidence("loss-not-from-output", _line(uses[0] if uses else definition),
+                     "with ZERO init y_hat is 1/10 for each class, so the loss is -log(1/10) = "
+                     f"{float(np.log(10.0))!r}; got {float(np.squeeze(got))!r}, {what} (the input)")]
+
+
+def backward_changes_y_hat(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """SoftMaxCrossEntropy.backward(y, y_hat) leaves y_hat changed."""
+    after = values.get("y_hat after")
+    if after is None or np.array_equal(np.squeeze(after), np.squeeze(inputs["y_hat"])):
+        return []
+    definitions = [source.definition("SoftMaxCrossEntropy", "backward"), source.definition("NN", "backward")]
+    line = next((_line(d) for d in definitions if d is not None), 0)
+    for definition in definitions:
+        if not isinstance(definition, ast.FunctionDef) or len(definition.args.args) <= 2:
+            continue
+        aliases = {definition.args.args[2].arg}
+        for node in sorted(ast.walk(definition), key=lambda n: getattr(n, "lineno", 0)):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+                aliases |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+                if isinstance(node, ast.AugAssign) else []
+            if any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in aliases
+                   for t in targets) or (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
+                                         and node.target.id in aliases):
+                line = node.lineno
+                break
+        else:
+            continue
+        break
+    changed = int(np.argmax(np.abs(np.squeeze(after) - np.squeeze(inputs["y_hat"]))))
+    return [Evidence("backward-modifies-input", line, f"after backward(y={int(inputs['y'])}, y_hat), y_hat[{changed}] "
+                                                      "has changed: work on a copy (y_hat.copy())")]
+
+
+def y_hat_changed_by_backward(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """NN.forward's y_hat, read after NN.backward, is y_hat - onehot(y): backward changed it in place."""
+    got, y = values.get("y_hat"), int(inputs["y"])
+    if got is None or np.squeeze(got).shape != (10,):
+        return []
+    got = np.squeeze(got)
+    if not (abs(float(np.sum(got))) < 1e-9 and -1 < got[y] < 0 and np.all(np.delete(got, y) > 0)):
+        return []
+    found = backward_changes_y_hat({"y": np.array(y), "y_hat": got + np.eye(10)[y]}, {"y_hat after": got}, extra,
+                                   source)
+    return [e._replace(detail=f"NN.forward's y_hat, read after NN.backward, is y_hat - onehot({y}): backward changed "
+                              "it in place (work on a copy: y_hat.copy())") for e in found]
+
+
+def _softmax(b: np.ndarray) -> np.ndarray:
+    e = np.exp(b - b.max())
+    return e / e.sum()
+
+
+def bias_appended_last(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """NN.forward's y_hat on the second vector's weights is that of [z, 1] (or [x, 1] too) against weights whose
+    bias is column 0."""
+    x = np.asarray(inputs["x"], dtype=float)
+    alpha, beta = probe.older_random_init((4, len(x) + 1)), probe.older_random_init((10, 5))
+    sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
+    hidden = sigmoid(alpha[:, 0] + alpha[:, 1:] @ x)
+    both = sigmoid(alpha[:, :-1] @ x + alpha[:, -1])
+    got = values.get("y_hat")
+    which = "the hidden layer's output z" if _close(got, _softmax(beta[:, :-1] @ hidden + beta[:, -1])) else \
+        "the input x and the hidden layer's output z" if _close(got, _softmax(beta[:, :-1] @ both + beta[:, -1])) \
+        else ""
+    if not which:
+        return []
+    appended = [c for c in _calls(source.tree, ["append", "concatenate", "hstack", "vstack", "column_stack"])
+                if _ends_with_one(c)]
+    return [Evidence("bias-side-mismatch", _line(appended[0] if appended else source.definition("NN", "forward")),
+                     f"NN.forward's y_hat on the second vector is that of {which} with 1 appended last, while the "
+                     "init zeroes column 0 as the bias")]
+
+
+def _is_one(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == 1
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return len(node.elts) == 1 and _is_one(node.elts[0])
+    return isinstance(node, ast.Call) and crashes.name_of(node.func) in ("ones", "ones_like")
+
+
+def _ends_with_one(call: ast.Call) -> bool:
+    """np.append(z, 1), np.concatenate((z, [1])), np.hstack([z, np.ones(1)]), ...: a 1 put last."""
+    if crashes.name_of(call.func) == "append":
+        return len(call.args) >= 2 and _is_one(call.args[1]) and not _is_one(call.args[0])
+    parts = call.args[0] if call.args else None
+    return isinstance(parts, (ast.List, ast.Tuple)) and len(parts.elts) >= 2 and _is_one(parts.elts[-1]) and \
+        not _is_one(parts.elts[0])
+
+
+class Diagnosis(NamedTuple):
+    """A mistake of one function, named under a check when its values, computed here, are the submission's."""
+    check: str  # the check under which it is named
+    find: Callable[[Arrays, Arrays, Arrays, Source], List[Evidence]]  # (inputs, values, diagnostic values, source)
+    on_pass: bool = False  # also named under a passing check (the values pass, the function still errs)
+
+
+DIAGNOSES = [Diagnosis(SHUFFLE_NAME, shuffle_written_otherwise),
+             Diagnosis("api:random_init", random_init_draws_twice),
+             Diagnosis("api:Sigmoid.backward", sigmoid_backward_product),
+             Diagnosis("api:NN.forward and NN.backward", loss_from_input),
+             Diagnosis("api:NN.forward and NN.backward", y_hat_changed_by_backward),
+             Diagnosis("api:NN.forward and NN.backward, second vector", y_hat_changed_by_backward),
+             Diagnosis("api:SoftMaxCrossEntropy.backward", backward_changes_y_hat, on_pass=True),
+             Diagnosis("api:NN.forward and NN.backward, second vector", bias_appended_last)]
+
+
+def explain_values(checks: Sequence[Check], judged: Sequence[Verdict], values: Arrays,
+                   source: Source) -> Dict[str, List[str]]:
+    """{check name: the report's lines naming the mistakes its values show}, from every value the probes returned."""
+    grouped = by_slot(values)
+    if ERROR in grouped.get("import", {}):
+        return {}
+    extra = grouped.get(slot(len(checks), DIAGNOSTIC_PROBES[0]), {})
+    explained: Dict[str, List[str]] = {}
+    for index, (c, verdict) in enumerate(zip(checks, judged)):
+        for diagnosis in DIAGNOSES:
+            if diagnosis.check == c.name and (diagnosis.on_pass or not verdict.passed):
+                with np.errstate(all="ignore"):
+                    found = diagnosis.find(c.inputs, grouped.get(slot(index, c), {}), extra, source)
+                explained.setdefault(c.name, []).extend(source.report_lines(found))
+    return {name: lines for name, lines in explained.items() if lines}
+
+
+def values_in_process(module, checks: Sequence[Check]) -> Arrays:
+    """Every value the probes return for these checks and the diagnostic probes, keyed as probe.py writes them."""
+    values: Arrays = {}
+    for index, c in enumerate([*checks, *DIAGNOSTIC_PROBES]):
+        values.update({f"{slot(index, c)}/{k}": v for k, v in probe.run_probe(module, c.probe, c.inputs).items()})
+    return values
+
+
 def run_in_process(module, checks: Sequence[Check]) -> List[Verdict]:
     """The checks on an imported module, without a sandbox: for this project's own tests."""
     return [c.judge(probe.run_probe(module, c.probe, c.inputs)) for c in checks]
@@ -405,14 +692,14 @@ def run_in_process(module, checks: Sequence[Check]) -> List[Verdict]:
 # ----------------------------------------------------------------------------
 
 def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -> List[Result]:
-    sent = inputs_of(defined)
+    sent = inputs_of([*defined, *DIAGNOSTIC_PROBES])
     inputs = io.BytesIO()
     np.savez(inputs, **sent)
     with open(PROBE, "rb") as f:
         files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
     run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
                       "importing the submission")
-    weight = [POINTS[c.name.split(":", 1)[0]] for c in defined]
+    weight = [0 if c.name in UNSCORED else POINTS[c.name.split(":", 1)[0]] for c in defined]
     raw = run.outputs.get("values.npz")
     if run.status != 0 or raw is None:
         why = why_run_failed(run) if run.status != 0 else \
@@ -423,6 +710,7 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
             raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
         values = load_values(raw, sent)
         judged = verdicts(defined, values)
+        explained = explain_values(defined, judged, values, Source(submission.decode(errors="replace")))
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
         why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
         return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
@@ -431,6 +719,9 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
     for c, verdict, w in zip(defined, judged, weight):
         passed, text = verdict
         lines = [text] if text else []
+        if c.name in explained:
+            lines = ([] if not passed or text.startswith("note:") else
+                     ["note: the values pass, but the code shows a mistake:"]) + lines + explained[c.name]
         if other and not passed and "Linear.w" in text:  # no w, but a matrix of its shape under another name
             lines.append(catalog.mistake_line("weights-attribute-name",
                                               f"Linear(6, 4, ...) has no w, but a 4 x 7 matrix named {other[:100]}"))

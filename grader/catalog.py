@@ -500,3 +500,53 @@ def markdown_table(mistakes: Sequence[Mistake]) -> str:
     rows = ["| id | the mistake | handout |", "| --- | --- | --- |"]
     rows += [f"| `{m.id}` | {m.explanation} | {m.section} |" for m in mistakes]
     return "\n".join(rows)
+
+
+# ----------------------------------------------------------------------------
+# Mistakes explained from the evidence of a failing run (its traceback and the source: grader/crashes.py)
+# and from the values of the handout's functions (grader/api.py): their definitions; each detection
+# is beside the code that gathers its evidence. docs/grading.md's third table is catalog.markdown_table(EXPLAINED).
+# ----------------------------------------------------------------------------
+
+HARD_CODED_PATH = Mistake("hard-coded-path", "a file path is written into the source instead of taken from the "
+                          "command line", "section 8.1: the five paths are the command line's first five arguments")
+FOUR_CLASSES = Mistake("four-classes", "the number of classes is fixed at 4, where this data set has 10 letters "
+                       "(a, e, g, i, l, n, o, r, t, u)",
+                       "section 6: the subset holds the letters a, e, g, i, l, n, o, r, t and u",
+                       older_handout="4-letter data set; this one has 10 letters")
+MISSPELT_ARGUMENT = Mistake("misspelt-argument", "a command-line argument is defined or read under another name "
+                            "(renamed or misspelt), so the command line fails",
+                            "section 8.1: nine positional arguments, in the handout's order")
+NO_OUTPUTS_WRITTEN = Mistake("no-outputs-written", "nothing in the file writes the output files the command line "
+                             "names", "sections 8.2 and 8.3: write train_out, validation_out and metrics_out")
+PYTHON2_CODE = Mistake("python2-code", "Python 2 code (a print statement, xrange, ...): the autograder runs "
+                       "Python 3", "instructions: Python 3.9.12 and numpy 1.23.0, as on Gradescope")
+MIXED_INDENTATION = Mistake("mixed-indentation", "tabs and spaces are mixed in the indentation: Python 3 refuses "
+                            "the file (TabError)", "instructions: Python 3.9.12, as on Gradescope")
+FAILS_AT_0_EPOCHS = Mistake("fails-at-0-epochs", "the command line fails with num_epoch 0 while it runs with more "
+                            "(something set only inside the epoch loop)",
+                            "section 8.1 and Algorithm 3: with 0 epochs no SGD step runs, and the outputs are still "
+                            "written")
+SHUFFLE_OTHER_GENERATOR = Mistake("shuffle-other-generator", "shuffle draws its permutation another way than the "
+                                  "starter code's np.random.seed(epoch); np.random.permutation(N)",
+                                  "section 10.2: shuffle with the provided shuffle function")
+RANDOM_INIT_DRAWS_TWICE = Mistake("random-init-draws-twice", "random_init draws more than once after seeding and "
+                                  "returns a later draw", "section 7.1 and the starter code's random_init: seed "
+                                  "rows * cols, then one draw")
+SIGMOID_BACKWARD_NOT_ELEMENTWISE = Mistake("sigmoid-backward-not-elementwise", "Sigmoid.backward multiplies by "
+                                           "z(1 - z) as a matrix product, (dz * z) @ (1 - z), not elementwise",
+                                           "section 10.1.2, Algorithm 2: the sigmoid's gradient is elementwise")
+LOSS_NOT_FROM_OUTPUT = Mistake("loss-not-from-output", "the loss is computed from the network's input x, not from "
+                               "its output y_hat", "section 7: the cross-entropy of the softmax output y_hat")
+BACKWARD_MODIFIES_INPUT = Mistake("backward-modifies-input", "a backward (SoftMaxCrossEntropy's, or NN's) changes "
+                                  "y_hat, its input, in place",
+                                  "section 10.1.1: backward returns the gradient; y_hat stays the forward's output, "
+                                  "which its caller still holds")
+BIAS_SIDE_MISMATCH = Mistake("bias-side-mismatch", "a layer's input gets its bias entry appended last ([z, 1]) "
+                             "while its weights keep the bias in column 0",
+                             "section 7.1 and the starter code: the bias is column 0 of alpha and beta, and the "
+                             "input is [1, x]")
+EXPLAINED = [HARD_CODED_PATH, FOUR_CLASSES, MISSPELT_ARGUMENT, NO_OUTPUTS_WRITTEN, PYTHON2_CODE, MIXED_INDENTATION,
+             FAILS_AT_0_EPOCHS, SHUFFLE_OTHER_GENERATOR, RANDOM_INIT_DRAWS_TWICE, SIGMOID_BACKWARD_NOT_ELEMENTWISE,
+             LOSS_NOT_FROM_OUTPUT, BACKWARD_MODIFIES_INPUT, BIAS_SIDE_MISMATCH]
+MISTAKES.update({m.id: m for m in EXPLAINED})

@@ -10,9 +10,10 @@ then the catalog of classic mistakes (grader/catalog.py), named only from output
 one explanation apart.
 """
 import hashlib
+import time
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from grader import catalog, env, outputs, report, runs
+from grader import catalog, crashes, env, outputs, report, runs
 from grader.outputs import Reading
 from grader.report import Result, why_run_failed
 from grader.runner import Runner, RunResult
@@ -94,13 +95,20 @@ class Grading:
         self.seeded: Dict[str, Optional[bool]] = {"init": None, "shuffle": None}
         self.unseeded_in: Dict[str, Config] = {}
         self.unrepeatable: Set[Config] = set()  # configurations whose two runs wrote different outputs
+        self.crashes = crashes.Explainer(submission, self.experiment_signs)  # why runs fail (grader/crashes.py)
+        self.pace = crashes.Pace(data)  # how long runs take against this project's
+        self.exited: Dict[Config, Optional[int]] = {}  # each run's exit status
+        self.explained: Dict[str, str] = {}  # each explanation of a failed run given in full -> its check
 
     def run(self, config: Config) -> RunResult:
         files = {"neuralnet.py": self.submission,
                  **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
+        started = time.monotonic()
         run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
                                *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
                                str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+        self.pace.record(config, time.monotonic() - started, run)
+        self.exited.setdefault(config, run.status)
         self.first_runs.setdefault(config, digest(run))
         return run
 
@@ -171,17 +179,37 @@ class Grading:
             lines.append(f"  (these {len(diagnosis.named)} together explain the outputs)")
         return lines or [diagnosis.why_not]
 
+    def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
+        """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
+        is; an explanation given in full for an earlier configuration is referred back to."""
+        if run.status is None:  # not run, or stopped: by time (how slow it is), or by a limit
+            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
+        ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
+        lines = self.crashes.lines(self.crashes.explain(config, run, ran))
+        return self.said_once(name, why_run_failed(run), lines, weight)
+
+    def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
+        """The failure in full the first time its causes (or, with none named, its output) are met; after that,
+        its causes by id, referred back to the check that explained them."""
+        key = " ".join(catalog.mistake_ids(lines)) or "\n".join([head, *lines])
+        if key in self.explained:
+            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.explained[key]}",
+                                 *crashes.referred(lines, self.explained[key])], weight)
+        self.explained[key] = name
+        return failed(name, [head, *lines], weight)
+
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
         run = self.run(config)
         if run.status != 0:
-            return Result(name, False, why_run_failed(run), weight)
+            return self.run_failed(name, config, run, weight)
         X_train, _, X_validation, _ = self.data[config.dataset]
         reading = outputs.read(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
         if reading.outputs is None:
             lines = [f"{reading.problem}{report.quote(run.stderr)}"]
             if reading.problem.startswith("wrote no"):
-                lines += self.experiment_lines()
+                lines += self.experiment_lines() + self.crashes.lines(self.crashes.missing_outputs(run))
+                return self.said_once(name, lines[0], lines[1:], weight)
             return failed(name, lines, weight)
         if run.problem:
             return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)

@@ -11,7 +11,7 @@ import sys
 import sysconfig
 from typing import List, Optional, Set
 
-from grader import catalog
+from grader import catalog, crashes
 from grader.catalog import Finding
 from grader.report import Result
 
@@ -88,9 +88,14 @@ ENV_IMPORT_SIDE_EFFECTS = "env:importing the file runs nothing"
 def env_checks(submission: bytes) -> List[Result]:
     text = submission.decode(errors="replace")
     tree = parse(text)
-    if tree is None:
-        return [Result(ENV_IMPORTS, False, "the file does not parse (see api:)", 0),
-                Result(ENV_IMPORT_SIDE_EFFECTS, False, "the file does not parse (see api:)", 0)]
+    if tree is None:  # why, before any run: compile() in this process (Python 2 code, mixed indentation, ...)
+        source = crashes.Source(text)
+        why = source.compiled or crashes.Evidence("", 0, "the file does not parse")
+        lines = source.report_lines([why]) if why.mistake_id else [f"the file does not parse: {why.detail}"
+                                                                      + (f" ({source.at(why.line)})" if why.line
+                                                                         else "")]
+        return [Result(ENV_IMPORTS, False, "\n".join(lines), 0, catalog.mistake_ids(lines)),
+                Result(ENV_IMPORT_SIDE_EFFECTS, False, "the file does not parse (see above)", 0)]
     findings = outside_imports(tree) + newer_syntax(text, tree)
     side_effect = catalog.import_side_effects(tree)
     side_effect_lines = [catalog.mistake_line("import-side-effects", side_effect.text)] if side_effect else []

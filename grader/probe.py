@@ -26,6 +26,12 @@ def _indexed(inputs: Dict[str, np.ndarray], prefix: str) -> list:
     return [inputs[f"{prefix}{i}"] for i in range(sum(1 for k in inputs if re.fullmatch(prefix + r"\d+", k)))]
 
 
+def shuffle(nn, inp, out: Values) -> None:
+    for epoch in inp["epochs"].tolist():
+        out[f"X{epoch}"], out[f"y{epoch}"] = nn.shuffle(inp["X"], inp["y"], epoch)
+    out["X after"], out["y after"] = inp["X"], inp["y"]  # the arguments, after the calls
+
+
 def random_init(nn, inp, out: Values) -> None:
     for rows, cols in ((10, 5), (10, 1), (1, 10), (6, 7)):
         out[f"{rows}x{cols}"] = nn.random_init((rows, cols))
@@ -99,6 +105,7 @@ def softmax_cross_entropy_forward(nn, inp, out: Values) -> None:
 
 def softmax_cross_entropy_backward(nn, inp, out: Values) -> None:
     out["gradient"] = nn.SoftMaxCrossEntropy().backward(int(inp["y"]), inp["y_hat"])
+    out["y_hat after"] = np.array(inp["y_hat"], dtype=float)  # the argument, after the call (a copy was passed)
 
 
 def older_random_init(shape):
@@ -116,6 +123,13 @@ def nn_forward_backward(nn, inp, out: Values) -> None:
     out["y_hat"], out["loss"] = network.forward(inp["x"], y)
     network.backward(y, out["y_hat"])
     out["linear1.dw"], out["linear2.dw"] = network.linear1.dw, network.linear2.dw
+
+
+def nn_loss(nn, inp, out: Values) -> None:
+    """NN.forward with ZERO init on an input of 12 entries: the loss must be -log(1/10) whatever the input."""
+    network = nn.NN(input_size=len(inp["x"]), hidden_size=4, output_size=10, weight_init_fn=nn.zero_init,
+                    learning_rate=0.1)
+    out["y_hat"], out["loss"] = network.forward(inp["x"], int(inp["y"]))
 
 
 def nn_train(nn, inp, out: Values) -> None:
@@ -153,9 +167,9 @@ def trace(nn, inp, out: Values) -> None:
 
 
 PROBES: Dict[str, Callable] = {f.__name__: f for f in (
-    random_init, zero_init, linear_weights, linear_forward, linear_assigned_weights, linear_backward, linear_step,
-    sigmoid_forward, sigmoid_backward, softmax, cross_entropy, softmax_cross_entropy_forward,
-    softmax_cross_entropy_backward, nn_forward_backward, nn_train, nn_test, trace)}
+    shuffle, random_init, zero_init, linear_weights, linear_forward, linear_assigned_weights, linear_backward,
+    linear_step, sigmoid_forward, sigmoid_backward, softmax, cross_entropy, softmax_cross_entropy_forward,
+    softmax_cross_entropy_backward, nn_forward_backward, nn_loss, nn_train, nn_test, trace)}
 ERROR = "error"  # the key under which a probe's error text is recorded
 RUN = "_run"  # an input that only says: run this probe
 TEXT = "text:"  # a value recorded as text, not numbers

@@ -880,3 +880,11 @@ class TestGradeBatch(unittest.TestCase):
         self.assertEqual([row["submission"] for row in rows], paths)
         self.assertEqual(rows[1]["mistakes"], "shuffle-seed-offset")
         self.assertEqual([row["ended"] for row in rows], ["graded"] * 4 + ["did not import"])
+
+
+def load_tests(loader, standard_tests, pattern):
+    """This file's tests, and those of the explanations of crashes and of the handout's functions, which live beside
+    it (grader/test_explain.py): both are the grader's suite."""
+    from grader import test_explain
+    standard_tests.addTests(loader.loadTestsFromModule(test_explain))
+    return standard_tests
