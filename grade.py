@@ -39,8 +39,9 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 
 import course_data
 from grader import api, batch, bundle, cli, env, report, runs, settings
+from grader.isolation import make_runner
 from grader.report import Result
-from grader.runner import Budget, Limits, Runner, SandboxError, make_runner
+from grader.runner import Budget, Limits, Runner, SandboxError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = course_data.folder()

@@ -1,6 +1,6 @@
 """Linux's isolation, on top of the portable runner (grader/runner.py).
 
-Imported only on Linux (grader.runner.make_runner). On Linux a run also gets resource
+Imported only on Linux (grader.isolation.make_runner). On Linux a run also gets resource
 limits (address space, file size, CPU time), and grade.py becomes the subreaper of its
 runs, so that an orphan that leaves the run's session comes back to it and is killed;
 where the kernel or libc lacks prctl, or /proc is missing, those two are left out.
