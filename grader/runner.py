@@ -281,11 +281,7 @@ class Runner:
                                        stdout=subprocess.DEVNULL, stderr=stderr, **self._popen_options(inner, folder))
             self.processes.started(process)
             try:
-                status: Optional[int] = process.wait(timeout=timeout)
-                problem = ""
-            except subprocess.TimeoutExpired:
-                status = None
-                problem = self.budget.timed_out(timeout, what)
+                status, problem = self._wait(process, timeout, folder, what)
             finally:
                 self._end(process)
             written = os.fstat(stderr.fileno()).st_size
@@ -318,6 +314,13 @@ class Runner:
                "MPLBACKEND": "Agg", **self.processes.environment(inner)}
         env.update({v: "1" for v in BLAS_THREAD_VARIABLES})
         return env
+
+    def _wait(self, process: subprocess.Popen, timeout: float, folder: str, what: str) -> Tuple[Optional[int], str]:
+        """The run's exit status, or None and why it was stopped (here: only its time)."""
+        try:
+            return process.wait(timeout=timeout), ""
+        except subprocess.TimeoutExpired:
+            return None, self.budget.timed_out(timeout, what)
 
     def _end(self, process: subprocess.Popen) -> None:
         self.processes.end(process)
