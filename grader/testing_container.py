@@ -406,7 +406,8 @@ def _inside(plan: dict) -> None:
     _mount("-t", "tmpfs", "-o", f"size={SHM_SIZE},mode=1777,nosuid,nodev", "tmpfs", "/dev/shm")
     for path, fd in kept:  # the host's folder at the same path inside the container's /tmp
         os.makedirs(path, 0o755, exist_ok=True)
-        _mount("--bind", f"/proc/{os.getpid()}/fd/{fd}", path)
+        # --no-canonicalize: mount(8) would resolve the fd's link to its path, which is now under the new /tmp
+        _mount("--bind", "--no-canonicalize", f"/proc/{os.getpid()}/fd/{fd}", path)
         os.close(fd)
     pid = os.fork()
     if pid == 0:
