@@ -280,14 +280,33 @@ class LimitedRunner(Runner):
             _finish_child(strict=False)
         return enter
 
+    def _wait(self, process: subprocess.Popen, timeout: float, folder: str, what: str) -> Tuple[Optional[int], str]:
+        """The run's exit status, or None and why it was stopped; a run stopped for its time whose processes
+        the out-of-memory killer ended meanwhile says so too."""
+        status, problem = self._watch(process, timeout, folder, what)
+        if status is None and self._out_of_memory(status):
+            problem = f"{problem}, after it {self._out_of_memory_phrase()}"
+        return status, problem
+
+    def _watch(self, process: subprocess.Popen, timeout: float, folder: str, what: str) -> Tuple[Optional[int], str]:
+        return super()._wait(process, timeout, folder, what)
+
+    def _out_of_memory(self, status: Optional[int]) -> bool:
+        """Whether the kernel's out-of-memory killer ended a process since the run started (counted host-wide,
+        only when the run itself was killed by SIGKILL)."""
+        return self.memory.kills() > self._kills_before and (status == -signal.SIGKILL or not self.memory.host_wide())
+
+    def _out_of_memory_phrase(self) -> str:
+        if self.memory.limit is not None:
+            return (f"used more than the container's {size(self.memory.limit)} of memory (the kernel's "
+                    "out-of-memory killer ended its processes)")
+        return "used more memory than the system has (the kernel's out-of-memory killer ended its processes)"
+
     def _limit_hit(self, status: int, stderr: str, seconds: float, stderr_bytes: int) -> str:
         """Which limit a run that ended hit, as one phrase, or ''."""
         lowered = stderr.lower()
-        if self.memory.kills() > self._kills_before and (status == -signal.SIGKILL or not self.memory.host_wide()):
-            if self.memory.limit is not None:
-                return (f"used more than the container's {size(self.memory.limit)} of memory (the kernel's "
-                        "out-of-memory killer ended it)")
-            return "used more memory than the system has (the kernel's out-of-memory killer ended it)"
+        if self._out_of_memory(status):
+            return self._out_of_memory_phrase()
         if stderr_bytes >= self.limits.file_size:
             return f"hit the file-size limit ({size(self.limits.file_size)} per file) writing to stderr"
         if status == -signal.SIGXFSZ or "file too large" in lowered:
@@ -811,7 +830,7 @@ class Sandbox(LimitedRunner):
                 seccomp.deny_network()
         return enter
 
-    def _wait(self, process: subprocess.Popen, timeout: float, folder: str, what: str) -> Tuple[Optional[int], str]:
+    def _watch(self, process: subprocess.Popen, timeout: float, folder: str, what: str) -> Tuple[Optional[int], str]:
         """The run's exit status; it is stopped past its time, or once what it wrote passes --disk."""
         deadline = time.monotonic() + timeout
         while True:
