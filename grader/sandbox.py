@@ -207,7 +207,9 @@ class Rlimits(NamedTuple):
                     changed[field] = soft
                     asked = getattr(limits, field)
                     shown = size if field in ("memory", "file_size") else str
-                    held.append(f"{field.replace('_', ' ')} {shown(soft)} (the hard limit here; {shown(asked)} asked)")
+                    what = {"memory": "of memory", "file_size": "per file", "cpu": "s of CPU time",
+                            "processes": "processes"}[field]
+                    held.append(f"{shown(soft)} {what} (the hard limit here, not {shown(asked)})")
             settings.append((which, soft, hard))
         return cls(settings, limits._replace(**changed), held)
 
@@ -460,6 +462,7 @@ class HiddenModes:
     def __init__(self):
         self.record = os.path.join(root_folder(), "hidden-modes.json")
         self.paths: List[str] = []
+        self.holder = [os.getpid(), os.urandom(8).hex()]  # this grade in the record: its pid, and itself
 
     def hide(self, paths: Sequence[str]) -> None:
         with self._locked() as held:
@@ -467,7 +470,7 @@ class HiddenModes:
                 with contextlib.suppress(OSError):
                     mode = stat.S_IMODE(os.lstat(path).st_mode)
                     entry = held.setdefault(path, {"mode": mode, "holders": []})
-                    entry["holders"].append(os.getpid())
+                    entry["holders"].append(self.holder)
                     os.chmod(path, mode & ~0o077, follow_symlinks=False)
                     self.paths.append(path)
 
@@ -477,7 +480,7 @@ class HiddenModes:
         with self._locked() as held:
             for path in self.paths:
                 if path in held:
-                    held[path]["holders"] = [pid for pid in held[path]["holders"] if pid != os.getpid()]
+                    held[path]["holders"] = [h for h in held[path]["holders"] if h != self.holder]
         self.paths = []
 
     @contextlib.contextmanager
@@ -502,7 +505,7 @@ class HiddenModes:
     @staticmethod
     def _undo_dead(held: Dict[str, Dict[str, Any]]) -> None:
         for path in list(held):
-            held[path]["holders"] = [pid for pid in held[path]["holders"] if _alive(pid)]
+            held[path]["holders"] = [h for h in held[path]["holders"] if _alive(h[0])]
             if not held[path]["holders"]:
                 with contextlib.suppress(OSError):
                     os.chmod(path, held[path]["mode"], follow_symlinks=False)
@@ -527,7 +530,9 @@ def _owned_files(uid: int, top: str) -> Iterator[os.stat_result]:
         for name in folders:
             with contextlib.suppress(OSError):
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if info.st_uid == uid or info.st_mode & stat.S_IWOTH:
+                if stat.S_ISLNK(info.st_mode):  # a link to a folder: listed with the folders, never entered
+                    files.append(name)
+                elif info.st_uid == uid or info.st_mode & stat.S_IWOTH:
                     keep.append(name)
         folders[:] = keep
         for name in files:
@@ -567,6 +572,9 @@ def remove_owned(uid: int, places: Sequence[str]) -> None:
                 for name in subfolders:
                     with contextlib.suppress(OSError):
                         info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                        if stat.S_ISLNK(info.st_mode):  # a link to a folder: removed as a file, never entered
+                            files.append(name)
+                            continue
                         if info.st_uid == uid:
                             folders.append(os.path.join(folder, name))
                         if info.st_uid == uid or info.st_mode & stat.S_IWOTH:
