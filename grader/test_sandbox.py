@@ -22,7 +22,7 @@ import unittest
 from grader import sandbox, test_grader
 from grader import testing_container as standin
 from grader.runner import Limits, size
-from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation, private_folder
+from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation
 from grader.test_submissions import naive_with
 from tests import NEURALNET
 
@@ -263,22 +263,6 @@ class TestHiddenModes(unittest.TestCase):
         later.hide([self.file])
         later.restore()
         self.assertEqual(self.modes(), [0o755, 0o644])
-
-    def test_a_world_readable_grader_is_graded_and_its_modes_restored(self):
-        """GRADE_NO_NAMESPACES=1: the grader unpacked as a harness leaves it (0755 folders), graded all the same."""
-        folder = test_grader.unpacked_grader(self, "grade-bundle-")
-        before = os.stat(f"{folder}/source").st_mode & 0o777
-        self.assertEqual(before & 0o005, 0o005)
-        submission = os.path.join(private_folder(), "neuralnet.py")
-        shutil.copyfile(NEURALNET, submission)
-        command = [sys.executable, f"{folder}/source/grade.py", submission, "--quick", "--python", Isolation.python]
-        env = {**os.environ, "GRADE_NO_NAMESPACES": "1", "NEURALNET_DATA": ""}
-        graded = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
-        self.assertEqual(graded.returncode, 0, graded.stdout + graded.stderr)
-        self.assertIn("without a mount namespace (refused here), the grader's files made unreadable to it",
-                      graded.stdout)
-        self.assertIn("score: 50/50", graded.stdout)
-        self.assertEqual(os.stat(f"{folder}/source").st_mode & 0o777, before)
 
 
 @unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
