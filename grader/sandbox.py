@@ -246,6 +246,7 @@ class LimitedRunner(Runner):
             limits = limits._replace(memory=self.memory.limit)
         super().__init__(python, limits, PosixProcesses())
         self.holder: Optional[subprocess.Popen] = None
+        self.asked = limits  # the limits asked for (the memory at most the container's), before the hard limits
         self.rlimits = Rlimits.plan(limits, processes=False)
         self.limits = self.rlimits.limits
         self._kills_before = 0
@@ -643,7 +644,7 @@ class Sandbox(LimitedRunner):
             self.uid, self.gid, self._lock = choose_grade_ids()
             self.who = f"uid {self.uid} (chosen for this grade)"
         self.budget.restart()  # the budget starts once the user is this grade's
-        self.rlimits = Rlimits.plan(self.limits, processes=True)
+        self.rlimits = Rlimits.plan(self.asked, processes=True)
         self.limits = self.rlimits.limits
         wanted = sorted({os.path.realpath(p) for p in hide if os.path.lexists(p)})
         self.hidden = [p for p in wanted if not any(p.startswith(q.rstrip("/") + "/") for q in wanted)]
