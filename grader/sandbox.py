@@ -469,10 +469,12 @@ class HiddenModes:
         with self._locked() as held:
             for path in paths:
                 with contextlib.suppress(OSError):
-                    mode = stat.S_IMODE(os.lstat(path).st_mode)
-                    entry = held.setdefault(path, {"mode": mode, "holders": []})
+                    info = os.lstat(path)
+                    if stat.S_ISLNK(info.st_mode):  # (the paths are resolved: only root could have made one since)
+                        continue
+                    entry = held.setdefault(path, {"mode": stat.S_IMODE(info.st_mode), "holders": []})
                     entry["holders"].append(self.holder)
-                    os.chmod(path, mode & ~0o077, follow_symlinks=False)
+                    os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o077)
                     self.paths.append(path)
 
     def restore(self) -> None:
@@ -509,7 +511,8 @@ class HiddenModes:
             held[path]["holders"] = [h for h in held[path]["holders"] if _alive(h[0])]
             if not held[path]["holders"]:
                 with contextlib.suppress(OSError):
-                    os.chmod(path, held[path]["mode"], follow_symlinks=False)
+                    if not os.path.islink(path):
+                        os.chmod(path, held[path]["mode"])
                 del held[path]
 
 
