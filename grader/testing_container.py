@@ -401,12 +401,12 @@ def _inside(plan: dict) -> None:
     sources = [os.open(os.path.join(folder, name), os.O_RDONLY | os.O_DIRECTORY)
                for name in ("autograder", "scratch/tmp", "scratch/var_tmp")]  # before /tmp is covered
     for fd, target in zip(sources, (AUTOGRADER, "/tmp", "/var/tmp")):
-        _mount("--bind", f"/proc/{os.getpid()}/fd/{fd}", target)
+        _mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{fd}", target)
         os.close(fd)
     _mount("-t", "tmpfs", "-o", f"size={SHM_SIZE},mode=1777,nosuid,nodev", "tmpfs", "/dev/shm")
     for path, fd in kept:  # the host's folder at the same path inside the container's /tmp
         os.makedirs(path, 0o755, exist_ok=True)
-        _mount("--bind", f"/proc/{os.getpid()}/fd/{fd}", path)
+        _mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{fd}", path)
         os.close(fd)
     pid = os.fork()
     if pid == 0:
