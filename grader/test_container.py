@@ -239,7 +239,8 @@ for name, path in %r.items():
     except OSError as e:
         seen.append(name + "=" + type(e).__name__)
 try:
-    seen.append("results=LISTED:" + ",".join(os.listdir("%s/results")))
+    listed = os.listdir("%s/results")
+    seen.append("results=" + ("LISTED:" + ",".join(listed) if listed else "empty"))
 except OSError as e:
     seen.append("results=" + type(e).__name__)
 try:
@@ -382,8 +383,8 @@ class BundleCases:
     def grade(self, case: str, ulimits=None, env=None) -> standin.Outcome:
         """run_autograder on the case's upload in a fresh stand-in; every case leaves nothing behind and writes a
         results.json of Gradescope's form that holds nothing the submission must not read."""
-        with standin.Container(self.bundle, suite.Isolation.python, suite.Isolation.user, self.docker_like,
-                               ulimits=ulimits, keep=[suite.Isolation.folder]) as container:
+        with standin.Container(self.bundle, suite.Isolation.python, docker_like=self.docker_like, ulimits=ulimits,
+                               keep=[suite.Isolation.folder]) as container:  # no GRADER_USER, as on Gradescope
             container.submit(self.uploads[case])
             outcome = container.run(env=env)
         self.assertEqual(outcome.returncode, 0, outcome.stdout[-3000:])
@@ -486,7 +487,8 @@ class BundleCases:
         self.assert_zero(self.grade("an empty upload"), "the upload is empty")
 
     def test_a_busy_host_changes_nothing(self):
-        """72 processes of the submissions' user outside the container (other containers of the same image)."""
+        """72 processes of setup.sh's user outside the container (other containers of the same image; the user
+        made for these tests stands in for setup.sh's, whose uid every container of the image shares)."""
         sleepers = [subprocess.Popen(["setpriv", f"--reuid={suite.Isolation.user}", f"--regid={suite.Isolation.group}",
                                       "--clear-groups", "sleep", "600"]) for _ in range(72)]
         try:
