@@ -20,9 +20,10 @@ Four sections, each check named "section:what":
 The submission's code only ever returns values: its functions' results (api, trace) and
 its output files (cli). Every expected value is computed here, in grade.py's process, and
 every verdict is decided here. Each run of the submission gets a fresh folder, limits and
---timeout seconds; as root on Linux it runs as --user, hidden from the grader's files and
-cut off from the network (grader/runner.py, grader/sandbox.py). Exit status: 0 when every
-check passes, 1 when any fails, 2 for bad arguments or when grading itself fails. --json writes Gradescope's
+--timeout seconds; as root on Linux it runs as a uid of the grade's own (or --user), the
+grader's files made unreachable to it and the network cut (grader/isolation.py picks the
+runner). Exit status: 0 when every check passes, 1 when any fails, 2 for bad arguments or
+when grading itself fails. --json writes Gradescope's
 results.json, always, after every process of the submission is gone.
 """
 import argparse
@@ -39,8 +40,9 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 
 import course_data
 from grader import api, batch, bundle, cli, env, report, runs, settings, upload
+from grader.isolation import make_runner
 from grader.report import Result
-from grader.runner import Budget, Limits, Runner, SandboxError, make_runner
+from grader.runner import Budget, Limits, Runner, SandboxError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = course_data.folder()
@@ -109,9 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"largest absolute metric difference allowed (default {GRADING_TOLERANCE:g})")
     parser.add_argument("--python", default=sys.executable,
                         help="the Python that runs the submission (default: the one running grade.py)")
-    parser.add_argument("--user", default="nobody",
-                        help="as root, the unprivileged user the submission runs as (default nobody); for several "
-                             "submissions graded at once, a comma-separated list, one user per parallel grade")
+    parser.add_argument("--user", default="",
+                        help="as root, the user the submission runs as; it must have no processes (each run ends "
+                             "with every process of it killed) and its process limit counts host-wide. Default: a "
+                             "uid chosen for each grade, unused and with no passwd entry, which concerns that grade "
+                             "only. For several submissions graded at once, a comma-separated list, one user per "
+                             "parallel grade")
     parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, metavar="N",
                         help="several submissions: how many to grade at once (default: the number of cores)")
     parser.add_argument("--csv", metavar="PATH", help="several submissions: also write a row each here")
@@ -185,7 +190,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
         return batch.run(os.path.abspath(__file__), args.submission, batch_options(parser, args, python), args.jobs,
                          users, args.csv)
-    args.submission, args.user = args.submission[0], users[0] if users else "nobody"
+    args.submission, args.user = args.submission[0], users[0] if users else ""
 
     def fail(error: str) -> int:
         print(f"grade.py: error: {error}", file=sys.stderr)
@@ -213,7 +218,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     file_size=args.max_file_size, processes=args.max_processes,
                     cpu=args.cpu_time or int(-(-args.timeout // 1)), disk=args.disk)
     upload_folder = os.path.abspath(args.submission if os.path.isdir(args.submission) else found.root)
-    hidden = [HERE, DATA, upload_folder]
+    # The harness's record beside the submission's folder (Gradescope: names, earlier results) is hidden too.
+    hidden = [HERE, DATA, upload_folder, os.path.join(os.path.dirname(upload_folder), "submission_metadata.json")]
     if args.json:
         hidden.append(os.path.dirname(os.path.abspath(args.json)))
     error = ""

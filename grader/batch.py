@@ -5,7 +5,7 @@ results.json), several at a time. A line per submission as it finishes (file, sc
 mistakes), then a class summary: the score distribution and each mistake with the
 number of submissions that make it, to see what to cover in recitation.
 
-As root every parallel grade needs a user of its own, since a grade kills every
+As root with --user, every parallel grade needs a user of its own, since a grade kills every
 process of its user when a run ends: --user takes a comma-separated list, and no more
 grades run at once than there are users.
 """
@@ -95,7 +95,8 @@ def run(grade_py: str, submissions: Sequence[str], options: Sequence[str], jobs:
         csv_path: Optional[str]) -> int:
     """Grade every submission; print a line each as it finishes, then the summary. 0 if all were graded."""
     as_root = os.geteuid() == 0
-    jobs = max(1, min(jobs, len(submissions), len(users) if as_root else jobs))
+    # As root with --user, one user per parallel grade; without, each grade chooses a uid of its own.
+    jobs = max(1, min(jobs, len(submissions), len(users) if as_root and users else jobs))
     free = list(users) if as_root else []
     lock = threading.Lock()
     width = max(len(s) for s in submissions)

@@ -417,7 +417,8 @@ def _inside(plan: dict) -> None:
     _mount("-t", "tmpfs", "-o", f"size={SHM_SIZE},mode=1777,nosuid,nodev", "tmpfs", "/dev/shm")
     for path, fd in kept:  # the host's folder at the same path inside the container's /tmp
         os.makedirs(path, 0o755, exist_ok=True)
-        _mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{fd}", path)
+        # --no-canonicalize: mount(8) would resolve the fd's link to its path, which is now under the new /tmp
+        _mount("--bind", "--no-canonicalize", f"/proc/{os.getpid()}/fd/{fd}", path)
         os.close(fd)
     from grader import seccomp  # noqa: F401  (imported before this checkout is covered)
     for path in plan["cover"]:
