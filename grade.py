@@ -39,7 +39,7 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 # isort: on
 
 import course_data
-from grader import api, batch, bundle, cli, env, report, runs, settings
+from grader import api, batch, bundle, cli, env, report, runs, settings, upload
 from grader.isolation import make_runner
 from grader.report import Result
 from grader.runner import Budget, Limits, Runner, SandboxError
@@ -53,9 +53,9 @@ GRADING_TOLERANCE = 1e-6  # how far a submission's metrics may be from this proj
 # The whole grade
 # ----------------------------------------------------------------------------
 
-def grade(submission_path: str, runner: Runner, quick: bool, tol: float,
+def grade(submission: bytes, runner: Runner, quick: bool, tol: float,
           progress: Callable[[str], None] = lambda text: None) -> List[Result]:
-    """Every check, in order; the runner's runs leave nothing behind."""
+    """Every check of the submission's source, in order; the runner's runs leave nothing behind."""
     configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
     datasets = sorted({c.dataset for c in configs})
     data = runs.load_datasets(DATA, datasets)
@@ -64,8 +64,6 @@ def grade(submission_path: str, runner: Runner, quick: bool, tol: float,
         for split in ("train", "validation"):
             with open(os.path.join(DATA, f"{name}_{split}.csv"), "rb") as f:
                 csvs[f"{name}_{split}.csv"] = f.read()
-    with open(submission_path, "rb") as f:
-        submission = f.read()
     results = env.env_checks(submission)
     progress("api and trace")
     results += api.api_and_trace(runner, submission, api.all_checks(DATA))
@@ -149,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --make-autograder: Gradescope's visibility per group (env, api, trace, cli-small, "
                              "cli-medium, or cli for both): visible, after_due_date, after_published or hidden, "
                              "e.g. cli-medium=after_due_date (default: all visible)")
+    parser.add_argument("--numpy", metavar="VERSION",
+                        help=f"with --make-autograder: the course's numpy, which setup.sh installs where a wheel "
+                             f"exists for the image's Python, else the nearest newer release with one (default "
+                             f"{settings.DEFAULT_NUMPY})")
     return parser
 
 
@@ -159,7 +161,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.make_autograder:
         try:
             course = settings.Settings(settings.parse_points(args.points, args.total_points),
-                                       settings.parse_visibility(args.visibility))
+                                       settings.parse_visibility(args.visibility), settings.parse_numpy(args.numpy))
         except settings.SettingsError as e:
             print(f"grade.py: error: {e}", file=sys.stderr)
             return 2
@@ -170,8 +172,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         print(f"wrote {args.make_autograder}: {settings.describe(course)}")
         return 0
-    if args.points or args.visibility:
-        parser.error("--points and --visibility go with --make-autograder; to grade with them, pass --config")
+    if args.points or args.visibility or args.numpy:
+        parser.error("--points, --visibility and --numpy go with --make-autograder; to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
     for option, path in (("--json", args.json), ("--csv", args.csv)):
@@ -196,8 +198,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             report.write_json(args.json, report.failure(error, time.monotonic() - started))
         return 2
 
-    if not os.path.isfile(args.submission):
+    if not os.path.lexists(args.submission):
         return fail(f"{args.submission!r} is not a file")
+    try:  # the student's upload: the one neuralnet.py in a folder, never read through a link
+        found = upload.locate(args.submission)
+        submission = upload.read_submission(found)
+    except upload.UploadError as e:  # the student's 0, with what to fix: not the grader failing
+        print(f"grading {report.escape(args.submission)}: not graded: {e}\nscore: 0")
+        if args.json:
+            report.write_json(args.json, upload.results(str(e), time.monotonic() - started))
+        return 1
+    notes = [*found.notes, upload.helper_note(upload.helper_imports(submission, found))]
     try:
         course = settings.load(args.config) if args.config else None
     except settings.SettingsError as e:
@@ -206,9 +217,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     limits = Limits(timeout=args.timeout, total=total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
                     cpu=args.cpu_time or int(-(-args.timeout // 1)), disk=args.disk)
-    submitted = os.path.dirname(os.path.abspath(args.submission))
+    upload_folder = os.path.abspath(args.submission if os.path.isdir(args.submission) else found.root)
     # The harness's record beside the submission's folder (Gradescope: names, earlier results) is hidden too.
-    hidden = [HERE, DATA, submitted, os.path.join(os.path.dirname(submitted), "submission_metadata.json")]
+    hidden = [HERE, DATA, upload_folder, os.path.join(os.path.dirname(upload_folder), "submission_metadata.json")]
     if args.json:
         hidden.append(os.path.dirname(os.path.abspath(args.json)))
     error = ""
@@ -216,9 +227,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with make_runner(python, args.user, limits, hidden,
                          namespaces=not os.environ.get("GRADE_NO_NAMESPACES")) as runner:
             show = sys.stderr.isatty()  # progress on a terminal only
-            results = grade(args.submission, runner, args.quick, args.tol,
+            results = grade(submission, runner, args.quick, args.tol,
                             lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
-            header = [runner.isolation, f"limits: {runner.describe_limits()}"]
+            header = [runner.isolation, f"limits: {runner.describe_limits()}", *filter(None, notes)]
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)
     except OSError as e:
@@ -238,7 +249,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 # Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
 # --csv), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
 BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "make_autograder", "total_points", "points",
-              "visibility", "help"}
+              "visibility", "numpy", "help"}
 
 
 def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:

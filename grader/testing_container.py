@@ -19,6 +19,8 @@ module runs a command the same way on this machine, as root, and leaves nothing 
   - a memory cgroup of 768 MB without swap and half a CPU ("50000 100000"), Gradescope's defaults,
     made as a child of this process's own cgroup (v2, or v1's memory and cpu hierarchies) where they
     can be written; Container.cgroup says what was made, or why nothing was;
+  - this checkout (and the course data, wherever it is) covered by an empty read-only file system: a
+    container holds the project only as /autograder/source;
   - optionally low hard ulimits (a container started with --ulimit), set before the command starts;
   - umask 022; the command's stdout and stderr go to /autograder/results/stdout, open while it runs.
 
@@ -65,6 +67,7 @@ SHM_SIZE = "64m"  # Docker's default /dev/shm
 AUTOGRADER = "/autograder"
 METADATA_SECRET = "held-back-test-7319: expected 0.0421"  # in the metadata's earlier results only
 HOST_LOCK = "/tmp/.grade-standin.lock"  # stand-ins at once share /autograder as a mount point
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout
 
 Content = Union[bytes, str, "Link"]
 
@@ -219,8 +222,10 @@ class Container:
 
     Args:
         bundle: the autograder.zip to unpack into /autograder/source, as Gradescope does.
-        submission_python, grader_user: passed to run_autograder as SUBMISSION_PYTHON and GRADER_USER (what
-            setup.sh would have installed and made); the interpreter's folder must be readable by that user.
+        submission_python: passed to run_autograder as SUBMISSION_PYTHON (what setup.sh would have installed);
+            its folder must be readable by every user, since grade.py may choose a uid per grade.
+        grader_user: passed as GRADER_USER when given; None (Gradescope's case) leaves it unset, so that
+            run_autograder's own choice holds.
         docker_like: Docker's capabilities and seccomp profile (True), or every capability and no filter (False:
             the system allows namespaces).
         cgroup: make the 768 MB / half-CPU cgroup where possible (False: run in this process's own).
@@ -231,7 +236,7 @@ class Container:
         memory, cpu: the cgroup's limits (defaults: Gradescope's).
     """
 
-    def __init__(self, bundle: str, submission_python: str, grader_user: str, docker_like: bool = True,
+    def __init__(self, bundle: str, submission_python: str, grader_user: Optional[str] = None, docker_like: bool = True,
                  cgroup: bool = True, ulimits: Optional[Dict[str, int]] = None, keep: Sequence[str] = (),
                  memory: int = MEMORY, cpu: Tuple[int, int] = CPU_MAX):
         self.bundle, self.python, self.user = bundle, submission_python, grader_user
@@ -349,17 +354,18 @@ class Container:
         outcome_path = os.path.join(self.folder, "outcome.json")
         with contextlib.suppress(FileNotFoundError):
             os.unlink(outcome_path)
+        import course_data
         plan = {"folder": self.folder, "outcome": outcome_path, "command": list(command),
+                "cover": outermost([PROJECT, os.path.realpath(course_data.folder())]),
                 "docker_like": self.docker_like, "ulimits": self.ulimits, "keep": self.keep,
                 "env": {"PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin", "HOME": "/root",
-                        "LANG": "C.UTF-8", "SUBMISSION_PYTHON": self.python, "GRADER_USER": self.user,
-                        **(env or {})}}
-        project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+                        "LANG": "C.UTF-8", "SUBMISSION_PYTHON": self.python,
+                        **({"GRADER_USER": self.user} if self.user else {}), **(env or {})}}
         started = time.monotonic()
         process = subprocess.Popen(
             ["unshare", "--pid", "--fork", "--mount-proc", "--mount", "--propagation", "private",
              sys.executable, "-m", "grader.testing_container", json.dumps(plan)],
-            cwd=project, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": project},
+            cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": PROJECT},
             preexec_fn=self.cgroup.join if self.cgroup and self.cgroup.folders else None,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -384,6 +390,11 @@ class Container:
                        self.cgroup.peak() if self.cgroup else 0, found["grade_peak"], seconds)
 
 
+def outermost(paths: Sequence[str]) -> List[str]:
+    """The paths that lie in none of the others."""
+    return sorted(p for p in set(paths) if not any(p.startswith(q.rstrip("/") + "/") for q in paths if q != p))
+
+
 # ----------------------------------------------------------------------------
 # Inside: the namespace's init (python3 -m grader.testing_container PLAN)
 # ----------------------------------------------------------------------------
@@ -401,7 +412,7 @@ def _inside(plan: dict) -> None:
     sources = [os.open(os.path.join(folder, name), os.O_RDONLY | os.O_DIRECTORY)
                for name in ("autograder", "scratch/tmp", "scratch/var_tmp")]  # before /tmp is covered
     for fd, target in zip(sources, (AUTOGRADER, "/tmp", "/var/tmp")):
-        _mount("--bind", f"/proc/{os.getpid()}/fd/{fd}", target)
+        _mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{fd}", target)
         os.close(fd)
     _mount("-t", "tmpfs", "-o", f"size={SHM_SIZE},mode=1777,nosuid,nodev", "tmpfs", "/dev/shm")
     for path, fd in kept:  # the host's folder at the same path inside the container's /tmp
@@ -409,6 +420,9 @@ def _inside(plan: dict) -> None:
         # --no-canonicalize: mount(8) would resolve the fd's link to its path, which is now under the new /tmp
         _mount("--bind", "--no-canonicalize", f"/proc/{os.getpid()}/fd/{fd}", path)
         os.close(fd)
+    from grader import seccomp  # noqa: F401  (imported before this checkout is covered)
+    for path in plan["cover"]:
+        _mount("-t", "tmpfs", "-o", "ro,size=4k,mode=755", "tmpfs", path)
     pid = os.fork()
     if pid == 0:
         try:
@@ -416,14 +430,21 @@ def _inside(plan: dict) -> None:
         except BaseException as e:  # noqa: BLE001  (the child must never return into the harness)
             os.write(2, f"stand-in: {e}\n".encode())
         os._exit(127)
-    grade_peak = 0
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
+    grade_peak, status = 0, None
+    while status is None:  # as a container's init: every orphan is reaped, the command's status kept
         grade_peak = max(grade_peak, _grade_vmhwm())
         time.sleep(0.05)
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                done, code = os.waitpid(-1, os.WNOHANG)
+                if not done:
+                    break
+                if done == pid:
+                    status = code
     time.sleep(0.2)  # let what the command left settle
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
     leftovers = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != os.getpid():
