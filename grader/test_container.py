@@ -443,7 +443,7 @@ class BundleCases:
 
     def test_a_run_killed_for_memory_is_named(self):
         outcome = self.grade("a 1.6 GB array")
-        self.assert_zero(outcome, "768 MB")
+        self.assert_zero(outcome, "768 MiB")  # (as grade.py writes sizes: binary units)
         self.assertNotIn("killed by signal 9\n", self.text(outcome) + "\n")
 
     def test_snooping_reads_nothing(self):
