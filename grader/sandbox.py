@@ -462,7 +462,13 @@ class HiddenModes:
     """
 
     def __init__(self):
-        self.record = os.path.join(root_folder(), "hidden-modes.json")
+        # One record per mount and PID namespace: its paths and pids mean something only there (a container
+        # that shares this folder with the host, as the tests' stand-in does, keeps a record of its own).
+        spaces = []
+        for kind in ("mnt", "pid"):
+            with contextlib.suppress(OSError):
+                spaces.append(str(os.stat(f"/proc/self/ns/{kind}").st_ino))
+        self.record = os.path.join(root_folder(), "-".join(["hidden-modes", *spaces]) + ".json")
         self.paths: List[str] = []
         self.holder = [os.getpid(), os.urandom(8).hex()]  # this grade in the record: its pid, and itself
 
