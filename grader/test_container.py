@@ -23,7 +23,7 @@ import unittest
 from typing import Dict, List, Tuple
 from unittest import mock
 
-from grader import seccomp
+from grader import seccomp, upload
 from grader import test_grader as suite
 from grader import testing_container as standin
 from grader.test_submissions import naive_with
@@ -137,6 +137,111 @@ class TestSeccomp(unittest.TestCase):
             seccomp.deny_syscalls(["no_such_call"])
         with self.assertRaises(ValueError):
             seccomp.program([seccomp.Rule("mount", 1), seccomp.Rule("mount", 13)], seccomp.architecture())
+
+
+# ----------------------------------------------------------------------------
+# grader/upload.py: the one neuralnet.py of an upload, never read through a link
+# ----------------------------------------------------------------------------
+
+class TestUpload(unittest.TestCase):
+    def upload(self, files: Dict[str, object]) -> str:
+        """A folder holding the files (a standin.Link is made as a link)."""
+        folder = tempfile.mkdtemp(prefix="upload-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", folder])
+        for name, content in files.items():
+            path = os.path.join(folder, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if isinstance(content, standin.Link):
+                os.symlink(content.target, path)
+            elif content is None:
+                os.makedirs(path)
+            else:
+                with open(path, "wb") as f:
+                    f.write(content.encode() if isinstance(content, str) else content)
+        return folder
+
+    def refused(self, files: Dict[str, object]) -> str:
+        with self.assertRaises(upload.UploadError) as caught:
+            upload.read_submission(upload.locate(self.upload(files)))
+        message = str(caught.exception)
+        self.assertNotIn("\n", message)
+        return message
+
+    def test_found_at_any_depth_skipping_macos_and_hidden_files(self):
+        for relative_open in (True, False):  # Linux and macOS; Windows checks each step with lstat
+            with self.subTest(relative_open=relative_open), mock.patch.object(upload, "RELATIVE_OPEN", relative_open):
+                folder = self.upload({"hw5/neuralnet.py": "X = 1\n", "__MACOSX/hw5/._neuralnet.py": b"\0junk",
+                                      ".hidden/neuralnet.py": "hidden", "hw5/.DS_Store": b"\0"})
+                found = upload.locate(folder)
+                self.assertEqual((found.shown, upload.read_submission(found)), ("hw5/neuralnet.py", b"X = 1\n"))
+                self.assertEqual(found.notes, ("upload: graded 'hw5/neuralnet.py'",))
+
+    def test_a_link_is_named_and_nothing_it_points_at_is_read(self):
+        secret = self.upload({"secret.py": "SECRET = 42\n"})
+        for relative_open in (True, False):
+            with self.subTest(relative_open=relative_open), mock.patch.object(upload, "RELATIVE_OPEN", relative_open):
+                message = self.refused({"neuralnet.py": standin.Link(os.path.join(secret, "secret.py"))})
+                self.assertEqual(message, "'neuralnet.py' is a symbolic link, not a file: nothing it points to is "
+                                          "read; upload the file itself")
+                # a linked folder is not entered: its neuralnet.py is not found
+                message = self.refused({"hw5": standin.Link(secret), "notes.txt": "x"})
+                self.assertIn("no file named neuralnet.py in the upload (uploaded: 'hw5', 'notes.txt')", message)
+        self.assertNotIn(secret, message)
+
+    def test_a_step_swapped_for_a_link_after_it_was_found_is_not_followed(self):
+        other = self.upload({"neuralnet.py": "SECRET = 42\n"})
+        for relative_open in (True, False):
+            with self.subTest(relative_open=relative_open), mock.patch.object(upload, "RELATIVE_OPEN", relative_open):
+                folder = self.upload({"hw5/neuralnet.py": "X = 1\n"})
+                found = upload.locate(folder)
+                subprocess.run(["rm", "-rf", os.path.join(folder, "hw5")], check=True)
+                os.symlink(other, os.path.join(folder, "hw5"))
+                with self.assertRaises(upload.UploadError) as caught:
+                    upload.read_submission(found)
+                self.assertIn("'hw5' is a symbolic link, not a folder", str(caught.exception))
+
+    def test_near_misses_are_named_with_what_to_fix(self):
+        for name in ("NeuralNet.py", "neuralnet (1).py", "neuralnet.py.txt", "neural_net.py", "neuralnet-copy.py"):
+            with self.subTest(name):
+                message = self.refused({name: "X = 1\n", "README.md": "notes"})
+                listed = ", ".join(repr(n) for n in sorted([name, "README.md"]))  # listed in the order of their names
+                self.assertIn(f"(uploaded: {listed}); {name!r} is not named neuralnet.py: rename it to "
+                              "neuralnet.py; upload one file named neuralnet.py (the course keeps only that file; "
+                              "other files are deleted)", message)
+        self.assertNotIn("rename", self.refused({"model.py": "X = 1\n"}))
+
+    def test_empty_several_not_a_file_too_big(self):
+        self.assertTrue(self.refused({}).startswith("the upload is empty: upload one file named neuralnet.py"))
+        self.assertIn("the upload holds 2 files named neuralnet.py ('a/neuralnet.py', 'b/neuralnet.py'): upload only "
+                      "one", self.refused({"a/neuralnet.py": "1", "b/neuralnet.py": "2"}))
+        self.assertIn("'neuralnet.py' is not a regular file", self.refused({"neuralnet.py": None}))
+        self.assertIn("more than the 1024 KiB a neuralnet.py may have",
+                      self.refused({"neuralnet.py": "#" * (upload.MAX_SIZE + 1)}))
+
+    def test_names_are_escaped_and_bounded(self):
+        files = {f"file{i}\x1b[31m.txt": "x" for i in range(12)}
+        message = self.refused(files)
+        self.assertNotIn("\x1b", message)
+        self.assertIn("\\x1b", message)
+        self.assertIn("and 4 more", message)
+
+    def test_a_helper_module_uploaded_beside_it_is_named(self):
+        folder = self.upload({"hw5/neuralnet.py": "import numpy\nfrom helper import f\nimport utils.io\n",
+                              "hw5/helper.py": "def f(): pass\n", "hw5/utils/io.py": "", "other.py": ""})
+        found = upload.locate(folder)
+        helpers = upload.helper_imports(upload.read_submission(found), found)
+        self.assertEqual(helpers, ["helper.py", "utils"])
+        self.assertEqual(upload.helper_note(helpers),
+                         "upload: neuralnet.py imports 'helper.py', 'utils', uploaded beside it: only neuralnet.py is "
+                         "kept, so that import fails here; put its code into neuralnet.py")
+        self.assertEqual(upload.helper_imports(b"def broken(:\n", found), [])
+
+    def test_a_file_given_directly(self):
+        folder = self.upload({"student.py": "X = 2\n", "link.py": standin.Link("student.py")})
+        found = upload.locate(os.path.join(folder, "student.py"))
+        self.assertEqual((found.notes, upload.read_submission(found)), ((), b"X = 2\n"))
+        with self.assertRaises(upload.UploadError):
+            upload.locate(os.path.join(folder, "link.py"))
 
 
 # ----------------------------------------------------------------------------
