@@ -23,7 +23,7 @@ import unittest
 from typing import Dict, List, Tuple
 from unittest import mock
 
-from grader import seccomp, upload
+from grader import seccomp, settings, upload
 from grader import test_grader as suite
 from grader import testing_container as standin
 from grader.test_submissions import naive_with
@@ -259,6 +259,30 @@ if [ "$1 $2" = "-m pip" ]; then
 fi
 exec %s "$@"
 """ % sys.executable
+
+
+class TestNumpySetting(unittest.TestCase):
+    """The course's numpy is a bundle setting: grade.py --make-autograder --numpy, settings.json, setup.sh."""
+
+    def test_round_trip_and_bad_values(self):
+        course = settings.Settings(settings.parse_points(None), settings.parse_visibility(None),
+                                   settings.parse_numpy("1.26.4"))
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(course.as_json())
+        self.addCleanup(os.unlink, f.name)
+        self.assertEqual(settings.load(f.name), course)
+        self.assertTrue(settings.describe(course).endswith("; numpy 1.26.4"))
+        self.assertEqual(settings.parse_numpy(None), settings.DEFAULT_NUMPY)
+        for bad in ("1.23", "1.23.0; rm -rf /", "latest"):
+            with self.subTest(bad), self.assertRaises(settings.SettingsError) as caught:
+                settings.parse_numpy(bad)
+            self.assertIn("--numpy: expected a numpy release such as 1.23.0", str(caught.exception))
+
+    def test_the_option_goes_with_make_autograder_only(self):
+        result = subprocess.run([sys.executable, suite.GRADE, NEURALNET, "--numpy", "1.23.5"], capture_output=True,
+                                text=True, timeout=60)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--points, --visibility and --numpy go with --make-autograder", result.stderr.splitlines()[-1])
 
 
 class TestSetup(unittest.TestCase):
