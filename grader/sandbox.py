@@ -34,7 +34,8 @@ them (Docker's default seccomp profile refuses mount, unshare and setns without 
   - ends with every process of the uid killed.
 Where the system allows namespaces, they add to that: each run enters a private mount namespace,
 held for the whole grade by a `sleep` process, where the hidden paths are also covered by empty
-read-only file systems and /tmp is a fresh tmpfs of --disk bytes holding the run folders, and a new
+read-only file systems and /tmp is a fresh tmpfs of --disk bytes holding the run folders (what the uid
+wrote there is removed after each run too, so that one run cannot fill it for the next), and a new
 network namespace (the header says which way the network was cut).
 """
 import contextlib
@@ -469,10 +470,12 @@ class HiddenModes:
         with self._locked() as held:
             for path in paths:
                 with contextlib.suppress(OSError):
-                    mode = stat.S_IMODE(os.lstat(path).st_mode)
-                    entry = held.setdefault(path, {"mode": mode, "holders": []})
+                    info = os.lstat(path)
+                    if stat.S_ISLNK(info.st_mode):  # (the paths are resolved: only root could have made one since)
+                        continue
+                    entry = held.setdefault(path, {"mode": stat.S_IMODE(info.st_mode), "holders": []})
                     entry["holders"].append(self.holder)
-                    os.chmod(path, mode & ~0o077, follow_symlinks=False)
+                    os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o077)
                     self.paths.append(path)
 
     def restore(self) -> None:
@@ -509,7 +512,8 @@ class HiddenModes:
             held[path]["holders"] = [h for h in held[path]["holders"] if _alive(h[0])]
             if not held[path]["holders"]:
                 with contextlib.suppress(OSError):
-                    os.chmod(path, held[path]["mode"], follow_symlinks=False)
+                    if not os.path.islink(path):
+                        os.chmod(path, held[path]["mode"])
                 del held[path]
 
 
@@ -853,7 +857,12 @@ class Sandbox(LimitedRunner):
 
     def _written(self, folder: str) -> int:
         assert self.uid is not None
-        return bytes_written(self.uid, [folder, *([] if self.holder else self.scratch)])
+        return bytes_written(self.uid, [folder, *self._scratch()])
+
+    def _scratch(self) -> List[str]:
+        """Where the run may write outside its folder: the world-writable places, or the namespace's /tmp (its
+        other such places are read-only there)."""
+        return [self._outer("/tmp")] if self.holder else self.scratch
 
     def _limit_hit(self, status: int, stderr: str, seconds: float, stderr_bytes: int) -> str:
         return self._disk_hit() if self.over_disk else super()._limit_hit(status, stderr, seconds, stderr_bytes)
@@ -865,8 +874,7 @@ class Sandbox(LimitedRunner):
         super()._end(process)
         if self.uid is not None:
             self.over_disk = self._written(self.folder) > self.limits.disk
-            if not self.holder:
-                remove_owned(self.uid, self.scratch)
+            remove_owned(self.uid, self._scratch())
 
     def _kill_as_user(self) -> None:
         """kill(-1) from a child that has become the user: every process of the user at once."""

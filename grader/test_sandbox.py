@@ -23,7 +23,6 @@ from grader import sandbox, test_grader
 from grader import testing_container as standin
 from grader.runner import Limits, size
 from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation
-from grader.test_submissions import naive_with
 from tests import NEURALNET
 
 STANDIN_MISSING = standin.unavailable()
@@ -39,35 +38,20 @@ def tearDownModule():
 
 
 # Hostile submissions, each run at import (so in every run of the grade), each saying on stderr what it saw.
-SNOOP = '''import os, sys
-for path in ("/autograder/submission_metadata.json", "/autograder/source", "/autograder/source/neuralnet.py",
-             "/autograder/results", "/autograder/results/stdout", "/autograder/submission"):  # (6: the lines quoted)
-    try:
-        seen = os.listdir(path) if os.path.isdir(path) else open(path).read(200)
-        print(f"snoop: read {path}: {seen!r}", file=sys.stderr)
-    except OSError as e:
-        print(f"snoop: refused {path}: {e.strerror}", file=sys.stderr)
-sys.exit(1)
-'''
-NETWORK = '''import socket, sys
-for family, address in ((socket.AF_INET, ("192.0.2.1", 53)), (socket.AF_INET6, ("2001:db8::1", 53))):
-    try:
-        s = socket.socket(family, socket.SOCK_DGRAM)
-        s.sendto(b"x", address)
-        print(f"network: {family.name} sent", file=sys.stderr)
-    except OSError as e:
-        print(f"network: {family.name} refused: {e.strerror}", file=sys.stderr)
-sys.exit(1)
-'''
 SCRATCH = '''import os, sys
 left = [p for p in ("/tmp/left.bin", "/var/tmp/left.bin", "/dev/shm/left.bin", "/tmp/deep") if os.path.lexists(p)]
 print(f"scratch: left by an earlier run: {left}", file=sys.stderr)
+wrote = []
 for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-    with open(f"{folder}/left.bin", "wb") as f:
-        f.write(bytes(8 * 2**20))
+    try:
+        with open(f"{folder}/left.bin", "wb") as f:
+            f.write(bytes(8 * 2**20))
+        wrote.append(folder)
+    except OSError:
+        pass
 os.makedirs("/tmp/deep/er", exist_ok=True)
 os.symlink("/autograder/source/neuralnet.py", "/tmp/deep/er/link")
-print("scratch: wrote in /tmp, /var/tmp and /dev/shm", file=sys.stderr)
+print(f"scratch: wrote in {wrote}", file=sys.stderr)
 sys.exit(1)
 '''
 DISK = '''import sys
@@ -88,7 +72,6 @@ for _ in range(60):
         os._exit(0)
 time.sleep(2)
 '''
-BIG_ARRAY = "import numpy as np\nblock = np.ones(200 * 2**20)\nblock[::4096] = 2.0\n"
 
 
 def outputs(results):
@@ -111,19 +94,18 @@ class TestGradescopeContainer(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.folder, ignore_errors=True)
 
-    def grade(self, source, user="", **options):
-        """run_autograder on source in a fresh stand-in: its Outcome, with what it must always hold checked."""
-        with standin.Container(self.bundle, Isolation.python, user, docker_like=self.docker_like,
-                               keep=[Isolation.folder], **options) as container:
+    def grade(self, source, **options):
+        """run_autograder on source in a fresh stand-in (no GRADER_USER, as on Gradescope): its Outcome and
+        report's text, with what must always hold checked."""
+        with standin.Container(self.bundle, Isolation.python, docker_like=self.docker_like, keep=[Isolation.folder],
+                               **options) as container:
             container.submit({"neuralnet.py": source})
             outcome = container.run(timeout=400)
             self.cgroup = container.cgroup.description if container.cgroup and container.cgroup.folders else ""
         self.assertEqual(outcome.returncode, 0, outcome.stdout[-3000:])
         test_grader.assert_valid_results(self, outcome.results)
         self.assertEqual(outcome.leftovers, [], "processes left behind")
-        kept = Isolation.folder.rstrip("/")
-        self.assertEqual([p for p in outcome.scratch if not (kept + "/").startswith(p + "/") and
-                          not p.startswith(kept + "/") and p != kept], [], "files left in /tmp, /var/tmp, /dev/shm")
+        self.assertEqual(outcome.scratch, [], "files left in /tmp, /var/tmp, /dev/shm")
         text = outputs(outcome.results)
         self.assertNotIn(standin.METADATA_SECRET, text + outcome.stdout)
         return outcome, text
@@ -132,11 +114,13 @@ class TestGradescopeContainer(unittest.TestCase):
         if not self.cgroup:
             self.skipTest("the stand-in made no cgroup here")
 
-    def test_this_project_gets_full_marks(self):
+    def test_this_project_gets_full_marks_and_the_header_says_how(self):
+        """With a hard process limit below --max-processes (a container started with --ulimit nproc=50)."""
         with open(NEURALNET) as f:
-            outcome, text = self.grade(f.read())
+            outcome, text = self.grade(f.read(), ulimits={"NPROC": 50})
         self.assertEqual(outcome.results["score"], 55, text)
         header = outcome.results["output"]
+        self.assertIn("held by this system's hard limits: 50 processes (the hard limit here, not 64)", header)
         self.assertRegex(header, r"isolated: runs as uid \d+ \(chosen for this grade\)")
         if self.docker_like:
             self.assertIn("without a mount namespace (refused here), the grader's files made unreadable to it",
@@ -150,31 +134,12 @@ class TestGradescopeContainer(unittest.TestCase):
         print(f"\n[{type(self).__name__}: this project {outcome.seconds:.1f} s, grade.py's peak "
               f"{outcome.grade_peak / 2**20:.0f} MiB]", file=sys.stderr)
 
-    def test_a_catalogued_mistake_is_named(self):
-        outcome, text = self.grade(naive_with("no-shuffle"))
-        self.assertLess(outcome.results["score"], 55)
-        self.assertIn("mistake: no-shuffle:", text)
-
-    def test_snooping_reads_nothing(self):
-        outcome, text = self.grade(SNOOP)
-        self.assertEqual(outcome.results["score"], 0)
-        self.assertNotIn("snoop: read", text)
-        for path in ("/autograder/submission_metadata.json", "/autograder/source", "/autograder/source/neuralnet.py",
-                     "/autograder/results", "/autograder/results/stdout", "/autograder/submission"):
-            self.assertRegex(text, rf"snoop: refused {path}: (Permission denied|No such file or directory)")
-
-    def test_the_network_is_refused(self):
-        outcome, text = self.grade(NETWORK)
-        self.assertEqual(outcome.results["score"], 0)
-        self.assertNotIn(" sent", text)
-        if self.docker_like:  # the seccomp filter refuses the socket itself
-            self.assertIn("network: AF_INET refused: Permission denied", text)
-            self.assertIn("network: AF_INET6 refused: Permission denied", text)
-
     def test_what_it_writes_outside_its_folder_is_removed_after_each_run(self):
         outcome, text = self.grade(SCRATCH)
         self.assertEqual(outcome.results["score"], 0)
-        self.assertIn("scratch: left by an earlier run: []\n  | scratch: wrote in /tmp, /var/tmp and /dev/shm", text)
+        # (with namespaces, /var/tmp and /dev/shm are read-only in the run's mount namespace)
+        wrote = ['/tmp', '/var/tmp', '/dev/shm'] if self.docker_like else ['/tmp']
+        self.assertIn(f"scratch: left by an earlier run: []\n  | scratch: wrote in {wrote}", text)
         self.assertNotRegex(text, r"left by an earlier run: \[[^\]]")
 
     def test_what_it_writes_is_bounded(self):
@@ -189,35 +154,6 @@ class TestGradescopeContainer(unittest.TestCase):
         self.assertEqual(outcome.results["score"], 0)
         self.assertIn(f"used more than the container's {CONTAINER_MEMORY} of memory", text)
         self.assertNotIn("could not run grade.py", text)
-
-    def test_a_large_array_is_named(self):
-        outcome, text = self.grade(BIG_ARRAY)
-        self.with_cgroup()
-        self.assertEqual(outcome.results["score"], 0)
-        self.assertIn(f"hit the memory limit ({CONTAINER_MEMORY} of address space)", text)
-        self.assertNotIn("killed by signal", text)
-
-    def test_low_hard_ulimits_change_nothing(self):
-        with open(NEURALNET) as f:
-            outcome, text = self.grade(f.read(), cgroup=False, ulimits={"NPROC": 50, "AS": 2 << 30})
-        self.assertEqual(outcome.results["score"], 55, text)
-        header = outcome.results["output"]
-        self.assertIn("held by this system's hard limits: 2 GiB of memory (the hard limit here, not 4 GiB), "
-                      "50 processes (the hard limit here, not 64)", header)
-
-    def test_a_host_full_of_the_bundle_users_processes_changes_nothing(self):
-        """72 processes of setup.sh's user elsewhere on the host: its RLIMIT_NPROC would be spent; a uid of the
-        grade's own is not."""
-        sleepers = [subprocess.Popen(["setpriv", f"--reuid={Isolation.user}", f"--regid={Isolation.group}",
-                                      "--clear-groups", "sleep", "300"]) for _ in range(72)]
-        try:
-            with open(NEURALNET) as f:
-                outcome, text = self.grade(f.read(), ulimits={"NPROC": 64})
-        finally:
-            for process in sleepers:
-                process.kill()
-                process.wait()
-        self.assertEqual(outcome.results["score"], 55, text)
 
 
 @unittest.skipUnless(AS_ROOT and not STANDIN_MISSING, STANDIN_MISSING or NEEDS_ROOT)
