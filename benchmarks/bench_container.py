@@ -32,9 +32,13 @@ WAYS = (("no namespaces (Gradescope)", True), ("namespaces", False))
 
 
 def first_line(results) -> str:
+    """What a 0 says first: the upload's reason, or the first failing check's output."""
     if not results:
         return "no results.json"
-    text = results.get("output", "") or next((t["output"] for t in results["tests"] if t["output"]), "")
+    if results.get("output", "").startswith("not graded: "):
+        text = results["output"]
+    else:
+        text = next((t["output"] for t in results["tests"] if t["max_score"] and t["output"]), "")
     return text.splitlines()[0][:90] if text else ""
 
 
