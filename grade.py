@@ -24,9 +24,10 @@ The grade itself is grader/pipeline.py's; this file is its command.
 The submission's code only ever returns values: its functions' results (api, trace) and
 its output files (cli). Every expected value is computed here, in grade.py's process, and
 every verdict is decided here. Each run of the submission gets a fresh folder, limits and
---timeout seconds; as root on Linux it runs as --user, hidden from the grader's files and
-cut off from the network (grader/runner.py, grader/sandbox.py). Exit status: 0 when every
-check passes, 1 when any fails, 2 for bad arguments or when grading itself fails. --json writes Gradescope's
+--timeout seconds; as root on Linux it runs as a uid of the grade's own (or --user), the
+grader's files made unreachable to it and the network cut (grader/isolation.py picks the
+runner). Exit status: 0 when every check passes, 1 when any fails, 2 for bad arguments or
+when grading itself fails. --json writes Gradescope's
 results.json, always, after every process of the submission is gone.
 """
 import argparse
@@ -51,8 +52,9 @@ except ImportError as missing:  # no numpy: neuralnet's one line on how to set u
     raise SystemExit(f"grade.py: error: {missing}") from None
 # isort: on
 
-from grader import batch, bundle, pipeline, report, settings
-from grader.runner import Budget, Limits, SandboxError, make_runner
+from grader import batch, bundle, pipeline, report, settings, upload
+from grader.isolation import make_runner
+from grader.runner import Budget, Limits, SandboxError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = pipeline.DATA
@@ -96,14 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"largest absolute metric difference allowed (default {GRADING_TOLERANCE:g})")
     parser.add_argument("--python", default=sys.executable,
                         help="the Python that runs the submission (default: the one running grade.py)")
-    parser.add_argument("--user", default="nobody",
-                        help="as root, the unprivileged user the submission runs as (default nobody); for several "
-                             "submissions graded at once, a comma-separated list, one user per parallel grade")
+    parser.add_argument("--user", default="",
+                        help="as root, the user the submission runs as; it must have no processes (each run ends "
+                             "with every process of it killed) and its process limit counts host-wide. Default: a "
+                             "uid chosen for each grade, unused and with no passwd entry, which concerns that grade "
+                             "only. For several submissions graded at once, a comma-separated list, one user per "
+                             "parallel grade")
     parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, metavar="N",
                         help="several submissions: how many to grade at once (default: the number of cores)")
     parser.add_argument("--csv", metavar="PATH", help="several submissions: also write a row each here")
     parser.add_argument("--memory", type=byte_size, default=4 << 30, metavar="SIZE",
-                        help="address space per process of the submission (default 4G)")
+                        help="address space per process of the submission (default 4G, or the container's "
+                             "memory limit where its cgroup says a lower one)")
     parser.add_argument("--max-file-size", type=byte_size, default=256 << 20, metavar="SIZE",
                         help="size of any file it writes (default 256M)")
     parser.add_argument("--max-processes", type=positive(int), default=64, metavar="N",
@@ -111,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cpu-time", type=positive(int), metavar="SECONDS",
                         help="CPU seconds per process (default: --timeout, rounded up)")
     parser.add_argument("--disk", type=byte_size, default=512 << 20, metavar="SIZE",
-                        help="as root, with a mount namespace: everything a run writes (default 512M)")
+                        help="as root: everything a run writes, in its folder and in /tmp, /var/tmp, /dev/shm "
+                             "(default 512M)")
     parser.add_argument("--config", metavar="PATH",
                         help="the points and visibility of the sections, as the bundle's settings.json holds them "
                              "(default: 1 point per api check, 5 for the trace, 4 per small-set and 5 per "
@@ -129,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --make-autograder: Gradescope's visibility per group (env, api, trace, cli-small, "
                              "cli-medium, or cli for both): visible, after_due_date, after_published or hidden, "
                              "e.g. cli-medium=after_due_date (default: all visible)")
+    parser.add_argument("--numpy", metavar="VERSION",
+                        help=f"with --make-autograder: the course's numpy, which setup.sh installs where a wheel "
+                             f"exists for the image's Python, else the nearest newer release with one (default "
+                             f"{settings.DEFAULT_NUMPY})")
     return parser
 
 
@@ -139,7 +150,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.make_autograder:
         try:
             course = settings.Settings(settings.parse_points(args.points, args.total_points),
-                                       settings.parse_visibility(args.visibility))
+                                       settings.parse_visibility(args.visibility), settings.parse_numpy(args.numpy))
         except settings.SettingsError as e:
             print(f"grade.py: error: {e}", file=sys.stderr)
             return 2
@@ -150,8 +161,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         print(f"wrote {args.make_autograder}: {settings.describe(course)}")
         return 0
-    if args.points or args.visibility:
-        parser.error("--points and --visibility go with --make-autograder; to grade with them, pass --config")
+    if args.points or args.visibility or args.numpy:
+        parser.error("--points, --visibility and --numpy go with --make-autograder; to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
     for option, path in (("--json", args.json), ("--csv", args.csv)):
@@ -168,7 +179,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
         return batch.run(os.path.abspath(__file__), args.submission, batch_options(parser, args, python), args.jobs,
                          users, args.csv)
-    args.submission, args.user = args.submission[0], users[0] if users else "nobody"
+    args.submission, args.user = args.submission[0], users[0] if users else ""
 
     def fail(error: str) -> int:
         print(f"grade.py: error: {error}", file=sys.stderr)
@@ -176,8 +187,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             report.write_json(args.json, report.failure(error, time.monotonic() - started))
         return 2
 
-    if not os.path.isfile(args.submission):
+    if not os.path.lexists(args.submission):
         return fail(f"{args.submission!r} is not a file")
+    try:  # the student's upload: the one neuralnet.py in a folder, never read through a link
+        found = upload.locate(args.submission)
+        submission = upload.read_submission(found)
+    except upload.UploadError as e:  # the student's 0, with what to fix: not the grader failing
+        print(f"grading {report.escape(args.submission)}: not graded: {e}\nscore: 0")
+        if args.json:
+            report.write_json(args.json, upload.results(str(e), time.monotonic() - started))
+        return 1
+    notes = [*found.notes, upload.helper_note(upload.helper_imports(submission, found))]
     try:
         course = settings.load(args.config) if args.config else None
     except settings.SettingsError as e:
@@ -186,7 +206,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     limits = Limits(timeout=args.timeout, total=total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
                     cpu=args.cpu_time or int(-(-args.timeout // 1)), disk=args.disk)
-    hidden = [HERE, DATA, os.path.dirname(os.path.abspath(args.submission))]
+    upload_folder = os.path.abspath(args.submission if os.path.isdir(args.submission) else found.root)
+    # The harness's record beside the submission's folder (Gradescope: names, earlier results) is hidden too.
+    hidden = [HERE, DATA, upload_folder, os.path.join(os.path.dirname(upload_folder), "submission_metadata.json")]
     if args.json:
         hidden.append(os.path.dirname(os.path.abspath(args.json)))
     error = ""
@@ -194,11 +216,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with make_runner(python, args.user, limits, hidden,
                          namespaces=not os.environ.get("GRADE_NO_NAMESPACES")) as runner:
             show = sys.stderr.isatty()  # progress on a terminal only
-            with open(args.submission, "rb") as f:
-                submission = f.read()
-            results = pipeline.grade(submission, args.submission, runner, args.quick, args.tol,
+            results = pipeline.grade(submission, found.path, runner, args.quick, args.tol,
                                      lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
-            header = [runner.isolation, f"limits: {runner.describe_limits()}"]
+            header = [runner.isolation, f"limits: {runner.describe_limits()}", *filter(None, notes)]
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)
     except OSError as e:
@@ -218,7 +238,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 # Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
 # --csv), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
 BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "make_autograder", "total_points", "points",
-              "visibility", "help"}
+              "visibility", "numpy", "help"}
 
 
 def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:

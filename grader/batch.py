@@ -13,7 +13,7 @@ out" (a run took its --timeout, hit the CPU-time limit, or the time budget ran o
 (every run ran to its end; the score says how well). Only the grader's own lines of a
 check's output are read, never the lines quoting the submission ("  | ...").
 
-As root every parallel grade needs a user of its own, since a grade kills every
+As root with --user, every parallel grade needs a user of its own, since a grade kills every
 process of its user when a run ends: --user takes a comma-separated list, and no more
 grades run at once than there are users.
 """
@@ -146,7 +146,8 @@ def run(grade_py: str, submissions: Sequence[str], options: Sequence[str], jobs:
         csv_path: Optional[str]) -> int:
     """Grade every submission; print a line each as it finishes, then the summary. 0 if all were graded."""
     as_root = os.geteuid() == 0
-    jobs = max(1, min(jobs, len(submissions), len(users) if as_root else jobs))
+    # As root with --user, one user per parallel grade; without, each grade chooses a uid of its own.
+    jobs = max(1, min(jobs, len(submissions), len(users) if as_root and users else jobs))
     free = list(users) if as_root else []
     lock = threading.Lock()
     width = max(len(s) for s in submissions)

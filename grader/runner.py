@@ -5,8 +5,8 @@ This is the portable part of grading, for macOS, Windows and Linux alike. It use
 standard library's portable calls: subprocess, os.path, and per platform one way to end a
 process tree (Processes below). Linux's isolation (another user, namespaces, resource limits,
 the subreaper and /proc scans) builds on it in grader/sandbox.py, which is imported only on
-Linux. make_runner() is the one place where the platform and the user decide which runner
-grades; nothing else in the grader asks.
+Linux. grader/isolation.py's make_runner() is the one place where the platform and the user
+decide which runner grades; this module imports neither.
 
 A runner reads back only the files it is asked for, never through a symbolic link and never
 more than a fixed size, then removes the run's folder. Used as a context manager, it removes
@@ -19,7 +19,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from typing import Any, Dict, NamedTuple, Optional, Sequence, Tuple
@@ -41,7 +40,7 @@ class Limits(NamedTuple):
     file_size: int  # bytes per file written (Linux)
     processes: int  # processes of the user at once (Linux, as root)
     cpu: int  # seconds of CPU time per process (Linux)
-    disk: int  # bytes of everything written, in the namespace's /tmp (Linux, as root)
+    disk: int  # bytes of everything a run writes, in its folder and the world-writable places (Linux, as root)
 
     def describe(self, resources: bool = True, processes: bool = False) -> str:
         """The limits a runner applies: always the time; `resources` where it sets resource limits,
@@ -282,11 +281,7 @@ class Runner:
                                        stdout=subprocess.DEVNULL, stderr=stderr, **self._popen_options(inner, folder))
             self.processes.started(process)
             try:
-                status: Optional[int] = process.wait(timeout=timeout)
-                problem = ""
-            except subprocess.TimeoutExpired:
-                status = None
-                problem = self.budget.timed_out(timeout, what)
+                status, problem = self._wait(process, timeout, folder, what)
             finally:
                 self._end(process)
             written = os.fstat(stderr.fileno()).st_size
@@ -320,6 +315,13 @@ class Runner:
         env.update({v: "1" for v in BLAS_THREAD_VARIABLES})
         return env
 
+    def _wait(self, process: subprocess.Popen, timeout: float, folder: str, what: str) -> Tuple[Optional[int], str]:
+        """The run's exit status, or None and why it was stopped (here: only its time)."""
+        try:
+            return process.wait(timeout=timeout), ""
+        except subprocess.TimeoutExpired:
+            return None, self.budget.timed_out(timeout, what)
+
     def _end(self, process: subprocess.Popen) -> None:
         self.processes.end(process)
 
@@ -332,28 +334,3 @@ class Runner:
         self.processes.close()
         shutil.rmtree(self.private, ignore_errors=True)
 
-
-def make_runner(python: str, user: str, limits: Limits, hide: Sequence[str], namespaces: bool = True) -> Runner:
-    """The runner for this platform and user: the one place where either is asked.
-
-    As root on Linux, grader/sandbox.py's Sandbox (another user, namespaces, limits); on Linux
-    otherwise, its LimitedRunner (resource limits, orphans collected); elsewhere the portable
-    Runner with this platform's way of ending a process tree.
-    """
-    linux = _linux_layer()
-    if linux is not None:
-        if os.geteuid() == 0:
-            return linux.Sandbox(python, user, limits, hide, namespaces)
-        return linux.LimitedRunner(python, limits)
-    return Runner(python, limits, PosixProcesses() if hasattr(os, "killpg") else WindowsProcesses())
-
-
-def _linux_layer():
-    """grader/sandbox.py on Linux, where its modules (fcntl, pwd, resource) are there; else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        from grader import sandbox
-    except ImportError:
-        return None
-    return sandbox

@@ -1,7 +1,7 @@
 """A course's settings for its grade: each section's points and each group's visibility.
 
     grade.py --make-autograder autograder.zip --total-points 55 --points api=15,trace=5,cli=35 \
-        --visibility cli-medium=after_due_date
+        --visibility cli-medium=after_due_date --numpy 1.23.0
     grade.py neuralnet.py --config settings.json
 
 The bundle carries them as settings.json beside run_autograder, which passes them on with
@@ -9,9 +9,11 @@ The bundle carries them as settings.json beside run_autograder, which passes the
 proportion to grade.py's own weights (1 per api check, 5 for the trace, 4 per small-set and
 5 per medium-set run), in hundredths, summing to the section's points exactly. Visibility is
 Gradescope's, per group: env, api, trace, cli-small, cli-medium ("cli" names both). Without
-settings, grade.py keeps its own weights, every test visible.
+settings, grade.py keeps its own weights, every test visible. The bundle also names the course's
+numpy, which its setup.sh installs (or the nearest newer release with a wheel for the image's Python).
 """
 import json
+import re
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from grader.report import Result
@@ -22,6 +24,7 @@ GROUPS = ("env", "api", "trace", "cli-small", "cli-medium")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 DEFAULT_TOTAL = 55  # the handout's points for the programming part
 DEFAULT_SPLIT = {"api": 15, "trace": 5, "cli": 35}
+DEFAULT_NUMPY = "1.23.0"  # the autograder's numpy, as the handout gives it
 
 
 class SettingsError(ValueError):
@@ -31,9 +34,20 @@ class SettingsError(ValueError):
 class Settings(NamedTuple):
     points: Dict[str, float]  # per section of POINT_SECTIONS
     visibility: Dict[str, str]  # per group of GROUPS
+    numpy: str = DEFAULT_NUMPY  # the version setup.sh installs where it has a wheel for the image's Python
 
     def as_json(self) -> str:
-        return json.dumps({"points": self.points, "visibility": self.visibility}, indent=1) + "\n"
+        return json.dumps({"points": self.points, "visibility": self.visibility, "numpy": self.numpy},
+                          indent=1) + "\n"
+
+
+def parse_numpy(text: Optional[str]) -> str:
+    """A numpy release such as 1.23.0 (default DEFAULT_NUMPY)."""
+    if text is None:
+        return DEFAULT_NUMPY
+    if not re.fullmatch(r"\d+\.\d+\.\d+", text):
+        raise SettingsError(f"--numpy: expected a numpy release such as {DEFAULT_NUMPY}, got {text!r}")
+    return text
 
 
 def _pairs(text: str, option: str) -> List[List[str]]:
@@ -99,9 +113,10 @@ def load(path: str) -> Settings:
         total = sum(float(v) for v in data["points"].values())
         points = parse_points(points_text, total)
         visibility = parse_visibility(",".join(f"{k}={v}" for k, v in data["visibility"].items()))
+        numpy = parse_numpy(data.get("numpy"))
     except (SettingsError, TypeError, ValueError) as e:
         raise SettingsError(f"--config {path!r}: {e}") from None
-    return Settings(points, visibility)
+    return Settings(points, visibility, numpy)
 
 
 def group_of(result: Result) -> str:
@@ -136,4 +151,4 @@ def describe(course: Settings) -> str:
     points = ", ".join(f"{s} {report_points(course.points[s])}" for s in POINT_SECTIONS)
     held = [f"{g} {v}" for g, v in course.visibility.items() if v != "visible"]
     return f"{report_points(sum(course.points.values()))} points ({points}); " + \
-        (f"held back: {', '.join(held)}" if held else "every test visible")
+        (f"held back: {', '.join(held)}" if held else "every test visible") + f"; numpy {course.numpy}"

@@ -238,9 +238,9 @@ class TestPlatforms(unittest.TestCase):
             with open(wrapper, "w") as f:
                 f.write(SIMULATIONS["Windows"])
             code = ("import sys; sys.path.insert(0, sys.argv[1]); import grade\n"
-                    "from grader import runner\n"
+                    "from grader import isolation, runner\n"
                     "limits = runner.Limits(10, 50, 1 << 30, 1 << 20, 64, 10, 1 << 20)\n"
-                    "with runner.make_runner(sys.executable, 'nobody', limits, []) as r:\n"
+                    "with isolation.make_runner(sys.executable, 'nobody', limits, []) as r:\n"
                     "    print(type(r).__name__, type(r.processes).__name__, r.describe_limits())\n"
                     "print(sorted(m for m in ('grader.sandbox', 'fcntl', 'pwd', 'resource') if sys.modules.get(m)))\n")
             with open(os.path.join(tmp, "which.py"), "w") as f:
