@@ -23,6 +23,11 @@ POINTS = {"small": 4, "medium": 5}  # per run, by dataset
 # A configuration that trains from the ZERO init (the handout's example): run twice, it tells whether the
 # shuffle alone repeats, when a configuration that uses both it and the RANDOM init wrote different outputs.
 SHUFFLE_ALONE = runs.CONFIGS[0]
+# A configuration that trains from the RANDOM init. From the ZERO init every hidden unit stays the same as every
+# other, so mistakes that treat hidden units or weight columns differently write the same outputs there (the bias
+# on the wrong side of a layer and backprop-drops-last-column, say): a name found on a ZERO-init configuration
+# is given only once its variant also reproduces this configuration's outputs, where the units differ.
+ASYMMETRIC = next(c for c in runs.CONFIGS if c.dataset == "small" and c.init_flag == 1 and c.epochs > 0)
 
 
 def constant_loss(got: List[Tuple[str, float]], expected: List[Tuple[str, float]]) -> str:
@@ -99,6 +104,7 @@ class Grading:
         self.pace = crashes.Pace(data)  # how long runs take against this project's
         self.exited: Dict[Config, Optional[int]] = {}  # each run's exit status
         self.explained: Dict[str, str] = {}  # each explanation of a failed run given in full -> its check
+        self.confirmed: Dict[Tuple[str, ...], str] = {}  # a ZERO-init name -> why it is not given ('' if it is)
 
     def run(self, config: Config) -> RunResult:
         files = {"neuralnet.py": self.submission,
@@ -174,10 +180,34 @@ class Grading:
             return [f"two runs of {config.describe()} wrote different outputs: no mistake is named from outputs that "
                     "change from run to run"]
         diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
+        if diagnosis.named and config.init_flag == 2:
+            not_given = self.unconfirmed(diagnosis.named)
+            if not_given:
+                return [not_given]
         lines: List[str] = [catalog.mistake_line(mistake_id) for mistake_id in diagnosis.named]
         if len(diagnosis.named) > 1:
             lines.append(f"  (these {len(diagnosis.named)} together explain the outputs)")
         return lines or [diagnosis.why_not]
+
+    def unconfirmed(self, named: Tuple[str, ...]) -> str:
+        """Why a name found from the ZERO init is not given: '' when its variant also reproduces the outputs of
+        the RANDOM-init configuration (settled once per name)."""
+        if named not in self.confirmed:
+            what = " + ".join(named)
+            run = self.run(ASYMMETRIC)
+            X_train, _, X_validation, _ = self.data[ASYMMETRIC.dataset]
+            reading = outputs.read(run, (len(X_train), len(X_validation), 2 * ASYMMETRIC.epochs + 2))
+            if reading.outputs is None:
+                self.confirmed[named] = (f"the outputs are those of {what} here, but from the ZERO init, where every "
+                                         f"hidden unit is alike, that tells it from no mistake of the same shape; "
+                                         f"{ASYMMETRIC.describe()}, which would, did not complete: nothing is named")
+            else:
+                variant = catalog.outputs_with(ASYMMETRIC, self.data, [catalog.MISTAKES[m] for m in named])
+                self.confirmed[named] = "" if runs.matches(reading.outputs, variant, self.tol) else (
+                    f"the outputs are those of {what} here, but from the ZERO init, where every hidden unit is alike; "
+                    f"from the RANDOM init ({ASYMMETRIC.describe()}) {what} writes other outputs than this "
+                    "submission: nothing is named")
+        return self.confirmed[named]
 
     def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
         """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it

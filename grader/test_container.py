@@ -27,7 +27,7 @@ from grader import seccomp, settings, upload
 from grader import test_grader as suite
 from grader import testing_container as standin
 from grader.test_submissions import naive_with
-from tests import NEURALNET
+from grader.testing import NEURALNET
 
 UNAVAILABLE = standin.unavailable()
 SECCOMP_UNAVAILABLE = ""

@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from unittest import mock
 
 import compare
-from grader import catalog, cli, outputs, pipeline, runs
+from grader import catalog, cli, outputs, pipeline, runs, test_explain, test_submissions
 from grader.runner import Limits, PosixProcesses, Runner, WindowsProcesses
-from tests import HERE
+from grader.testing import HERE
 
 # A whole neuralnet.py in an earlier semester's shape (functions, argparse), correct for this handout.
 OLD_STYLE = '''import argparse
@@ -172,13 +172,15 @@ UNTRAINED, TRAINED, ZERO = runs.CONFIGS[1], runs.CONFIGS[2], runs.CONFIGS[0]  # 
 assert (UNTRAINED.epochs, UNTRAINED.init_flag, TRAINED.epochs, TRAINED.init_flag, ZERO.init_flag) == (0, 1, 1, 1, 2)
 
 
-def grade(name: str, configs):
-    """The cli checks of a submission on configs, in-process (this project's variants are trained in this
-    process, its modules patched meanwhile: one grade per process at a time), by a fresh runner that runs
-    the submission as the caller: {describe(): Result}."""
+def grade(name, configs):
+    """The cli checks of a submission (a name of SUBMISSIONS, or a whole source as bytes) on configs,
+    in-process (this project's variants are trained in this process, its modules patched meanwhile: one
+    grade per process at a time), by a fresh runner that runs the submission as the caller:
+    {describe(): Result}."""
     limits = Limits(timeout=60, total=900, memory=4 << 30, file_size=256 << 20, processes=64, cpu=60, disk=512 << 20)
     with Runner(sys.executable, limits, PosixProcesses() if hasattr(os, "killpg") else WindowsProcesses()) as runner:
-        grading = cli.Grading(runner, submission(name), pipeline.data_files(["small"]),
+        source = name if isinstance(name, bytes) else submission(name)
+        grading = cli.Grading(runner, source, pipeline.data_files(["small"]),
                               runs.load_datasets(pipeline.DATA, ["small"]), 1e-6)
         return {config.describe(): grading.cli_check(config) for config in configs}
 
@@ -241,6 +243,21 @@ class TestEvidence(Graded):
             with self.subTest(config):
                 self.assertEqual(result.mistakes, ("shuffle-unseeded",), result.output)
                 self.assertIn(f"{ZERO.describe()}, run twice, wrote different outputs", result.output)
+
+
+    def test_a_name_found_from_the_zero_init_holds_from_the_random_init_too(self):
+        """From the ZERO init every hidden unit is alike: a student's bias appended last to the hidden layer
+        writes there what backprop-drops-last-column writes, and is told apart only from the RANDOM init. The
+        catalog's mistake itself is still named from the ZERO init."""
+        bias_side = test_explain.FUNCTIONS["bias-side-mismatch"][0].encode()
+        dropped = test_submissions.naive_with("backprop-drops-last-column").encode()
+        (student, naive) = self.grades((bias_side, [ZERO]), (dropped, [ZERO]))
+        result = student[ZERO.describe()]
+        self.assertFalse(result.passed)
+        self.assertEqual(result.mistakes, (), result.output)
+        self.assertIn(f"from the RANDOM init ({cli.ASYMMETRIC.describe()}) backprop-drops-last-column writes other "
+                      "outputs than this submission: nothing is named", result.output)
+        self.assertEqual(naive[ZERO.describe()].mistakes, ("backprop-drops-last-column",))
 
 
 class TestNearMisses(Graded):

@@ -14,7 +14,7 @@ import unittest
 
 from grader import api, catalog, cli, crashes, env, probe, runs
 from grader.runner import Limits, PosixProcesses, Runner
-from tests import DATA, HERE
+from grader.testing import DATA, HERE
 
 # A student's file: argparse main, 1-D vectors, np.dot, a helper that unpacks the arguments.
 ARGPARSE_STUDENT = """# HW5 neural network

@@ -23,7 +23,7 @@ from grader import sandbox, test_grader
 from grader import testing_container as standin
 from grader.runner import Limits, size
 from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation
-from tests import NEURALNET
+from grader.testing import NEURALNET
 
 STANDIN_MISSING = standin.unavailable()
 CONTAINER_MEMORY = size(standin.MEMORY)  # as the header and reports write it: '768 MiB'
