@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="several submissions: how many to grade at once (default: the number of cores)")
     parser.add_argument("--csv", metavar="PATH", help="several submissions: also write a row each here")
     parser.add_argument("--memory", type=byte_size, default=4 << 30, metavar="SIZE",
-                        help="address space per process of the submission (default 4G)")
+                        help="address space per process of the submission (default 4G, or the container's "
+                             "memory limit where its cgroup says a lower one)")
     parser.add_argument("--max-file-size", type=byte_size, default=256 << 20, metavar="SIZE",
                         help="size of any file it writes (default 256M)")
     parser.add_argument("--max-processes", type=positive(int), default=64, metavar="N",
@@ -130,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cpu-time", type=positive(int), metavar="SECONDS",
                         help="CPU seconds per process (default: --timeout, rounded up)")
     parser.add_argument("--disk", type=byte_size, default=512 << 20, metavar="SIZE",
-                        help="as root, with a mount namespace: everything a run writes (default 512M)")
+                        help="as root: everything a run writes, in its folder and in /tmp, /var/tmp, /dev/shm "
+                             "(default 512M)")
     parser.add_argument("--config", metavar="PATH",
                         help="the points and visibility of the sections, as the bundle's settings.json holds them "
                              "(default: 1 point per api check, 5 for the trace, 4 per small-set and 5 per "

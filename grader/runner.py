@@ -40,7 +40,7 @@ class Limits(NamedTuple):
     file_size: int  # bytes per file written (Linux)
     processes: int  # processes of the user at once (Linux, as root)
     cpu: int  # seconds of CPU time per process (Linux)
-    disk: int  # bytes of everything written, in the namespace's /tmp (Linux, as root)
+    disk: int  # bytes of everything a run writes, in its folder and the world-writable places (Linux, as root)
 
     def describe(self, resources: bool = True, processes: bool = False) -> str:
         """The limits a runner applies: always the time; `resources` where it sets resource limits,

@@ -462,7 +462,13 @@ class HiddenModes:
     """
 
     def __init__(self):
-        self.record = os.path.join(root_folder(), "hidden-modes.json")
+        # One record per mount and PID namespace: its paths and pids mean something only there (a container
+        # that shares this folder with the host, as the tests' stand-in does, keeps a record of its own).
+        spaces = []
+        for kind in ("mnt", "pid"):
+            with contextlib.suppress(OSError):
+                spaces.append(str(os.stat(f"/proc/self/ns/{kind}").st_ino))
+        self.record = os.path.join(root_folder(), "-".join(["hidden-modes", *spaces]) + ".json")
         self.paths: List[str] = []
         self.holder = [os.getpid(), os.urandom(8).hex()]  # this grade in the record: its pid, and itself
 
@@ -623,6 +629,7 @@ class Sandbox(LimitedRunner):
         self.network_problem = ""  # why it is not cut
         self.scratch = scratch_places()
         self.over_disk, self.folder = False, ""  # whether the last run wrote more than --disk; its folder
+        self.who = ""  # the submission's user, as messages name it
         try:
             self._isolate(user, limits, hide, namespaces)
         except BaseException:  # nothing of a sandbox that could not be set up is left behind
@@ -913,6 +920,9 @@ class Sandbox(LimitedRunner):
             self.hidden_modes.restore()
             self.hidden_modes = None
         if self._lock is not None:
+            if self.who.endswith("(chosen for this grade)"):  # its lock file goes with it (a named user's stays)
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(root_folder(), f"user-{self.uid}.lock"))
             os.close(self._lock)
             self._lock = None
 
