@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="*",
-                        help="the neuralnet.py to grade; several: a line each and a class summary")
+                        help="the neuralnet.py to grade, or a folder as uploaded (the one neuralnet.py in it, at "
+                             "any depth, never through a link); several: a line each and a class summary")
     parser.add_argument("--quick", action="store_true", help="leave out the medium-set runs")
     parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
     parser.add_argument("--timeout", type=positive(float), default=Budget.DEFAULT_TIMEOUT,
