@@ -13,7 +13,6 @@ import argparse
 import io
 import os
 import sys
-import warnings
 from typing import List, Optional, Sequence
 
 # isort: off
@@ -24,6 +23,7 @@ except ImportError as missing:  # no numpy: neuralnet's one line on how to set u
 import numpy as np
 # isort: on
 
+import experiments
 from neuralnet import LETTERS, FileError, UsageError
 
 PROG = "visualizer.py"
@@ -34,19 +34,11 @@ ROWS_FROM_0 = ("Rows are numbered from 0, as incorrect_finder.py's CSV numbers t
 
 
 def pyplot():
-    """matplotlib's pyplot, drawing off screen; FileError in one line when matplotlib is missing."""
-    # Deprecation notices of matplotlib's own dependencies (pyparsing's, with some versions) are not the user's:
-    # stderr carries this program's one line or nothing.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            import matplotlib
-        except ImportError:
-            raise FileError("matplotlib is not installed: python3 -m pip install matplotlib "
-                            "(or -r requirements-dev.txt)") from None
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    return plt
+    """matplotlib's pyplot, drawing off screen (experiments.py's); FileError in one line when matplotlib is missing."""
+    try:
+        return experiments.pyplot()
+    except experiments.ExperimentError as e:
+        raise FileError(str(e)) from None
 
 
 def check_format(plt, path: str) -> str:
