@@ -534,24 +534,33 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _owned_files(uid: int, top: str) -> Iterator[os.stat_result]:
-    """Under `top`, never through a link: the stat of each file `uid` owns. Only folders the uid could have
-    written in are entered (its own, and those everyone may write): a run folder whole, a shared /tmp cheaply."""
-    for _, folders, files, fd in os.fwalk(top, topdown=True, follow_symlinks=False):
+def _owned_entries(uid: int, top: str) -> Iterator[Tuple[int, str, str, os.stat_result]]:
+    """Under `top`, never through a link: (its folder's fd, name, path, stat) of each file and folder `uid` owns,
+    a link counted as a file. Only folders the uid could have written in are entered (its own, and those
+    everyone may write): a run folder whole, a shared /tmp cheaply. An entry is used before the walk goes on,
+    while its folder's fd is open."""
+    for folder, folders, files, fd in os.fwalk(top, topdown=True, follow_symlinks=False):
         keep = []
-        for name in folders:
-            with contextlib.suppress(OSError):
+        for name in list(folders):
+            try:
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if stat.S_ISLNK(info.st_mode):  # a link to a folder: listed with the folders, never entered
-                    files.append(name)
-                elif info.st_uid == uid or info.st_mode & stat.S_IWOTH:
-                    keep.append(name)
+            except OSError:
+                continue
+            if stat.S_ISLNK(info.st_mode):  # a link to a folder: listed with the folders, never entered
+                files.append(name)
+                continue
+            if info.st_uid == uid or info.st_mode & stat.S_IWOTH:
+                keep.append(name)
+            if info.st_uid == uid:
+                yield fd, name, os.path.join(folder, name), info
         folders[:] = keep
         for name in files:
-            with contextlib.suppress(OSError):
+            try:
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if info.st_uid == uid:
-                    yield info
+            except OSError:
+                continue
+            if info.st_uid == uid:
+                yield fd, name, os.path.join(folder, name), info
 
 
 def scratch_places() -> List[str]:
@@ -569,7 +578,8 @@ def bytes_written(uid: int, folders: Sequence[str]) -> int:
     total = 0
     for top in folders:
         with contextlib.suppress(OSError):
-            total += sum(info.st_blocks * 512 for info in _owned_files(uid, top))
+            total += sum(info.st_blocks * 512 for _, _, _, info in _owned_entries(uid, top)
+                         if not stat.S_ISDIR(info.st_mode))
     return total
 
 
@@ -579,23 +589,12 @@ def remove_owned(uid: int, places: Sequence[str]) -> None:
     for top in places:
         folders = []
         with contextlib.suppress(OSError):
-            for folder, subfolders, files, fd in os.fwalk(top, topdown=True, follow_symlinks=False):
-                keep = []
-                for name in subfolders:
-                    with contextlib.suppress(OSError):
-                        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                        if stat.S_ISLNK(info.st_mode):  # a link to a folder: removed as a file, never entered
-                            files.append(name)
-                            continue
-                        if info.st_uid == uid:
-                            folders.append(os.path.join(folder, name))
-                        if info.st_uid == uid or info.st_mode & stat.S_IWOTH:
-                            keep.append(name)
-                subfolders[:] = keep
-                for name in files:
-                    with contextlib.suppress(OSError):
-                        if os.stat(name, dir_fd=fd, follow_symlinks=False).st_uid == uid:
-                            os.unlink(name, dir_fd=fd)
+            for fd, name, path, info in _owned_entries(uid, top):
+                if stat.S_ISDIR(info.st_mode):
+                    folders.append(path)
+                    continue
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=fd)
         for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):  # children first
             with contextlib.suppress(OSError):
                 if os.lstat(folder).st_uid == uid:
