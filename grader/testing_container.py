@@ -406,6 +406,7 @@ def _mount(*args: str) -> None:
 def _inside(plan: dict) -> None:
     """Lay out the mounts, start the command as the container does, wait for it while sampling grade.py's
     memory, then write what it left behind to plan["outcome"]. Runs as the PID namespace's init."""
+    from grader import seccomp  # noqa: F401  (first: this checkout may be under /tmp, which is covered below)
     folder = plan["folder"]
     outcome = os.open(plan["outcome"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # before /tmp is covered
     kept = [(path, os.open(path, os.O_RDONLY | os.O_DIRECTORY)) for path in plan["keep"]]
@@ -420,7 +421,6 @@ def _inside(plan: dict) -> None:
         # --no-canonicalize: mount(8) would resolve the fd's link to its path, which is now under the new /tmp
         _mount("--bind", "--no-canonicalize", f"/proc/{os.getpid()}/fd/{fd}", path)
         os.close(fd)
-    from grader import seccomp  # noqa: F401  (imported before this checkout is covered)
     for path in plan["cover"]:
         _mount("-t", "tmpfs", "-o", "ro,size=4k,mode=755", "tmpfs", path)
     pid = os.fork()
