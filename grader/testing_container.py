@@ -422,6 +422,8 @@ def _inside(plan: dict) -> None:
         _mount("--bind", "--no-canonicalize", f"/proc/{os.getpid()}/fd/{fd}", path)
         os.close(fd)
     for path in plan["cover"]:
+        if not os.path.isdir(path):  # under the host's /tmp, which the container's own /tmp now hides
+            continue
         _mount("-t", "tmpfs", "-o", "ro,size=4k,mode=755", "tmpfs", path)
     pid = os.fork()
     if pid == 0:
