@@ -29,6 +29,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
+from grader.report import own_outputs
+
 GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, NOT_GRADED = "graded", "did not import", "timed out", "crashed", "not graded"
 # How a run ended, as the grader's own lines of a check's output begin (grader/report.py why_run_failed,
 # grader/runner.py's time budget, grader/api.py): the first kind that any check shows decides, in this order.
@@ -53,17 +55,12 @@ class Graded(NamedTuple):
 
 def ending(tests: Sequence[dict]) -> Tuple[str, str]:
     """How a grade ended, from its results.json tests: (one of ENDINGS' kinds or GRADED, detail)."""
-    outputs = {test["name"]: test.get("output", "") for test in tests}
-
-    def own(output: str) -> str:  # "(the same as api:random_init)": the output it refers to
-        match = re.fullmatch(r"\(the same as (.+)\)", output)
-        return outputs.get(match.group(1), output) if match else output
-
+    outputs = own_outputs(tests)
     for kind, pattern in ENDINGS:
-        for test in tests:
+        for test, output in zip(tests, outputs):
             if test.get("score") == test.get("max_score") and test.get("max_score"):
                 continue  # a passing check
-            lines = own(test.get("output", "")).split("\n")
+            lines = output.split("\n")
             said = next((line for line in lines if not line.startswith(QUOTED) and pattern.match(line)), None)
             if said is not None:
                 quoted = [line[len(QUOTED):] for line in lines if line.startswith(QUOTED)]

@@ -8,6 +8,7 @@ check's is shown once and referred back to; and results.json stays under JSON_LI
 import contextlib
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from typing import Dict, List, NamedTuple, Sequence
@@ -74,6 +75,18 @@ def shown_outputs(results: Sequence[Result]) -> List[str]:
             first.setdefault(output, r.name)
             shown.append(output)
     return shown
+
+
+def own_outputs(tests: Sequence[dict]) -> List[str]:
+    """Each results.json test's output, in order, with a reference that shown_outputs made ("(the same as
+    api:random_init)") replaced by the output it refers to: what a reader of results.json compares."""
+    by_name = {test["name"]: test.get("output", "") for test in tests}
+    own = []
+    for test in tests:
+        output = test.get("output", "")
+        match = re.fullmatch(r"\(the same as (.+)\)", output)
+        own.append(by_name.get(match.group(1), output) if match else output)
+    return own
 
 
 def points(value: float) -> str:

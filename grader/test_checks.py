@@ -304,6 +304,8 @@ class TestGradeReport(unittest.TestCase):
         outputs = [t["output"] for t in report.gradescope([], results, 1.0)["tests"]]
         self.assertEqual(outputs, [boom, "(the same as api:a)", "not run: time budget spent", "(the same as api:a)",
                                    "not run: time budget spent"])  # a short line of the grader's own stays whole
+        tests = report.gradescope([], results, 1.0)["tests"]
+        self.assertEqual(report.own_outputs(tests), [report.clean(r.output) for r in results])  # read back whole
 
     def test_results_json_stays_under_its_limit_whatever_the_outputs(self):
         flood = [Result(f"cli:small {i}", False, f"run {i}\n" + ("\x1b" + "y" * 999) * 100, 4) for i in range(40)]
