@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import unittest
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 from unittest import mock
 
 from grader import seccomp, settings, upload
@@ -288,7 +288,10 @@ class TestNumpySetting(unittest.TestCase):
 class TestSetup(unittest.TestCase):
     """setup.sh: the user first; the course's numpy where it has a wheel, else the nearest newer release with one."""
 
-    def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: str = "nobody"):
+    def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: Optional[str] = "nobody"):
+        """setup.sh with a fake python3 that finds wheels for the releases `wheels` names, and a fake
+        useradd that records the users it is asked to make; user: GRADER_USER, None to leave it unset.
+        Returns setup.sh's result, the releases pip was asked for, and the users useradd was asked to make."""
         folder = tempfile.mkdtemp(prefix="setup-sh-")
         self.addCleanup(subprocess.run, ["rm", "-rf", folder])
         script = os.path.join(folder, "setup.sh")
@@ -300,37 +303,48 @@ class TestSetup(unittest.TestCase):
         with open(python, "w") as f:
             f.write(FAKE_PYTHON)
         os.chmod(python, 0o755)
-        tries = os.path.join(folder, "tries")
-        result = subprocess.run(["bash", script], capture_output=True, text=True, timeout=60,
-                                env={**os.environ, "SETUP_PYTHON": python, "GRADER_USER": user, "WHEELS": wheels,
-                                     "TRIES": tries})
-        with open(tries) if os.path.exists(tries) else open(os.devnull) as f:
-            return result, f.read().split()
+        tries, made = os.path.join(folder, "tries"), os.path.join(folder, "made")
+        os.mkdir(os.path.join(folder, "bin"))
+        useradd = os.path.join(folder, "bin", "useradd")
+        with open(useradd, "w") as f:  # the last argument is the user's name
+            f.write(f'#!/bin/sh\nfor word in "$@"; do last="$word"; done\necho "$last" >> "{made}"\n')
+        os.chmod(useradd, 0o755)
+        env = {**os.environ, "SETUP_PYTHON": python, "WHEELS": wheels, "TRIES": tries,
+               "PATH": os.path.join(folder, "bin") + os.pathsep + os.environ["PATH"]}
+        env.pop("GRADER_USER", None)
+        if user is not None:
+            env["GRADER_USER"] = user
+        result = subprocess.run(["bash", script], capture_output=True, text=True, timeout=60, env=env)
+        read = [open(path) if os.path.exists(path) else open(os.devnull) for path in (tries, made)]
+        with read[0] as f, read[1] as g:
+            return result, f.read().split(), g.read().split()
 
     def test_the_courses_numpy_where_it_has_a_wheel(self):
-        result, tries = self.setup_sh("1.23.0 1.23.5")
+        result, tries, _ = self.setup_sh("1.23.0 1.23.5")
         self.assertEqual((result.returncode, tries), (0, ["1.23.0"]))
         self.assertIn("setup.sh: numpy 1.23.0 (the course's) for Python", result.stdout)
 
     def test_else_the_nearest_newer_release_with_a_wheel(self):
-        result, tries = self.setup_sh("1.26.4 2.1.3")  # Python 3.12's case
+        result, tries, _ = self.setup_sh("1.26.4 2.1.3")  # Python 3.12's case
         self.assertEqual((result.returncode, tries), (0, ["1.23.0", "1.23.5", "1.24.4", "1.26.4"]))
         self.assertIn("numpy 1.26.4 for Python", result.stdout)
         self.assertIn("the course's 1.23.0 has no wheel for it", result.stdout)
 
     def test_never_older_than_the_courses(self):
-        result, tries = self.setup_sh("1.23.5 1.26.4", numpy="1.26.0")
+        result, tries, _ = self.setup_sh("1.23.5 1.26.4", numpy="1.26.0")
         self.assertEqual((result.returncode, tries), (0, ["1.26.0", "1.26.4"]))
 
-    @unittest.skipUnless(os.geteuid() == 0 if hasattr(os, "geteuid") else False, "makes a user: needs root")
-    def test_the_user_is_made_even_when_no_numpy_installs(self):
-        user = f"nnsetup{os.getpid() % 100000}"
-        self.addCleanup(subprocess.run, ["userdel", user], capture_output=True)
-        result, tries = self.setup_sh("", user=user)
+    def test_a_named_user_is_made_even_when_no_numpy_installs(self):
+        user = f"nnsetup{os.getpid() % 100000}"  # no such user: useradd is asked to make it
+        result, tries, made = self.setup_sh("", user=user)
         self.assertEqual(result.returncode, 1)
         self.assertIn("setup.sh: no numpy release from 1.23.0 on has a wheel for Python", result.stdout)
-        self.assertEqual(subprocess.run(["id", "-u", user], capture_output=True).returncode, 0)
+        self.assertEqual(made, [user])
         self.assertEqual(tries[0], "1.23.0")
+
+    def test_no_user_is_made_by_default(self):  # each grade runs the submission as a uid of its own
+        result, tries, made = self.setup_sh("1.23.0", user=None)
+        self.assertEqual((result.returncode, tries, made), (0, ["1.23.0"], []))
 
 
 # ----------------------------------------------------------------------------

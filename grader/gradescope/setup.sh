@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, in /autograder/source, when it builds the autograder's image.
-# It makes the user first, so that nothing after it can leave the image without one; then numpy
-# for the image's python3: the course's version (settings.json's "numpy") where pip finds a wheel
-# for this Python, else the nearest newer release that has one (numpy 1.23.0's wheels stop at
-# Python 3.10; 1.23.5's at 3.11; 3.12 needs 1.26, 3.13 needs 2.1). Nothing is built from source.
-# SETUP_PYTHON stands in for python3 and GRADER_USER for nnstudent, so that it can be tried elsewhere.
+# It makes the user GRADER_USER names, if any, first, so that nothing after it can leave the
+# image without that user (by default no user is made: each grade runs the submission as a uid
+# that grade.py chooses for it). Then numpy for the image's python3: the course's version
+# (settings.json's "numpy") where pip finds a wheel for this Python, else the nearest newer
+# release that has one (numpy 1.23.0's wheels stop at Python 3.10; 1.23.5's at 3.11; 3.12 needs
+# 1.26, 3.13 needs 2.1). Nothing is built from source.
+# SETUP_PYTHON stands in for python3, so that it can be tried elsewhere.
 set -u
 python="${SETUP_PYTHON:-python3}"
-user="${GRADER_USER:-nnstudent}"
+user="${GRADER_USER:-}"
 here="$(cd "$(dirname "$0")" && pwd)"
 
-# The unprivileged user every submission runs as: no home, no login, no groups.
-if ! id -u "$user" >/dev/null 2>&1; then
+# The unprivileged user every submission runs as when the course names one: no home, no login, no groups.
+if [ -n "$user" ] && ! id -u "$user" >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin "$user" || { echo "setup.sh: could not make the user $user"; exit 1; }
 fi
 
