@@ -11,6 +11,7 @@ visualizer.py). Built on neuralnet.py: its CSV reader and its errors (one line n
 line or argument, exit status 1 for a file and 2 for an argument, nothing written).
 """
 import argparse
+import os
 import re
 import sys
 from typing import List, Optional, Sequence, Tuple
@@ -33,6 +34,9 @@ ROWS_FROM_0 = ("Rows are numbered from 0, as the course's CSV numbers them: row 
 
 def read_labels(path: str, what: str) -> np.ndarray:
     """The labels of a labels file (one integer 0..9 per line, as neuralnet.py writes them), shape (N,)."""
+    if not os.path.lexists(path):  # a new student runs this first: say which command writes the file
+        raise FileError(f"{what} {path!r}: no such file; neuralnet.py writes it (its train_out or validation_out "
+                        "argument): run neuralnet.py first, as the README's first run does")
     labels = []
     for number, line in enumerate(neuralnet.read_text(path, what).splitlines(), start=1):
         text = line.strip()

@@ -1502,7 +1502,8 @@ class TestHandoutCommands(CliTestCase):
         cases = [
             ([self.train, "short.labels"], 1, "short.labels': 2 labels, but input"),
             ([self.train, "bad.labels"], 1, "bad.labels': line 2: 'x' is not a label 0..9"),
-            ([self.train, "none.labels"], 1, "labels 'none.labels': no such file"),
+            ([self.train, "none.labels"], 1, "labels 'none.labels': no such file; neuralnet.py writes it (its "
+                                             "train_out or validation_out argument): run neuralnet.py first"),
             (["small_train.csv", self.path("small_train_out.labels")], 1,
              "input 'small_train.csv': no such file; did you mean "),
         ]

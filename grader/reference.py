@@ -51,8 +51,9 @@ def problem(project: str = HERE) -> Optional[str]:
         return None
     state = "is missing" if not os.path.exists(path) else "is not grade.py's reference (its SHA-256 differs)"
     return (f"the neuralnet.py beside grade.py {state}: keep your own file elsewhere, restore the reference "
-            f"(git checkout -- neuralnet.py) and grade yours by its path: {GRADE_YOURS} (changed on purpose? "
-            f"{UPDATE})")
+            f"(git checkout -- neuralnet.py) and grade yours by its path: {GRADE_YOURS}")
+    # No word here of `--update`: a student who ran it would be graded against their own file. A maintainer who
+    # changed neuralnet.py on purpose learns it from tests.py, which fails until the digest is recorded.
 
 
 def json_path(argv: Sequence[str]) -> Optional[str]:
