@@ -286,7 +286,8 @@ class TestNumpySetting(unittest.TestCase):
 
 
 class TestSetup(unittest.TestCase):
-    """setup.sh: the user first; the course's numpy where it has a wheel, else the nearest newer release with one."""
+    """setup.sh: the user GRADER_USER names first, and none by default; the course's numpy where it has a wheel, else
+    the nearest newer release with one."""
 
     def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: Optional[str] = "nobody"):
         """setup.sh with a fake python3 that finds wheels for the releases `wheels` names, and a fake
