@@ -14,6 +14,7 @@ detected by grader/outputs.py.
 import ast
 import contextlib
 import itertools
+import re
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from unittest import mock
 
@@ -22,6 +23,7 @@ import neuralnet  # before numpy: it keeps BLAS to one thread
 import numpy as np
 # isort: on
 
+import compare
 from grader import probe
 from grader.runner import RunResult
 from grader.runs import OUTPUT_NAMES, Config, Datasets, Outputs, expected_outputs, matches
@@ -362,6 +364,55 @@ def metrics_structure(got: List[Tuple[str, float]], expected: List[Tuple[str, fl
     return "; ".join(parts) or "the lines are in another order"
 
 
+METRICS_ROUNDED = Mistake("metrics-rounded", "the metrics are written rounded (2.1416), not in full as the "
+                          "reference writes them (2.1415670910950144)",
+                          "section 8.3 and the starter code, which formats the metrics: epoch=1 "
+                          "crossentropy(train): 2.1415670910950144")
+ROUNDED_DECIMALS = 10  # a value written with more decimals than this is taken as written in full
+
+
+def written_decimals(got: List[Tuple[str, float]]) -> Optional[int]:
+    """The most decimals a cross-entropy is written with, where every one is written with at most ROUNDED_DECIMALS
+    (rounded before writing: a float written in full has about 16); None where one is written in full, or none is
+    written."""
+    places = []
+    for key, value in got:
+        written = repr(value)
+        if key.endswith(")") and "crossentropy" in key:
+            if not re.fullmatch(r"-?[0-9]+\.[0-9]+", written) or len(written.split(".")[1]) > ROUNDED_DECIMALS:
+                return None
+            places.append(len(written.split(".")[1]))
+    return max(places) if places else None
+
+
+def rounding_tolerance(got: List[Tuple[str, float]], tol: float) -> float:
+    """The tolerance to compare metrics written rounded with: half a unit of the last decimal written, or tol."""
+    decimals = written_decimals(got)
+    return tol if decimals is None else max(tol, 0.5 * 10.0 ** -decimals * (1 + 1e-9))
+
+
+def metrics_rounded(got: List[Tuple[str, float]], expected: List[Tuple[str, float]], tol: float) -> str:
+    """Where every metric that differs from this project's (by more than tol) is this project's value rounded to
+    the decimals it is written with, at most ROUNDED_DECIMALS: which, and an example; '' otherwise (the keys
+    must be the same, line by line: metrics_structure first)."""
+    differing = [(key, mine, ours) for (key, mine), (_, ours) in zip(got, expected)
+                 if compare.value_difference(mine, ours) > tol]
+    decimals = []
+    for _, mine, ours in differing:
+        written = repr(mine)  # the shortest text that reads back as this float: what the file held, less trailing 0s
+        if not re.fullmatch(r"-?[0-9]+\.[0-9]+", written):
+            return ""
+        places = len(written.split(".")[1])
+        if places > ROUNDED_DECIMALS or abs(mine - ours) > 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-15 * abs(ours):
+            return ""
+        decimals.append(places)
+    if not differing:
+        return ""
+    key, mine, ours = differing[0]
+    return (f"{len(differing)} of {len(got)} values are this project's rounded to at most {max(decimals)} decimals "
+            f"({key}: {mine!r}, where this project writes {ours!r}): write each value in full, as str(float) does")
+
+
 WEIGHTS_ATTRIBUTE_NAME = Mistake("weights-attribute-name", "Linear keeps its weights under another name than w",
                                  "the starter code and the course's tests read Linear.w")
 
@@ -395,7 +446,7 @@ def import_side_effects(tree: ast.Module) -> Optional[Finding]:
 
 
 DIAGNOSED = [HARD_CODED_SETTINGS, EXPERIMENT_MAIN, LABELS_NOT_INTEGERS, CRLF_LINE_ENDINGS, METRICS_LINES_MISSING,
-             WEIGHTS_ATTRIBUTE_NAME, IMPORT_SIDE_EFFECTS]
+             METRICS_ROUNDED, WEIGHTS_ATTRIBUTE_NAME, IMPORT_SIDE_EFFECTS]
 MISTAKES = {m.id: m for m in CATALOG + DIAGNOSED + NEAR_MISS_FORMATS + NONDETERMINISM}
 
 

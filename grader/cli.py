@@ -163,7 +163,7 @@ class Grading:
 
     def explain(self, config: Config, got: runs.Outputs, reference: runs.Outputs) -> List[str]:
         """Why a configuration's values differ, from the evidence: the arguments probed, the runs repeated,
-        then the catalog's variants reproduced."""
+        then the catalog's variants reproduced (compared within the rounding of metrics written rounded)."""
         if self.runner.budget.spent():
             return ["no search of the catalog of mistakes: the time budget was spent"]
         ignored = self.ignored_arguments()
@@ -179,7 +179,7 @@ class Grading:
         if config in self.unrepeatable:  # which random part did not repeat is not known: still, nothing is named
             return [f"two runs of {config.describe()} wrote different outputs: no mistake is named from outputs that "
                     "change from run to run"]
-        diagnosis = self.diagnoser(config, got, self.data, self.tol, reference)
+        diagnosis = self.diagnoser(config, got, self.data, catalog.rounding_tolerance(got[2], self.tol), reference)
         if diagnosis.named and config.init_flag == 2:
             not_given = self.unconfirmed(diagnosis.named)
             if not_given:
@@ -203,7 +203,8 @@ class Grading:
                                          f"{ASYMMETRIC.describe()}, which would, did not complete: nothing is named")
             else:
                 variant = catalog.outputs_with(ASYMMETRIC, self.data, [catalog.MISTAKES[m] for m in named])
-                self.confirmed[named] = "" if runs.matches(reading.outputs, variant, self.tol) else (
+                tol = catalog.rounding_tolerance(reading.outputs[2], self.tol)
+                self.confirmed[named] = "" if runs.matches(reading.outputs, variant, tol) else (
                     f"the outputs are those of {what} here, but from the ZERO init, where every hidden unit is alike; "
                     f"from the RANDOM init ({ASYMMETRIC.describe()}) {what} writes other outputs than this "
                     "submission: nothing is named")
@@ -258,5 +259,15 @@ class Grading:
         if structure:  # no mistake of the catalog changes the lines: no search
             lines.append(catalog.mistake_line("metrics-lines-missing", structure))
             return failed(name, lines, weight)
+        rounded = catalog.metrics_rounded(got[2], reference[2], self.tol) if found[0][1].same and found[1][1].same \
+            else ""
+        if rounded:  # the values are this project's, written rounded: no search
+            lines.append(catalog.mistake_line(catalog.METRICS_ROUNDED.id, rounded))
+            return failed(name, lines, weight)
+        decimals = catalog.written_decimals(got[2])
+        if decimals is not None:  # rounded, and something else differs too: the search allows for the rounding
+            lines.append(catalog.mistake_line(catalog.METRICS_ROUNDED.id, (
+                f"every cross-entropy is written with at most {decimals} decimals; the search for what else differs "
+                f"compares the metrics within {catalog.rounding_tolerance(got[2], self.tol):.2g}")))
         lines += [note for note in [constant_loss(got[2], reference[2])] if note]
         return failed(name, lines + self.explain(config, got, reference), weight)

@@ -148,6 +148,10 @@ SUBMISSIONS = {
                 ('        for e, (loss_tr', '        f.write("hidden units: {}\\n".format(args.hidden_units))\n'
                                          '        for e, (loss_tr'),
                 ("crossentropy(train): {}", "cross-entropy(train): {}")],
+    # the cross-entropies written to 4 decimals, and no shuffle
+    "rounded no shuffle": [(SHUFFLE, "        idx = range(len(Ytr))\n"),
+                           ("crossentropy(train): {}", "crossentropy(train): {:.4f}"),
+                           ("crossentropy(validation): {}", "crossentropy(validation): {:.4f}")],
     # the RANDOM init drawn unseeded, as handouts before this one allowed
     "unseeded init": [("    np.random.seed(rows * (cols + 1))\n", "")],
     # a shuffle of its own, from a generator never seeded
@@ -282,6 +286,23 @@ class TestNearMisses(Graded):
         rows = len(self.data["small"][1])  # np.savetxt writes every label as a float
         self.assertIn(f"train_out.labels line 1 (and {rows - 1} more lines): labels such as '{float(first):.18e}'",
                       result.output)
+
+    def test_rounded_metrics_are_named_and_the_mistake_behind_them_too(self):
+        """Values written to 4 decimals: named, and the catalog searched within half a unit of the 4th decimal, so
+        the shuffle missing is named as well; written so by this project, the rounding alone is named."""
+        rounded = METRICS.replace("crossentropy(train): {}", "crossentropy(train): {:.4f}").replace(
+            "crossentropy(validation): {}", "crossentropy(validation): {:.4f}")
+        only_rounded = OLD_STYLE.replace(METRICS, rounded).encode()
+        with_mistake, alone = self.grades(("rounded no shuffle", [ZERO, TRAINED]), (only_rounded, [ZERO, TRAINED]))
+        for config, result in with_mistake.items():
+            with self.subTest(config):
+                self.assertEqual(set(result.mistakes), {"metrics-rounded", "no-shuffle"}, result.output)
+                self.assertIn("every cross-entropy is written with at most 4 decimals", result.output)
+        for config, result in alone.items():
+            with self.subTest(config, rounded="alone"):
+                self.assertFalse(result.passed)
+                self.assertEqual(list(result.mistakes), ["metrics-rounded"], result.output)
+                self.assertRegex(result.output, r"\d+ of \d+ values are this project's rounded to at most 4 decimals")
 
     def test_the_lenient_reader_recovers_the_handouts_values(self):
         """This project's metrics, written the ways of older or careless code, read back as written."""

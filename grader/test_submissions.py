@@ -270,6 +270,10 @@ REAL_MISTAKES = {  # id: (submission, what its report must say)
     "metrics-lines-missing": (naive_variant(
         ('        lines.append(f"error({name}): {float(np.mean(np.array(labels) != y))}")\n', "")),
                               "missing error(train), error(validation)"),
+    "metrics-rounded": (naive_variant(('crossentropy(train): {loss_tr}")', 'crossentropy(train): {loss_tr:.4f}")'),
+                                      ('crossentropy(validation): {loss_val}")',
+                                       'crossentropy(validation): {loss_val:.4f}")')),
+                        "values are this project's rounded to at most 4 decimals"),
     "bias-last-column": (naive_with("bias-last-column"), "mistake: bias-last-column"),
     "adagrad-update": (naive_with("adagrad-update"), "mistake: adagrad-update"),
     "weights-attribute-name": (student_source("column", ("self.w", "self.weights")),
