@@ -154,6 +154,23 @@ class TestGradeDiagnosis(unittest.TestCase):
         self.assertEqual(sorted(m.id for m in catalog.CATALOG), sorted(NAIVE_MISTAKES))
         self.assertEqual(sorted(m.id for m in catalog.DIAGNOSED), sorted(REAL_MISTAKES.keys() - NAIVE_MISTAKES.keys()))
 
+    def test_rounded_metrics_are_told_from_values_written_in_full(self):
+        ours = [("epoch=1 crossentropy(train)", 2.1415670910950144), ("epoch=1 crossentropy(validation)", 2.15),
+                ("error(train)", 0.73), ("error(validation)", 0.72)]
+        rounded = [(key, round(value, 4)) for key, value in ours]
+        self.assertEqual(catalog.written_decimals(rounded), 4)
+        said = catalog.metrics_rounded(rounded, ours, 1e-9)
+        self.assertIn("1 of 4 values are this project's rounded to at most 4 decimals (epoch=1 crossentropy(train): "
+                      "2.1416, where this project writes 2.1415670910950144)", said)
+        self.assertAlmostEqual(catalog.rounding_tolerance(rounded, 1e-9), 5e-5)
+        in_full = [(key, value + 1e-7) for key, value in ours]  # differs, but written in full: not rounding
+        self.assertIsNone(catalog.written_decimals(in_full))
+        self.assertEqual(catalog.metrics_rounded(in_full, ours, 1e-9), "")
+        self.assertEqual(catalog.rounding_tolerance(in_full, 1e-9), 1e-9)
+        beyond = [(rounded[0][0], 2.1417)] + rounded[1:]  # 4 decimals, but further off than rounding goes
+        self.assertEqual(catalog.metrics_rounded(beyond, ours, 1e-9), "")
+        self.assertEqual(catalog.metrics_rounded(ours, ours, 1e-9), "")  # nothing differs: nothing to name
+
     def test_each_mistake_is_named_exactly(self):
         for mistake in NAIVE_MISTAKES:
             with self.subTest(mistake):
