@@ -371,18 +371,22 @@ METRICS_ROUNDED = Mistake("metrics-rounded", "the metrics are written rounded (2
 ROUNDED_DECIMALS = 10  # a value written with more decimals than this is taken as written in full
 
 
+def decimals_written(value: float) -> Optional[int]:
+    """How many decimals a value read from a file was written with, trailing zeros aside (repr is the shortest text
+    that reads back as the same float); None beyond ROUNDED_DECIMALS (written in full) or in exponent form."""
+    written = repr(value)
+    if not re.fullmatch(r"-?[0-9]+\.[0-9]+", written) or len(written.split(".")[1]) > ROUNDED_DECIMALS:
+        return None
+    return len(written.split(".")[1])
+
+
 def written_decimals(got: List[Tuple[str, float]]) -> Optional[int]:
     """The most decimals a cross-entropy is written with, where every one is written with at most ROUNDED_DECIMALS
     (rounded before writing: a float written in full has about 16); None where one is written in full, or none is
     written."""
-    places = []
-    for key, value in got:
-        written = repr(value)
-        if key.endswith(")") and "crossentropy" in key:
-            if not re.fullmatch(r"-?[0-9]+\.[0-9]+", written) or len(written.split(".")[1]) > ROUNDED_DECIMALS:
-                return None
-            places.append(len(written.split(".")[1]))
-    return max(places) if places else None
+    places = [decimals_written(value) for key, value in got if "crossentropy" in key]
+    known = [p for p in places if p is not None]
+    return max(known) if known and len(known) == len(places) else None
 
 
 def rounding_tolerance(got: List[Tuple[str, float]], tol: float) -> float:
@@ -399,11 +403,8 @@ def metrics_rounded(got: List[Tuple[str, float]], expected: List[Tuple[str, floa
                  if compare.value_difference(mine, ours) > tol]
     decimals = []
     for _, mine, ours in differing:
-        written = repr(mine)  # the shortest text that reads back as this float: what the file held, less trailing 0s
-        if not re.fullmatch(r"-?[0-9]+\.[0-9]+", written):
-            return ""
-        places = len(written.split(".")[1])
-        if places > ROUNDED_DECIMALS or abs(mine - ours) > 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-15 * abs(ours):
+        places = decimals_written(mine)
+        if places is None or abs(mine - ours) > 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-15 * abs(ours):
             return ""
         decimals.append(places)
     if not differing:
