@@ -38,7 +38,8 @@ def submissions() -> List[Tuple[str, str, Set[str]]]:
                {"random-init-unseeded"})]
     causes = {"near miss": {"epochs-from-zero", "metrics-test-keys", "output-spacing", "no-shuffle"},
               "adagrad": {"adagrad-update", "metrics-key-misspelt", "output-extra-lines", "labels-not-integers"},
-              "rounded no shuffle": {"metrics-rounded", "no-shuffle"}, "unseeded init": {"random-init-unseeded"}, "unseeded shuffle": {"shuffle-unseeded"},
+              "rounded no shuffle": {"metrics-rounded", "no-shuffle"},
+              "unseeded init": {"random-init-unseeded"}, "unseeded shuffle": {"shuffle-unseeded"},
               "init without bias column": {"init-without-bias-column"}}
     found.append(("old-style correct", test_diagnosis.OLD_STYLE, set()))
     found += [(f"old-style {name}", test_diagnosis.submission(name).decode(), causes[name])
