@@ -35,7 +35,14 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # a Python without numpy: neuralnet.py's one line on how to set up, not unittest's traceback
+    try:
+        import neuralnet  # noqa: F401  (its import raises ImportError with that line)
+    except ImportError as no_numpy:
+        sys.exit(f"tests.py: error: {no_numpy}")
+    raise
 
 import compare
 import neuralnet
@@ -1627,10 +1634,12 @@ class TestLimits(CliTestCase):
         # -S: no site-packages, so no numpy; -E and -s: nor PYTHONPATH or the user's site
         commands = {"neuralnet.py": self.argv(), "incorrect_finder.py": [self.train, "x.labels", self.path("i.csv")],
                     "visualizer.py": [self.train, 1, self.path("g.png")], "grade.py": [NEURALNET, "--quick"]}
+        commands = {program: [os.path.join(HERE, program), *map(str, argv)] for program, argv in commands.items()}
+        commands["tests.py"] = ["-m", "unittest", "tests.TestRandomInit.test_shape"]  # the handout's command
         for program, argv in commands.items():
             with self.subTest(program):
-                command = [sys.executable, "-S", "-E", "-s", os.path.join(HERE, program), *map(str, argv)]
-                result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+                command = [sys.executable, "-S", "-E", "-s", *argv]
+                result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=HERE)
                 self.assertEqual((result.returncode, result.stdout), (1, ""))
                 self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
                 self.assertRegex(result.stderr, rf"^{program}: error: numpy is not installed for .*; set up as the "
