@@ -374,10 +374,15 @@ ROUNDED_DECIMALS = 10  # a value written with more decimals than this is taken a
 def decimals_written(value: float) -> Optional[int]:
     """How many decimals a value read from a file was written with, trailing zeros aside (repr is the shortest text
     that reads back as the same float); None beyond ROUNDED_DECIMALS (written in full) or in exponent form."""
-    written = repr(value)
-    if not re.fullmatch(r"-?[0-9]+\.[0-9]+", written) or len(written.split(".")[1]) > ROUNDED_DECIMALS:
-        return None
-    return len(written.split(".")[1])
+    written = re.fullmatch(r"-?[0-9]+\.([0-9]+)", repr(value))
+    places = len(written.group(1)) if written else None
+    return places if places is not None and places <= ROUNDED_DECIMALS else None
+
+
+def half_unit(places: int) -> float:
+    """How far a value written rounded to `places` decimals may be from the value in full: half a unit of the last
+    decimal, and a hair more for the float error of the bound itself."""
+    return 0.5 * 10.0 ** -places * (1 + 1e-9)
 
 
 def written_decimals(got: List[Tuple[str, float]]) -> Optional[int]:
@@ -392,7 +397,7 @@ def written_decimals(got: List[Tuple[str, float]]) -> Optional[int]:
 def rounding_tolerance(got: List[Tuple[str, float]], tol: float) -> float:
     """The tolerance to compare metrics written rounded with: half a unit of the last decimal written, or tol."""
     decimals = written_decimals(got)
-    return tol if decimals is None else max(tol, 0.5 * 10.0 ** -decimals * (1 + 1e-9))
+    return tol if decimals is None else max(tol, half_unit(decimals))
 
 
 def metrics_rounded(got: List[Tuple[str, float]], expected: List[Tuple[str, float]], tol: float) -> str:
@@ -404,7 +409,7 @@ def metrics_rounded(got: List[Tuple[str, float]], expected: List[Tuple[str, floa
     decimals = []
     for _, mine, ours in differing:
         places = decimals_written(mine)
-        if places is None or abs(mine - ours) > 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-15 * abs(ours):
+        if places is None or abs(mine - ours) > half_unit(places) + 1e-15 * abs(ours):
             return ""
         decimals.append(places)
     if not differing:
