@@ -157,10 +157,9 @@ class Docker:
         none. `docker cp` sends a tar stream, read here no further than the file's first `limit` bytes."""
         process = subprocess.Popen([self.command, "cp", f"{container}:{path}", "-"], stdout=subprocess.PIPE,
                                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=self.env)
-        try:
-            assert process.stdout is not None
+        assert process.stdout is not None
+        with process.stdout:
             raw = process.stdout.read(limit + 2 * tarfile.BLOCKSIZE)
-        finally:
             process.kill()
             process.wait()
         try:

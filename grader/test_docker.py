@@ -1,0 +1,140 @@
+"""The Gradescope bundle in real Docker: python3 -m unittest grader.test_docker (as root; CI runs it)
+
+A Docker daemon of this module's own (grader/testing_docker.py: its own data root, exec root, socket and
+bridge), a Debian base image made by mmdebstrap (Docker Hub is not reachable here), and the bundle's image
+built on it as Gradescope builds it (grader/docker.py: unpacked into /autograder/source, setup.sh run as
+root). Each case of grader/test_container.py (the same uploads and the same checks as the stand-in's, one
+place) is graded in a container of its own: `docker create --memory 768m --cpus 0.5`, Docker's default
+capabilities and seccomp profile, not privileged, /autograder laid out as the harness lays it with
+grader/testing_container.py's metadata. A case is judged from results.json and from inside its container
+(no process left, nothing in /tmp, /var/tmp or /dev/shm), never from the host's process list.
+
+What Docker cannot do here stays with the stand-in (grader/test_container.py): a busy host, and a
+Gradescope-like layout in seconds. Where the daemon cannot run (not root, no dockerd, it does not start),
+every test skips, saying why in one line. At the end it prints the times: the base image, the bundle's
+image, and each case.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from collections import defaultdict
+from typing import Dict, List
+
+from grader import docker, testing_docker
+from grader import test_container as cases_module
+from grader import test_grader as suite
+from grader import testing_container as standin
+
+
+class Real:
+    """The daemon, the base image and the bundle's image, made once by setUpModule."""
+    daemon = None  # testing_docker.Daemon
+    image = ""
+    folder = ""
+    bundle = ""
+    times: Dict[str, List[float]] = defaultdict(list)  # seconds, by step and case
+
+
+def setUpModule():
+    reason = testing_docker.unavailable()
+    if reason:
+        raise unittest.SkipTest(reason)
+    Real.folder = tempfile.mkdtemp(prefix="test-docker-")
+    os.chmod(Real.folder, 0o755)
+    Real.bundle = os.path.join(Real.folder, "autograder.zip")
+    subprocess.run([sys.executable, suite.GRADE, "--make-autograder", Real.bundle], check=True, capture_output=True,
+                   timeout=120)
+    Real.daemon = testing_docker.Daemon()
+    try:
+        started = time.monotonic()
+        Real.daemon.start()
+        Real.times["daemon start"].append(time.monotonic() - started)
+    except testing_docker.DaemonError as e:
+        tearDownModule()
+        raise unittest.SkipTest(f"dockerd could not start here: {e}") from None
+    assert Real.daemon.docker is not None
+    started = time.monotonic()
+    testing_docker.debian_base(Real.daemon.docker)
+    Real.times["base image (mmdebstrap, docker import)"].append(time.monotonic() - started)
+    started = time.monotonic()
+    image = docker.AutograderImage(Real.daemon.docker, Real.bundle, testing_docker.BASE_TAG)
+    image.ensure()
+    Real.image = image.tag
+    Real.times["bundle's image (setup.sh)"].append(time.monotonic() - started)
+
+
+def tearDownModule():
+    if Real.daemon is not None:
+        Real.daemon.stop()
+        Real.daemon = None
+    if Real.folder:
+        subprocess.run(["rm", "-rf", Real.folder], check=False)
+    if Real.times:
+        print("\nreal Docker, seconds:", file=sys.stderr)
+        for step, seconds in Real.times.items():
+            shown = ", ".join(f"{s:.1f}" for s in seconds)
+            print(f"  {step}: {shown}", file=sys.stderr)
+
+
+class TestBundleInDocker(cases_module.BundleCases, unittest.TestCase):
+    """Every case of the stand-in's, in a real container of the bundle's image (Gradescope's case: no namespaces)."""
+
+    @classmethod
+    def setUpClass(cls):
+        assert Real.daemon is not None
+        cls.bundle = Real.bundle
+        cls.listener = cases_module.Listener([Real.daemon.bridge_address])  # the host, as a container reaches it
+        cls.uploads = cases_module.cases(cls.listener.port, [Real.daemon.bridge_address])
+        with open("/etc/shadow") as f:
+            cls.shadow = f.readline().strip()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.listener.close()
+
+    def run_case(self, case: str, ulimits=None, env=None) -> docker.Outcome:
+        """The case's upload in a container of its own, with standin's metadata (a test held back)."""
+        assert Real.daemon is not None and Real.daemon.docker is not None and not env
+        folder = tempfile.mkdtemp(prefix="upload-", dir=Real.folder)
+        for name, content in self.uploads[case].items():
+            path = os.path.join(folder, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if isinstance(content, standin.Link):
+                os.symlink(content.target, path)
+            else:
+                with open(path, "wb") as f:
+                    f.write(content.encode() if isinstance(content, str) else content)
+        limits = {name.lower(): value for name, value in (ulimits or {}).items()}
+        outcome = docker.grade(Real.daemon.docker, Real.image, folder, standin.metadata(), ulimits=limits)
+        Real.times[case].append(outcome.wall)
+        self.cgroup = f"docker --memory {docker.MEMORY}"
+        return outcome
+
+    def test_a_catalogued_mistake_is_named(self):
+        """The issue's one-line mistake (the shuffle seeded epoch + 1), named: quicker than the stand-in's naive
+        no-shuffle, whose catalog search the stand-in already times."""
+        outcome = self.grade("a one-line mistake")
+        assert outcome.results is not None
+        self.assertLess(outcome.results["score"], 55)
+        named = {m for t in outcome.results["tests"] for m in t.get("extra_data", {}).get("mistakes", [])}
+        self.assertEqual(named, {"shuffle-seed-offset"})
+
+    @unittest.skip("a busy host is the stand-in's (grader/test_container.py): here every container has its own")
+    def test_a_busy_host_changes_nothing(self):
+        pass
+
+    def test_the_image_holds_nothing_of_the_build(self):
+        """The CA bundle lent to pip and the variables naming it stayed in the build container."""
+        assert Real.daemon is not None and Real.daemon.docker is not None
+        config = Real.daemon.docker("image", "inspect", "--format", "{{json .Config.Env}}", Real.image).stdout
+        self.assertNotIn(b"PIP_CERT", config)
+        self.assertNotIn(b"SSL_CERT_FILE", config)
+        listed = Real.daemon.docker("run", "--rm", "--entrypoint", "ls", Real.image, "-A", "/tmp").stdout
+        self.assertEqual(listed, b"")
+
+
+if __name__ == "__main__":
+    unittest.main()
