@@ -3,6 +3,7 @@
     python3 grade.py PATH/TO/neuralnet.py [--quick] [--json PATH] [--timeout SECONDS] [--tol TOL]
     python3 grade.py A.py B.py ... [--jobs N] [--csv PATH]      # a class: a line each, a summary
     python3 grade.py --make-autograder autograder.zip
+    python3 grade.py --docker A.py B.py ... [--bundle autograder.zip] [--image BASE] [--jobs N]
 
 Four sections, each check named "section:what":
   env:    (no points: warnings) read from the source: imports outside the standard library
@@ -35,6 +36,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from typing import Callable, List, Optional, Sequence
 
@@ -52,7 +54,7 @@ except ImportError as missing:  # no numpy: neuralnet's one line on how to set u
     raise SystemExit(f"grade.py: error: {missing}") from None
 # isort: on
 
-from grader import batch, bundle, pipeline, report, settings, upload
+from grader import batch, bundle, docker, pipeline, report, settings, upload
 from grader.isolation import make_runner
 from grader.runner import Budget, Limits, SandboxError
 
@@ -124,6 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the points and visibility of the sections, as the bundle's settings.json holds them "
                              "(default: 1 point per api check, 5 for the trace, 4 per small-set and 5 per "
                              "medium-set run, every test visible)")
+    parser.add_argument("--docker", action="store_true",
+                        help="grade in the bundle's own Docker image, as Gradescope will: the image built once per "
+                             "bundle and base (setup.sh as root) and reused, each submission in a container of its "
+                             "own with Gradescope's 768 MB and half a CPU, results.json read back from it; needs "
+                             "docker and a daemon it can reach")
+    parser.add_argument("--bundle", metavar="ZIP",
+                        help="with --docker: the autograder.zip to grade with (default: one made from this "
+                             "checkout, with --config's settings where given)")
+    parser.add_argument("--image", metavar="BASE", default=docker.GRADESCOPE_BASE,
+                        help=f"with --docker: the base image the bundle's image is built on (default "
+                             f"{docker.GRADESCOPE_BASE}, Gradescope's default)")
     parser.add_argument("--make-autograder", metavar="ZIP",
                         help="write a Gradescope autograder bundle (setup.sh, run_autograder, the grader, "
                              "settings.json) and exit")
@@ -166,6 +179,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("--points, --visibility and --numpy go with --make-autograder; to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
+    if len(args.submission) > 1 and args.json:
+        parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
+    if args.docker:
+        return in_docker(args)
+    if args.bundle or args.image != docker.GRADESCOPE_BASE:
+        parser.error("--bundle and --image go with --docker")
     for option, path in (("--json", args.json), ("--csv", args.csv)):
         if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             parser.error(f"{option} {path!r}: its directory does not exist")
@@ -176,8 +195,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error(f"--python {args.python!r}: no such interpreter")
     users = [u for u in args.user.split(",") if u]
     if len(args.submission) > 1:
-        if args.json:
-            parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
         return batch.run(os.path.abspath(__file__), args.submission, batch_options(parser, args, python), args.jobs,
                          users, args.csv)
     args.submission, args.user = args.submission[0], users[0] if users else ""
@@ -236,10 +253,63 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if all(r.passed for r in results if r.max_score) else 1
 
 
+def in_docker(args: argparse.Namespace) -> int:
+    """--docker: every submission graded in a container of the bundle's image, as Gradescope grades it
+    (grader/docker.py); one submission's report, or a class's lines and summary, from its results.json."""
+    missing = [s for s in args.submission if not os.path.lexists(s)]
+    if missing:
+        print(f"grade.py: error: {missing[0]!r} is not a file or folder", file=sys.stderr)
+        return 2
+    show = sys.stderr.isatty()
+    folder = tempfile.mkdtemp(prefix="grade-docker-")
+    try:
+        client = docker.Docker()
+        client.check_daemon()
+        zip_path = args.bundle
+        if not zip_path:  # this checkout's bundle, with the course's settings where --config gives them
+            course = settings.load(args.config) if args.config else settings.Settings(
+                settings.parse_points(None), settings.parse_visibility(None), settings.parse_numpy(None))
+            zip_path = os.path.join(folder, "autograder.zip")
+            bundle.make(zip_path, HERE, DATA, course.as_json())
+        image = docker.AutograderImage(client, zip_path, args.image)
+        image.ensure(lambda text: print(f"grade.py: {text}", file=sys.stderr, flush=True))
+    except (docker.DockerError, settings.SettingsError) as e:
+        print(f"grade.py: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def graded(submission: str) -> batch.Graded:
+        show and print(f"grade.py: grading {report.escape(submission)} in {image.tag}", file=sys.stderr, flush=True)
+        try:
+            outcome = docker.grade(client, image.tag, submission)
+        except docker.DockerError as e:
+            return batch.Graded(submission, None, 0, [], str(e), batch.NOT_GRADED)
+        if outcome.results is None:
+            said = (outcome.stdout.strip().splitlines() or ["nothing"])[-1][:200]
+            return batch.Graded(submission, None, 0, [], f"run_autograder wrote no results.json (its output ends: "
+                                f"{report.escape(said)})", batch.NOT_GRADED)
+        if len(args.submission) == 1:
+            header, checks = report.from_gradescope(outcome.results)
+            print(report.text(submission, [f"graded in {image.tag} (built on {args.image}), as Gradescope grades",
+                                           *header], checks))
+            if args.json:
+                report.write_json(args.json, outcome.results)
+        return batch.graded(submission, outcome.results)
+
+    if len(args.submission) > 1:
+        return batch.run_each(graded, args.submission, args.jobs, args.csv)
+    one = graded(args.submission[0])
+    if one.score is None:
+        print(f"grade.py: error: {one.error}", file=sys.stderr)
+        return 2
+    return 0 if one.score == one.max_score else 1
+
+
 # Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
 # --csv), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
 BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "make_autograder", "total_points", "points",
-              "visibility", "numpy", "help"}
+              "visibility", "numpy", "help", "docker", "bundle", "image"}
 
 
 def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:

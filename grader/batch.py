@@ -27,7 +27,7 @@ import tempfile
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
 
 from grader.report import own_outputs
 
@@ -84,6 +84,11 @@ def grade_one(grade_py: str, submission: str, options: Sequence[str], user: Opti
     if result.returncode == 2 or results is None:
         error = (result.stderr.strip().splitlines() or [f"grade.py exited {result.returncode}"])[-1]
         return Graded(submission, None, 0, [], error.replace("grade.py: error: ", ""), NOT_GRADED)
+    return graded(submission, results)
+
+
+def graded(submission: str, results: dict) -> Graded:
+    """A submission's line, from its results.json as Gradescope reads it (grade.py's, or a container's)."""
     named = (test.get("extra_data", {}).get("mistakes", []) for test in results["tests"])
     mistakes = list(dict.fromkeys(mistake for ids in named for mistake in ids))
     ended, detail = ending(results["tests"])
@@ -141,13 +146,13 @@ def write_csv(path: str, graded: Sequence[Graded]) -> None:
 
 def run(grade_py: str, submissions: Sequence[str], options: Sequence[str], jobs: int, users: Sequence[str],
         csv_path: Optional[str]) -> int:
-    """Grade every submission; print a line each as it finishes, then the summary. 0 if all were graded."""
+    """Grade every submission with grade.py; print a line each as it finishes, then the summary. 0 if all were
+    graded."""
     as_root = os.geteuid() == 0
     # As root with --user, one user per parallel grade; without, each grade chooses a uid of its own.
     jobs = max(1, min(jobs, len(submissions), len(users) if as_root and users else jobs))
     free = list(users) if as_root else []
     lock = threading.Lock()
-    width = max(len(s) for s in submissions)
 
     def task(submission: str) -> Graded:
         with lock:
@@ -159,9 +164,16 @@ def run(grade_py: str, submissions: Sequence[str], options: Sequence[str], jobs:
                 with lock:
                     free.append(user)
 
+    return run_each(task, submissions, jobs, csv_path)
+
+
+def run_each(grade: Callable[[str], Graded], submissions: Sequence[str], jobs: int, csv_path: Optional[str]) -> int:
+    """Grade every submission with `grade` (grade.py's own process, or a container of the bundle's image),
+    `jobs` at once; print a line each as it finishes, then the summary. 0 if all were graded."""
+    width = max(len(s) for s in submissions)
     graded = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(task, s): i for i, s in enumerate(submissions)}
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(submissions)))) as pool:
+        futures = {pool.submit(grade, s): i for i, s in enumerate(submissions)}
         for future in as_completed(futures):
             graded[futures[future]] = future.result()
             print(line(graded[futures[future]], width), flush=True)
