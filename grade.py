@@ -237,6 +237,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             results = pipeline.grade(submission, found.path, runner, args.quick, args.tol,
                                      lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
             header = [runner.isolation, f"limits: {runner.describe_limits()}", *filter(None, notes)]
+            if runner.retried:  # never silent: a run ended from outside its limits was run again
+                header.append(f"note: {len(runner.retried)} run(s) killed by SIGKILL from outside their limits "
+                              f"were run again ({', '.join(sorted(set(runner.retried)))})")
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)
     except OSError as e:

@@ -64,12 +64,14 @@ bash /autograder/source/setup.sh
 rm -rf /tmp/* /var/tmp/* /root/.cache
 """
 
-# The container's first process: run_autograder as Gradescope's harness runs it (root, in /autograder, its
-# output in results/stdout), every orphan reaped as a container's init must, then from inside the container
-# what is left: the processes other than itself, and the files in /tmp, /var/tmp and /dev/shm. One line of
-# JSON on its stdout.
+# The container's first process: its ulimits (argv[1], JSON), then run_autograder as Gradescope's harness
+# runs it (root, in /autograder, its output in results/stdout), every orphan reaped as a container's init
+# must, then from inside the container what is left: the processes other than itself, and the files in /tmp,
+# /var/tmp and /dev/shm. One line of JSON on its stdout.
 HARNESS = r"""
-import json, os, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+for name, value in json.loads(sys.argv[1]).items():
+    resource.setrlimit(getattr(resource, "RLIMIT_" + name), (value, value))
 started = time.monotonic()
 with open("/autograder/results/stdout", "wb") as out:
     child = subprocess.Popen(["/autograder/run_autograder"], cwd="/autograder", stdin=subprocess.DEVNULL,
@@ -326,7 +328,9 @@ class Submission:
             links), or one file, which goes in as neuralnet.py.
         metadata: submission_metadata.json's contents (default_metadata() where None).
         memory, cpus: the container's limits (Gradescope's 768 MB and half a CPU by default).
-        ulimits: the container's hard and soft limits, e.g. {"nproc": 50}: Docker's --ulimit names.
+        ulimits: the hard and soft limits the container starts with, e.g. {"NPROC": 50, "AS": 2 << 30} (the
+            resource module's names without RLIMIT_), set by the harness before run_autograder starts, as
+            `docker run --ulimit` would set them (whose names leave out AS).
         timeout: seconds the container may run before it is killed (a DockerError).
     """
 
@@ -339,10 +343,9 @@ class Submission:
         self.container = ""
 
     def __enter__(self) -> "Submission":
-        limits = [f"--ulimit={name}={value}:{value}" for name, value in self.ulimits.items()]
         created = self.docker("create", f"--memory={self.memory}", f"--memory-swap={self.memory}",
-                              f"--cpus={self.cpus}", *limits, "--label", LABEL, "--entrypoint", "python3",
-                              "--workdir", "/autograder", self.image, "-c", HARNESS)
+                              f"--cpus={self.cpus}", "--label", LABEL, "--entrypoint", "python3",
+                              "--workdir", "/autograder", self.image, "-c", HARNESS, json.dumps(self.ulimits))
         self.container = created.stdout.decode().strip()
         return self
 
@@ -353,21 +356,25 @@ class Submission:
 
     def _copy_in(self) -> None:
         """The upload into /autograder/submission and the metadata beside it, root-owned as the harness lays
-        them out (docker cp gives the container's root every file; modes and links are kept)."""
+        them out (docker cp gives the container's root every file; modes and links are kept). They go in as
+        one /autograder tree, since docker cp refuses a link that points out of the folder it copies into
+        (a student's link to ../source/neuralnet.py is part of the upload, to be refused by the grader)."""
         folder = tempfile.mkdtemp(prefix="grade-docker-upload-")
         try:
-            submission = os.path.join(folder, "submission")
+            tree = os.path.join(folder, "autograder")
+            submission = os.path.join(tree, "submission")
+            os.mkdir(tree, 0o755)
             if os.path.isdir(self.upload) and not os.path.islink(self.upload):
                 shutil.copytree(self.upload, submission, symlinks=True)
             else:
                 os.mkdir(submission)
                 shutil.copyfile(self.upload, os.path.join(submission, "neuralnet.py"), follow_symlinks=False)
+            os.chmod(tree, 0o755)
             os.chmod(submission, 0o755)
-            with open(os.path.join(folder, "submission_metadata.json"), "w") as f:
+            with open(os.path.join(tree, "submission_metadata.json"), "w") as f:
                 json.dump(self.metadata, f, indent=2)
-            os.chmod(os.path.join(folder, "submission_metadata.json"), 0o644)
-            self.docker("cp", f"{submission}/.", f"{self.container}:/autograder/submission")
-            self.docker("cp", os.path.join(folder, "submission_metadata.json"), f"{self.container}:/autograder/")
+            os.chmod(os.path.join(tree, "submission_metadata.json"), 0o644)
+            self.docker("cp", tree, f"{self.container}:/")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -107,8 +107,7 @@ class TestBundleInDocker(cases_module.BundleCases, unittest.TestCase):
             else:
                 with open(path, "wb") as f:
                     f.write(content.encode() if isinstance(content, str) else content)
-        limits = {name.lower(): value for name, value in (ulimits or {}).items()}
-        outcome = docker.grade(Real.daemon.docker, Real.image, folder, standin.metadata(), ulimits=limits)
+        outcome = docker.grade(Real.daemon.docker, Real.image, folder, standin.metadata(), ulimits=ulimits)
         Real.times[case].append(outcome.wall)
         self.cgroup = f"docker --memory {docker.MEMORY}"
         return outcome
