@@ -162,9 +162,12 @@ class Daemon:
                 self.process.wait()
             self.process = None
         containerd_pid = os.path.join(self.exec_root, "containerd", "containerd.pid")
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):  # (a dockerd killed leaves its containerd)
             with open(containerd_pid) as f:
-                os.kill(int(f.read().strip()), signal.SIGKILL)  # (a dockerd killed leaves its containerd)
+                pid = int(f.read().strip())
+            with open(f"/proc/{pid}/cmdline", "rb") as f:  # still that containerd, not a pid reused since
+                if self.exec_root.encode() in f.read():
+                    os.kill(pid, signal.SIGKILL)
         self._unmount_under(self.state)
         self._unmount_under(self.exec_root)
         for path in (self.socket, self.pidfile):
