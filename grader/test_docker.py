@@ -15,6 +15,7 @@ every test skips, saying why in one line. At the end it prints the times: the ba
 image, and each case.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,16 +33,21 @@ from grader import testing_container as standin
 class Real:
     """The daemon, the base image and the bundle's image, made once by setUpModule."""
     daemon = None  # testing_docker.Daemon
+    unavailable = ""  # why there is none, in one line
     image = ""
     folder = ""
     bundle = ""
     times: Dict[str, List[float]] = defaultdict(list)  # seconds, by step and case
 
 
-def setUpModule():
-    reason = testing_docker.unavailable()
-    if reason:
-        raise unittest.SkipTest(reason)
+def start_real_docker() -> None:
+    """The daemon, the base image and the bundle's image, once (TestBundleInDocker's setUpClass); where the daemon
+    cannot run, Real.unavailable says why."""
+    if Real.daemon is not None or Real.unavailable:
+        return
+    Real.unavailable = testing_docker.unavailable()
+    if Real.unavailable:
+        return
     Real.folder = tempfile.mkdtemp(prefix="test-docker-")
     os.chmod(Real.folder, 0o755)
     Real.bundle = os.path.join(Real.folder, "autograder.zip")
@@ -54,10 +60,18 @@ def setUpModule():
         Real.times["daemon start"].append(time.monotonic() - started)
     except testing_docker.DaemonError as e:
         tearDownModule()
-        raise unittest.SkipTest(f"dockerd could not start here: {e}") from None
+        Real.unavailable = f"dockerd could not start here: {e}"
+        print(f"grader.test_docker: {Real.unavailable}", file=sys.stderr)
+        return
     assert Real.daemon.docker is not None
     started = time.monotonic()
-    testing_docker.debian_base(Real.daemon.docker)
+    try:
+        testing_docker.debian_base(Real.daemon.docker)
+    except docker.DockerError as e:  # (no route to Debian's archive): the bundle's own build below must not fail
+        tearDownModule()
+        Real.unavailable = f"no base image could be made here: {e}"
+        print(f"grader.test_docker: {Real.unavailable}", file=sys.stderr)
+        return
     Real.times["base image (mmdebstrap, docker import)"].append(time.monotonic() - started)
     started = time.monotonic()
     image = docker.AutograderImage(Real.daemon.docker, Real.bundle, testing_docker.BASE_TAG)
@@ -84,6 +98,9 @@ class TestBundleInDocker(cases_module.BundleCases, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        start_real_docker()
+        if Real.unavailable:
+            raise unittest.SkipTest(Real.unavailable)
         assert Real.daemon is not None
         cls.bundle = Real.bundle
         cls.listener = cases_module.Listener([Real.daemon.bridge_address])  # the host, as a container reaches it
@@ -133,6 +150,71 @@ class TestBundleInDocker(cases_module.BundleCases, unittest.TestCase):
         self.assertNotIn(b"SSL_CERT_FILE", config)
         listed = Real.daemon.docker("run", "--rm", "--entrypoint", "ls", Real.image, "-A", "/tmp").stdout
         self.assertEqual(listed, b"")
+
+    def test_staff_grade_a_class_in_the_image(self):
+        """grade.py --docker on two submissions at once: a line each and the summary, read from each container's
+        results.json; the image is the one already built for the bundle (tagged by its hash), not built again."""
+        assert Real.daemon is not None
+        folder = tempfile.mkdtemp(prefix="class-", dir=Real.folder)
+        right, broken = os.path.join(folder, "right.py"), os.path.join(folder, "broken.py")
+        with open(right, "w") as f:
+            f.write(cases_module.reference())
+        with open(broken, "w") as f:
+            f.write("def broken(:\n")
+        result = subprocess.run([sys.executable, suite.GRADE, "--docker", "--bundle", Real.bundle, "--image",
+                                 testing_docker.BASE_TAG, right, broken, "--jobs", "2"], capture_output=True,
+                                text=True, timeout=900, env={**os.environ, "DOCKER_HOST": Real.daemon.host})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("building", result.stderr)  # the bundle's image, reused
+        lines = result.stdout.splitlines()
+        self.assertRegex(next(line for line in lines if line.startswith(right)), r"55/55\s+graded")
+        self.assertRegex(next(line for line in lines if line.startswith(broken)), r"0/55\s+did not import")
+        self.assertIn("class summary: 2 submissions: 1 graded, 1 did not import", result.stdout)
+
+    def test_a_base_image_that_is_not_here_is_one_line(self):
+        assert Real.daemon is not None
+        result = subprocess.run([sys.executable, suite.GRADE, "--docker", "--bundle", Real.bundle, "--image",
+                                 "no-such-base:1", cases_module.NEURALNET], capture_output=True, text=True,
+                                timeout=300, env={**os.environ, "DOCKER_HOST": Real.daemon.host})
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+        self.assertTrue(result.stderr.startswith("grade.py: error: the base image no-such-base:1 is not here and "
+                                                 "could not be pulled: "), result.stderr)
+
+
+class TestDockerOption(unittest.TestCase):
+    """grade.py --docker where Docker is missing or unreachable: one line each, exit 2, nothing written."""
+
+    def grade(self, *args: str, env=None):
+        with tempfile.TemporaryDirectory() as folder:
+            result = subprocess.run([sys.executable, suite.GRADE, *args, "--json", os.path.join(folder, "r.json")],
+                                    capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
+                                    cwd=folder)
+            self.assertEqual(os.listdir(folder), [])
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        return result.stderr.strip()
+
+    def test_no_docker_command(self):
+        with tempfile.TemporaryDirectory() as empty:
+            said = self.grade("--docker", cases_module.NEURALNET, env={"PATH": empty})
+        self.assertEqual(said, "grade.py: error: no docker command here: install Docker "
+                               "(docs.docker.com/get-docker) to grade in the bundle's image")
+
+    @unittest.skipIf(shutil.which("docker") is None, "no docker command here")
+    def test_no_daemon(self):
+        said = self.grade("--docker", cases_module.NEURALNET, env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+        self.assertTrue(said.startswith("grade.py: error: the Docker daemon is not reachable: "), said)
+
+    def test_no_such_submission(self):
+        said = self.grade("--docker", "no-such-file.py")
+        self.assertEqual(said, "grade.py: error: 'no-such-file.py' is not a file or folder")
+
+    def test_the_docker_options_go_with_docker(self):
+        result = subprocess.run([sys.executable, suite.GRADE, "--image", "x:1", cases_module.NEURALNET],
+                                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 2)  # argparse's usage, then the one line
+        self.assertEqual(result.stderr.splitlines()[-1], "grade.py: error: --bundle and --image go with --docker")
 
 
 if __name__ == "__main__":
