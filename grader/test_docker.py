@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from collections import defaultdict
@@ -150,6 +151,43 @@ class TestBundleInDocker(cases_module.BundleCases, unittest.TestCase):
         self.assertNotIn(b"SSL_CERT_FILE", config)
         listed = Real.daemon.docker("run", "--rm", "--entrypoint", "ls", Real.image, "-A", "/tmp").stdout
         self.assertEqual(listed, b"")
+
+    def test_a_run_killed_from_outside_is_run_again(self):
+        """A SIGKILL from outside the run (root in the container kills the api run by its pid, as a cleanup racing a
+        run would): no limit of the run's is named, so the run is run again, the report says so, and this project
+        keeps its 55."""
+        assert Real.daemon is not None and Real.daemon.docker is not None
+        folder = tempfile.mkdtemp(prefix="upload-", dir=Real.folder)
+        with open(os.path.join(folder, "neuralnet.py"), "w") as f:
+            f.write(cases_module.reference())
+        kill_once = ("import os, time\nfor _ in range(3000):\n"
+                     "    for pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+                     "        try:\n            line = open('/proc/%s/cmdline' % pid, 'rb').read()\n"
+                     "        except OSError:\n            continue\n"
+                     "        if b'probe.py\\0neuralnet.py' in line:\n            os.kill(int(pid), 9)\n"
+                     "            raise SystemExit('killed ' + pid)\n    time.sleep(0.01)\n")
+        client = Real.daemon.docker
+        killed: List[subprocess.CompletedProcess] = []
+
+        def kill_when_running(container: str) -> None:  # docker exec refuses until the container runs
+            for _ in range(600):
+                done = client("exec", container, "python3", "-c", kill_once, check=False, timeout=300)
+                if b"is not running" not in done.stderr:
+                    killed.append(done)
+                    return
+                time.sleep(0.1)
+
+        with docker.Submission(client, Real.image, folder, standin.metadata()) as submission:
+            killer = threading.Thread(target=kill_when_running, args=(submission.container,))
+            killer.start()
+            outcome = submission.run()
+            killer.join()
+        self.assertIn(b"killed ", killed[0].stderr)
+        assert outcome.results is not None
+        self.assertEqual(outcome.results["score"], 55, self.text(outcome))
+        self.assertIn("note: 1 run(s) killed by SIGKILL from outside their limits were run again (importing the "
+                      "submission)", outcome.results["output"])
+        self.assertNotIn("killed by signal 9", self.text(outcome))
 
     def test_staff_grade_a_class_in_the_image(self):
         """grade.py --docker on two submissions at once: a line each and the summary, read from each container's
