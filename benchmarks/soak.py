@@ -17,6 +17,7 @@ import argparse
 import csv
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,7 @@ def main() -> int:
     parser.add_argument("--load", type=int, default=0, help="CPU burners beside the grades (default 0)")
     parser.add_argument("--csv", help="a row per grade here")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped by its pid: its daemon and folder go too
     reason = testing_docker.unavailable() if args.where == "docker" and not args.host else standin.unavailable()
     if reason:
         print(f"soak.py: {reason}", file=sys.stderr)

@@ -5,7 +5,8 @@ and seccomp profile (so no namespaces), a PID namespace, a 768 MB / half-CPU cgr
 be made, and /autograder laid out as the harness lays it. Each case uploads files, runs
 run_autograder, and checks results.json, what the submission could read, and that nothing is left
 behind (processes, files in /tmp, /var/tmp, /dev/shm). The same cases run again with namespaces
-allowed (every capability, no filter): TestBundleWithNamespaces.
+allowed (every capability, no filter): TestBundleWithNamespaces. grader/test_docker.py grades the same cases
+(cases(), BundleCases) in real Docker containers.
 
 The stand-in needs root (CI runs this module as root); otherwise every class here but TestSeccomp
 skips with the reason. TestSeccomp tests grader/seccomp.py in forked children of this process.
