@@ -263,7 +263,7 @@ def in_docker(args: argparse.Namespace) -> int:
     if missing:
         print(f"grade.py: error: {missing[0]!r} is not a file or folder", file=sys.stderr)
         return 2
-    show = sys.stderr.isatty()
+    show = sys.stderr.isatty()  # progress (pulling, building, grading) on a terminal only
     folder = tempfile.mkdtemp(prefix="grade-docker-")
     try:
         client = docker.Docker()
@@ -275,7 +275,7 @@ def in_docker(args: argparse.Namespace) -> int:
             zip_path = os.path.join(folder, "autograder.zip")
             bundle.make(zip_path, HERE, DATA, course.as_json())
         image = docker.AutograderImage(client, zip_path, args.image)
-        image.ensure(lambda text: print(f"grade.py: {text}", file=sys.stderr, flush=True))
+        image.ensure(lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
     except (docker.DockerError, settings.SettingsError) as e:
         print(f"grade.py: error: {e}", file=sys.stderr)
         return 2
