@@ -400,6 +400,17 @@ class TestBenchCompare(unittest.TestCase):
 # grader/advice.py: a numpy with a wheel for the Python at hand
 # ----------------------------------------------------------------------------
 
+    def test_a_bundles_points_split_in_hundredths(self):
+        """A bundle's results.json (a container's, grade.py --docker) has points such as 3.69 that add up to 55.0:
+        the line and the summary show 55, and a score that is not whole to the hundredth."""
+        def results(*scores):
+            return {"score": sum(scores), "tests": [{"name": n, "score": s, "max_score": m, "output": ""}
+                                                    for n, s, m in zip(("api:x", "cli:y"), scores, (3.69, 51.31))]}
+        graded = [batch.graded("a.py", results(3.69, 51.31)), batch.graded("b.py", results(0, 51.31))]
+        self.assertEqual([(g.score, g.max_score) for g in graded], [(55, 55), (51.31, 55)])
+        self.assertIn("55/55", batch.line(graded[0], 4))
+        self.assertIn("scores out of 55 (mean 53.2): 55: 1 | 50-54: 1 |", batch.summary(graded))
+
 class TestNumpyAdvice(unittest.TestCase):
     def test_the_course_numpy_where_it_has_a_wheel_and_the_nearest_elsewhere(self):
         for version in ((3, 8), (3, 9), (3, 10)):

@@ -92,8 +92,14 @@ def graded(submission: str, results: dict) -> Graded:
     named = (test.get("extra_data", {}).get("mistakes", []) for test in results["tests"])
     mistakes = list(dict.fromkeys(mistake for ids in named for mistake in ids))
     ended, detail = ending(results["tests"])
-    return Graded(submission, results["score"], sum(t["max_score"] for t in results["tests"]), mistakes, "",
-                  ended, detail)
+    return Graded(submission, whole(results["score"]), whole(sum(t["max_score"] for t in results["tests"])),
+                  mistakes, "", ended, detail)
+
+
+def whole(points: float):
+    """Points as a line shows them: an int where whole (a bundle's points are split in hundredths: 55.0), else to
+    the hundredth."""
+    return int(round(points)) if abs(points - round(points)) < 1e-6 else round(points, 2)
 
 
 def line(graded: Graded, width: int) -> str:
