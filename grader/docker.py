@@ -13,7 +13,7 @@ privileged), 768 MB and half a CPU; the upload in /autograder/submission, the ha
 module does the same with the docker command line:
 
   - AutograderImage: the image, built once per bundle and base and reused (its tag is a hash of the
-    bundle's contents and the base's name, so a changed bundle builds anew). The build container uses the
+    bundle's contents and the base image's id, so a changed bundle or base builds anew). The build container uses the
     host's network and resolver (--network host) and, where the host has one, its CA bundle for pip (a
     proxy that re-signs TLS needs it): copied into the build container's /tmp and named to pip in the build
     script's own environment, then removed with /tmp before the commit, so nothing of either is in the
@@ -233,7 +233,8 @@ class AutograderImage:
         bundle: the autograder.zip (grade.py --make-autograder).
         base: the base image: Gradescope's published one by default; CI's is made with mmdebstrap
             (grader/testing_docker.py), since Docker Hub cannot be reached there. Pulled when missing.
-        ca_bundle: the CA bundle lent to the build (read-only, never committed); '' for the host's own,
+    Attributes: tag, once ensure() has run: neuralnet-autograder:<hash of the bundle's files and the base's id>.
+        ca_bundle: the CA bundle lent to the build's pip (removed before the commit); '' for the host's own,
             None for none.
     """
 
