@@ -1675,7 +1675,8 @@ class TestLeftovers(unittest.TestCase):
                     names.update(f"{node.module}.{alias.name}" for alias in node.names)
             return names
         # tests.py loads grader/test_checks.py's tests (load_tests); none of the grader's suites imports tests.py
-        for path in ("grader/test_checks.py", "grader/test_submissions.py", "grader/test_grader.py"):
+        for path in ("grader/test_checks.py", "grader/test_batch.py", "grader/test_submissions.py",
+                     "grader/test_grader.py"):
             self.assertFalse({name for name in imported(path) if name.split(".")[0] == "tests"}, path)
             self.assertIn("grader.testing", imported(path), path)
         self.assertIn("grader.testing", imported("tests.py"))
@@ -1772,9 +1773,11 @@ class TestGradeReference(unittest.TestCase):
 
 
 def load_tests(loader, standard_tests, pattern):
-    """This file's tests, and the grader's in-process ones, which live beside it (grader/test_checks.py)."""
-    from grader import test_checks
+    """This file's tests, and the grader's in-process ones, which live beside it (grader/test_checks.py,
+    grader/test_batch.py)."""
+    from grader import test_batch, test_checks
     standard_tests.addTests(loader.loadTestsFromModule(test_checks))
+    standard_tests.addTests(loader.loadTestsFromModule(test_batch))  # a class graded at once, in-process
     standard_tests.addTests(loader.loadTestsFromName("test_tools"))  # experiments, batch, bench, advice, docs
     return standard_tests
 

@@ -31,11 +31,23 @@ def data_files(datasets: List[str]) -> Dict[str, bytes]:
     return csvs
 
 
+def cli_configs(quick: bool) -> List[runs.Config]:
+    """The command lines the cli section runs: every configuration, or with --quick the small set's."""
+    return [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
+
+
+def max_score(quick: bool) -> float:
+    """What grade() is out of with grade.py's own weights, known before any run (for an upload that cannot be
+    graded, which still has the points it would have been out of)."""
+    return sum(api.check_weight(c.name) for c in api.all_checks(DATA)) + \
+        sum(cli.POINTS[c.dataset] for c in cli_configs(quick))
+
+
 def grade(submission: bytes, name: str, runner: Runner, quick: bool, tol: float,
           progress: Callable[[str], None] = lambda text: None) -> List[Result]:
     """Every check of the submission (its source as bytes; `name` is what progress calls it), in order; the
     runner's runs leave nothing behind. `progress` is told each step as it starts."""
-    configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
+    configs = cli_configs(quick)
     datasets = sorted({c.dataset for c in configs})
     data = runs.load_datasets(DATA, datasets)
     results = env.env_checks(submission)
