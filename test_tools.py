@@ -10,7 +10,7 @@ import fnmatch
 import importlib.util
 import io
 import os
-import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -355,19 +355,30 @@ def readme_outputs():
 
 
 def created_and_removed(steps):
-    """The files a console block's commands create (`> f`, `cp a f`, `--csv f`, `--json f`, neuralnet.py's three
-    outputs) and those it removes."""
+    """The files a console block's commands create (`> f`, `cp a f`, `mkdir f`, `--csv f`, `--json f`,
+    `--reports f`, `unzip ... f`, neuralnet.py's three outputs) and those it removes (a folder removed takes what
+    is in it)."""
     created, removed = [], set()
     for command, _ in steps:
-        words = command.split()
+        words = shlex.split(command)
         if words[0] == "rm":
-            removed.update(w for w in words[1:] if not w.startswith("-"))
-        if words[0] == "cp":
+            removed.update(w.rstrip("/") for w in words[1:] if not w.startswith("-"))
+        if words[0] in ("cp", "unzip"):
             created.append(words[-1])
+        if words[0] == "mkdir":
+            created += [w for w in words[1:] if not w.startswith("-")]
         if words[1:2] == ["neuralnet.py"]:
             created += words[4:7]
-        created += re.findall(r"(?:^|\s)(?:>|--csv|--json)\s+(?!/dev/)(\S+)", command)
+        created += [after for before, after in zip(words, words[1:])
+                    if before in (">", "--csv", "--json", "--reports", "--make-autograder")
+                    and not after.startswith("/dev/")]
     return created, removed
+
+
+def is_removed(name, removed):
+    """Whether a name is removed: itself, or a folder it is in."""
+    parts = name.split("/")
+    return any("/".join(parts[:i]) in removed for i in range(1, len(parts) + 1))
 
 
 class TestDocsLeaveNothing(unittest.TestCase):
@@ -381,7 +392,7 @@ class TestDocsLeaveNothing(unittest.TestCase):
             created, removed = created_and_removed(steps)
             checked += bool(created)
             with self.subTest(document, block=steps[0][0]):
-                kept = [name for name in created if name not in removed
+                kept = [name for name in created if not is_removed(name, removed)
                         and not (document == "README.md" and any(fnmatch.fnmatch(name, p) for p in readme))]
                 self.assertEqual(kept, [], "made and not removed")
         self.assertGreaterEqual(checked, 4)

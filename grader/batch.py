@@ -47,7 +47,7 @@ from grader.report import ENDINGS, GRADED, NOT_GRADED, one_line
 
 REPORT_LIMIT = 1 << 20  # characters of a text report kept with --reports
 LINE_DETAIL = 160  # characters of a detail on a batch's line (the CSV keeps it whole)
-WHO_WIDTH = 40  # characters of the submitters on a line
+WHO_WIDTH = 48  # characters of the submitters on a line
 
 
 class UploadGrade(NamedTuple):

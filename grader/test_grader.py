@@ -737,6 +737,35 @@ class TestDocumentedGrades(unittest.TestCase):
                 assert_console_block(self, steps, folder, python)
 
 
+class TestStaffGuide(unittest.TestCase):
+    """docs/staff.md's ```sh blocks run as printed, each as one bash script, in a folder holding the project, as root
+    as its reader runs them; each leaves nothing behind. (Its ```console blocks are TestDocumentedGrades'.)"""
+
+    @unittest.skipUnless(AS_ROOT, "the staff guide's commands try the bundle as root, as its reader does (CI runs "
+                                  "this suite as root)")
+    def test_every_sh_block_runs_as_printed(self):
+        with open(os.path.join(HERE, "docs", "staff.md")) as f:
+            blocks = re.findall(r"^```sh\n(.*?)^```$", f.read(), re.M | re.S)
+        self.assertGreaterEqual(len(blocks), 1)
+        for block in blocks:
+            with self.subTest(block=block.splitlines()[0]):
+                folder = tempfile.mkdtemp(prefix="grade-staff-")
+                self.addCleanup(shutil.rmtree, folder, True)
+                for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader",
+                             "benchmarks"):
+                    source = os.path.join(HERE, name)
+                    (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+                before = sorted(os.listdir(folder))
+                result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=folder, capture_output=True,
+                                        text=True, timeout=1800)
+                self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+                self.assertEqual(sorted(os.listdir(folder)), before, "left behind")
+                if "run_autograder" in block:  # the bundle tried: full marks, the ending carried as data
+                    self.assertRegex(result.stdout, r"setup\.sh: numpy \d+\.\d+\.\d+")
+                    self.assertEqual(result.stdout.splitlines()[-1],
+                                     "55 {'ended': 'graded', 'detail': 'every check passed'}")
+
+
 # ----------------------------------------------------------------------------
 # Students' platforms, simulated (grader/test_checks.py has the wrappers)
 # ----------------------------------------------------------------------------
