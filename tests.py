@@ -661,6 +661,14 @@ def readme_setup():
 
 
 class TestReadme(unittest.TestCase):
+    def test_the_readme_is_a_students_first_five_minutes(self):
+        # Course staff's material is docs/staff.md's, the grader's internals docs/grading.md's.
+        with open(os.path.join(HERE, "README.md")) as f:
+            lines = f.read().splitlines()
+        self.assertLessEqual(len(lines), 250)
+        self.assertIn("- [docs/staff.md](docs/staff.md): course staff: the Gradescope bundle, and a class graded from "
+                      "its export;", lines)
+
     def test_setup_is_a_venv_in_two_commands_and_windows_spells_the_same(self):
         # CI runs these commands as printed, as an unprivileged user (.ci/run); Windows cannot be run here,
         # so its line is checked to be the same commands in Windows's spelling.
