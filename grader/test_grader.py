@@ -716,6 +716,16 @@ class TestGradeFailures(unittest.TestCase):
 # The README's and docs/' console blocks that run grade.py, as a student runs them
 # ----------------------------------------------------------------------------
 
+def project_copy(test: unittest.TestCase, prefix: str) -> str:
+    """A temporary folder holding what grade.py needs of the project (removed after the test), for the docs' blocks."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, folder, True)
+    for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader", "benchmarks"):
+        source = os.path.join(HERE, name)
+        (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+    return folder
+
+
 class TestDocumentedGrades(unittest.TestCase):
     """Each shown grade.py output is what grade.py prints, for a normal user (as root: the one made here)."""
 
@@ -724,12 +734,7 @@ class TestDocumentedGrades(unittest.TestCase):
         self.assertGreaterEqual(len(blocks), 3)
         for document, steps in blocks:
             with self.subTest(document, command=steps[-1][0]):
-                folder = tempfile.mkdtemp(prefix="grade-docs-")
-                self.addCleanup(shutil.rmtree, folder, True)
-                for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader",
-                             "benchmarks"):
-                    source = os.path.join(HERE, name)
-                    (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+                folder = project_copy(self, "grade-docs-")
                 os.chmod(folder, 0o777)  # the user writes its outputs there
                 subprocess.run(["chmod", "-R", "a+rX", folder], check=True)
                 python = [Isolation.python]
@@ -751,12 +756,7 @@ class TestStaffGuide(unittest.TestCase):
         self.assertGreaterEqual(len(blocks), 1)
         for block in blocks:
             with self.subTest(block=block.splitlines()[0]):
-                folder = tempfile.mkdtemp(prefix="grade-staff-")
-                self.addCleanup(shutil.rmtree, folder, True)
-                for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader",
-                             "benchmarks"):
-                    source = os.path.join(HERE, name)
-                    (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+                folder = project_copy(self, "grade-staff-")
                 before = sorted(os.listdir(folder))
                 result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=folder, capture_output=True,
                                         text=True, timeout=1800)
