@@ -83,9 +83,15 @@ def positive(kind: type) -> Callable[[str], object]:
     return parse
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """grade.py's arguments: a bad one is one line on stderr naming it, and exit status 2 (the usage is --help's)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="grade.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="*",
                         help="the neuralnet.py to grade, or a folder as uploaded (the one neuralnet.py in it, at "
                              "any depth, never through a link); several, or Gradescope's export folder (its "

@@ -31,7 +31,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
-from grader import batch  # noqa: E402
+from grader import report  # noqa: E402
 from grader import test_grader as suite  # noqa: E402
 from grader import test_submissions as submissions  # noqa: E402
 from grader import testing_container as standin  # noqa: E402
@@ -63,7 +63,7 @@ def grade_in_bundle(bundle: str, files: dict) -> tuple:
         outcome = container.run()
     if outcome.results is None:
         return None, outcome.seconds
-    return batch.hundredths(outcome.results["score"]), outcome.seconds
+    return report.hundredths(outcome.results["score"]), outcome.seconds
 
 
 def main() -> int:
@@ -106,9 +106,9 @@ def main() -> int:
                 table.append(f"| {what} | {kind} | {local['ended']} | {local['score']} | | | |")
                 continue
             score, seconds = grade_in_bundle(bundle, files)
-            equal = batch.points_text(score) == local["score"]
+            equal = report.points_text(score) == local["score"]
             differ += not equal
-            table.append(f"| {what} | {kind} | {local['ended']} | {local['score']} | {batch.points_text(score)} | "
+            table.append(f"| {what} | {kind} | {local['ended']} | {local['score']} | {report.points_text(score)} | "
                          f"{'yes' if equal else 'NO'} | {seconds:.1f} |")
             print(table[-1], flush=True)
         print("\n".join(table))

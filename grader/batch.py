@@ -43,7 +43,7 @@ except ImportError:  # Python < 3.8
 
 from grader import export
 from grader.export import Upload
-from grader.report import ENDINGS, GRADED, NOT_GRADED, one_line
+from grader.report import ENDINGS, GRADED, NOT_GRADED, hundredths, one_line, points_text
 
 REPORT_LIMIT = 1 << 20  # characters of a text report kept with --reports
 LINE_DETAIL = 160  # characters of a detail on a batch's line (the CSV keeps it whole)
@@ -131,19 +131,6 @@ class Graded(NamedTuple):
     detail: str  # why, on one line (report.Ending's detail), or why it could not be graded
     mistakes: Tuple[str, ...] = ()  # ids, in the order first named
     unexplained: str = ""  # the first failing check, where no check names a mistake
-
-
-def hundredths(points: object) -> int:
-    """Points as a whole number of hundredths: the bundle's points are hundredths, so this is exact."""
-    return int(round(float(points) * 100))  # type: ignore[arg-type]
-
-
-def points_text(cents: Optional[int]) -> str:
-    """Hundredths as points are written: '55', '5.47', '27.50'; '' for None."""
-    if cents is None:
-        return ""
-    whole, part = divmod(abs(cents), 100)
-    return ("-" if cents < 0 else "") + (str(whole) if not part else f"{whole}.{part:02d}")
 
 
 def read(upload: Upload, grade: UploadGrade) -> Graded:

@@ -100,6 +100,20 @@ def points(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.2f}"
 
 
+def hundredths(points: object) -> int:
+    """Points as a whole number of hundredths (a course's settings spread points in hundredths, so this is exact):
+    what a batch adds and compares, free of float noise."""
+    return int(round(float(points) * 100))  # type: ignore[arg-type]
+
+
+def points_text(cents: Optional[int]) -> str:
+    """Hundredths as points are written: '55', '5.47', '27.50'; '' for None."""
+    if cents is None:
+        return ""
+    whole, part = divmod(abs(cents), 100)
+    return ("-" if cents < 0 else "") + (str(whole) if not part else f"{whole}.{part:02d}")
+
+
 def score(results: Sequence[Result]) -> float:
     total = round(sum(r.max_score for r in results if r.passed), 6)
     return int(total) if total == int(total) else total

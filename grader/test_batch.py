@@ -9,8 +9,10 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from typing import Dict, Optional
 from unittest import mock
@@ -20,7 +22,7 @@ import numpy as np
 from grader import api, batch, cli, export, pipeline, report, runs, settings, upload
 from grader.report import CRASHED, GRADED, NOT_GRADED, NOT_IMPORTED, TIMED_OUT, Result
 from grader.runner import Budget, RunResult
-from grader.testing import DATA, NEURALNET
+from grader.testing import DATA, GRADESCOPE_TOP_LEVEL, HERE, NEURALNET
 
 try:
     import yaml
@@ -31,11 +33,9 @@ try:
     from hypothesis import strategies
 except ImportError:
     hypothesis = None  # type: ignore[assignment]
+GRADE = os.path.join(HERE, "grade.py")
 NEEDS_PYYAML = "PyYAML not installed (the staff tools' optional dependency): pip install -r requirements-dev.txt"
 
-# Gradescope's results.json, top level (its autograder specification): any other key is not Gradescope's.
-GRADESCOPE_TOP_LEVEL = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
-                        "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
 
 
 class StubRunner:
@@ -358,11 +358,11 @@ class TestBatchRows(unittest.TestCase):
     def test_points_are_exact_hundredths(self):
         full, part, unexplained, empty, missing = self.graded()
         self.assertEqual((full.score, full.max_score), (5500, 5500))
-        self.assertEqual((part.score, part.mistakes), (5500 - batch.hundredths(self.lost), ("no-shuffle",)))
+        self.assertEqual((part.score, part.mistakes), (5500 - report.hundredths(self.lost), ("no-shuffle",)))
         self.assertEqual((unexplained.score, unexplained.max_score, unexplained.unexplained), (59, 540, "cli:x"))
         self.assertEqual((empty.score, empty.max_score, empty.ended), (0, 5500, NOT_GRADED))
         self.assertEqual((missing.score, missing.max_score), (None, None))
-        self.assertEqual([batch.points_text(c) for c in (5500, 547, 2750, 5, None)],
+        self.assertEqual([report.points_text(c) for c in (5500, 547, 2750, 5, None)],
                          ["55", "5.47", "27.50", "0.05", ""])
 
     def test_the_line_and_the_summary_say_how_each_ended_and_why(self):
@@ -389,7 +389,7 @@ class TestBatchRows(unittest.TestCase):
         rows = list(csv.DictReader(io.StringIO(text)))
         self.assertNotIn("\r", text)
         self.assertEqual(list(rows[0]), list(batch.CSV_COLUMNS))
-        part = batch.points_text(5500 - batch.hundredths(self.lost))
+        part = report.points_text(5500 - report.hundredths(self.lost))
         self.assertEqual([(r["name"], r["submission"], r["score"], r["max_score"], r["ended"]) for r in rows],
                          [("'=HYPERLINK(\"http://x\")", "submission_2", part, "55", GRADED),
                           ("Ada Example", "submission_1", "55", "55", GRADED),
@@ -418,6 +418,48 @@ class TestBatchRows(unittest.TestCase):
             self.assertEqual(f.read(), "not graded: grade.py failed\n")
         self.assertEqual([batch.safe_name(n) for n in ("CON", ".hidden", "a b/c", "")], ["_CON", "hidden", "a_b_c",
                                                                                         "upload"])
+
+
+class TestBatchInput(unittest.TestCase):
+    """Bad input to a class's grade: one line naming what, exit 2, nothing written, before any grade runs."""
+
+    def grade(self, *args, cwd=None):
+        return subprocess.run([sys.executable, GRADE, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+    def test_bad_input_is_one_line_and_writes_nothing(self):
+        folder = tempfile.mkdtemp(prefix="batch-input-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        root = export_folder(self, {"submission_1": {"neuralnet.py": "x"}}, "submission_1: [unclosed\n")
+        archive = os.path.join(folder, "export.zip")
+        with open(archive, "wb") as f:
+            f.write(b"PK\5\6" + bytes(18))
+        a_file = os.path.join(folder, "notes.txt")
+        with open(a_file, "w") as f:
+            f.write("x")
+        cases = [(("export.zip",), "'export.zip' is a zip archive: unzip it first"),
+                 ((root, "--reports", a_file), "--reports"),
+                 ((root, "--csv", os.path.join(folder, "no", "class.csv")), "its directory does not exist"),
+                 ((root, "--json", os.path.join(folder, "r.json")), "--json takes one submission"),
+                 ((root, "--csv", os.path.join(folder, "class.csv"), "--reports", os.path.join(folder, "reports")),
+                  "submission_metadata.yml: ")]
+        for args, says in cases:
+            with self.subTest(says):
+                result = self.grade(*args, cwd=folder)
+                self.assertEqual((result.returncode, result.stdout), (2, ""))
+                self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+                self.assertIn(says, result.stderr)
+                self.assertEqual(sorted(os.listdir(folder)), ["export.zip", "notes.txt"])
+
+    def test_a_grade_that_never_ends_is_not_graded_and_the_batch_goes_on(self):
+        folder = tempfile.mkdtemp(prefix="batch-hang-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        hanging = os.path.join(folder, "hanging_grade.py")
+        with open(hanging, "w") as f:
+            f.write("import time\ntime.sleep(600)\n")
+        started = time.monotonic()
+        graded = batch.LocalGrade(hanging, [], [], timeout=1)("anything")
+        self.assertLess(time.monotonic() - started, 60)
+        self.assertEqual(graded, batch.UploadGrade(None, "", "grade.py did not finish within 1 s"))
 
 
 if __name__ == "__main__":

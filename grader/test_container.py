@@ -24,7 +24,7 @@ import unittest
 from typing import Dict, List, Optional, Tuple
 from unittest import mock
 
-from grader import batch, seccomp, settings, upload
+from grader import report, seccomp, settings, upload
 from grader import test_grader as suite
 from grader import test_submissions as submissions
 from grader import testing_container as standin
@@ -769,7 +769,7 @@ class TestLocalClassEqualsTheBundle(unittest.TestCase):
                 container.submit(files)
                 outcome = container.run()
                 assert outcome.results is not None
-                self.assertEqual(local[name]["score"], batch.points_text(batch.hundredths(outcome.results["score"])))
+                self.assertEqual(local[name]["score"], report.points_text(report.hundredths(outcome.results["score"])))
                 self.assertEqual(local[name]["ended"], outcome.results["extra_data"]["ended"])
         self.assertEqual([local[n]["score"] for n in folders][0], "55")
         self.assertNotIn(local["submission_1001"]["score"], ("0", "55"))  # the crash: the points of what ran

@@ -28,11 +28,11 @@ import zipfile
 
 from grader import catalog
 from grader import test_submissions as submissions
-from grader.report import own_outputs
+from grader.report import ENDINGS, own_outputs
 from grader.test_checks import SIMULATIONS
 from grader.test_diagnosis import TestEvidence, TestNearMisses  # noqa: F401  (part of this suite)
 from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
-from grader.testing import DATA, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
+from grader.testing import DATA, GRADESCOPE_TOP_LEVEL, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
 
 GRADE = os.path.join(HERE, "grade.py")
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -146,6 +146,9 @@ def assert_valid_results(test, results):
     """Gradescope's results.json: score, execution_time, output_format and tests with their five fields."""
     test.assertIsNotNone(results, "no results.json")
     test.assertLessEqual({"score", "execution_time", "output_format", "tests"}, set(results))
+    test.assertLessEqual(set(results), GRADESCOPE_TOP_LEVEL)  # nothing Gradescope's specification does not name
+    if "extra_data" in results:  # how the grade ended, as a class's batch reads it (grader/report.py Ending)
+        test.assertIn(results["extra_data"]["ended"], ENDINGS)
     test.assertEqual(results["output_format"], "text")
     for entry in results["tests"]:
         test.assertEqual(set(entry) - {"extra_data"}, {"name", "score", "max_score", "output", "visibility"})
