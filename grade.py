@@ -284,6 +284,10 @@ def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, pytho
                          if args.quick else ""))
     if not isolation.isolates():
         header.append(isolation.UNISOLATED)
+    else:
+        header += [f"export {report.escape(path)!r}: other users can reach it, so a submission run without a mount "
+                   "namespace could read the other uploads; unzip exports in a folder only you can read (mkdir -m 700)"
+                   for path in args.submission if export.is_export(path) and export.open_to_others(path)]
     reports = None
     if args.reports:
         os.makedirs(args.reports, exist_ok=True)

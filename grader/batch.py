@@ -34,12 +34,7 @@ import tempfile
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
-
-try:
-    from typing import Protocol
-except ImportError:  # Python < 3.8
-    Protocol = object  # type: ignore
+from typing import Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 
 from grader import export
 from grader.export import Upload

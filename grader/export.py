@@ -413,6 +413,23 @@ def read_export(folder: str) -> Collected:
     return Collected(uploads, notes)
 
 
+def open_to_others(path: str) -> bool:
+    """Whether a user with no group of the path's (as each grade's uid) can reach the folder: every folder above it
+    searchable by others, and it searchable too. Without namespaces (Gradescope's kind of machine), a submission
+    could then read the other uploads of an export, which each grade hides only its own of."""
+    path = os.path.abspath(path)
+    while True:
+        try:
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
 def collect(paths: Sequence[str]) -> Collected:
     """What a batch grades: each export's uploads, and each other path as one upload named as given."""
     uploads: List[Upload] = []

@@ -308,6 +308,13 @@ class TestExportFolders(unittest.TestCase):
                          [("submission_1", os.path.join(root, "submission_1"), False), ("../../etc", "", True)])
         self.assertIn("names a folder '../../etc' that is not in the export", uploads[1].missing)
 
+    def test_an_export_open_to_other_users_is_told_apart(self):
+        root = export_folder(self, {"submission_1": {}}, None)  # mkdtemp: its owner's only
+        self.assertFalse(export.open_to_others(os.path.join(root, "submission_1")))
+        os.chmod(root, 0o755)
+        above = [tempfile.gettempdir()] + [os.path.dirname(tempfile.gettempdir())]
+        self.assertEqual(export.open_to_others(root), all(os.stat(p).st_mode & 0o001 for p in above))
+
     def test_an_export_without_its_yml(self):
         root = export_folder(self, {"submission_1": {}, "submission_2": {}}, None)
         found = export.collect([root])
