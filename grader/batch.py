@@ -99,7 +99,10 @@ class LocalGrade:
             try:
                 stdout, stderr = process.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                process.send_signal(signal.SIGINT)  # its runner's block ends, and the submission's processes with it
+                try:  # its runner's block ends, and the submission's processes with it
+                    process.send_signal(signal.SIGINT)
+                except (ValueError, OSError):  # (Windows sends no SIGINT to another process)
+                    process.terminate()
                 try:
                     process.communicate(timeout=30)
                 except subprocess.TimeoutExpired:
