@@ -210,7 +210,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             report.write_json(args.json, report.failure(error, time.monotonic() - started, out_of(course)))
         return 2
 
-    def out_of(course: Optional[settings.Settings]) -> float:
+    def out_of(course: Optional[settings.Settings]) -> Optional[float]:
         """The points this grade is out of, known before any run: the course's, else grade.py's own weights."""
         return sum(course.points.values()) if course else pipeline.max_score(args.quick)
 

@@ -11,7 +11,7 @@
 grade() takes the submission's bytes: whoever calls it reads the file (grade.py's command).
 """
 import os
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import course_data
 from grader import api, cli, env, runs
@@ -36,11 +36,15 @@ def cli_configs(quick: bool) -> List[runs.Config]:
     return [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
 
 
-def max_score(quick: bool) -> float:
+def max_score(quick: bool) -> Optional[float]:
     """What grade() is out of with grade.py's own weights, known before any run (for an upload that cannot be
-    graded, which still has the points it would have been out of)."""
-    return sum(api.check_weight(c.name) for c in api.all_checks(DATA)) + \
-        sum(cli.POINTS[c.dataset] for c in cli_configs(quick))
+    graded, which still has the points it would have been out of); None where the data that defines the api
+    checks cannot be read (the grade then fails on its own, saying why)."""
+    try:
+        checks = api.all_checks(DATA)
+    except Exception:  # noqa: BLE001  (a missing or broken data file: not this function's to report)
+        return None
+    return sum(api.check_weight(c.name) for c in checks) + sum(cli.POINTS[c.dataset] for c in cli_configs(quick))
 
 
 def grade(submission: bytes, name: str, runner: Runner, quick: bool, tol: float,
