@@ -195,7 +195,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if python is None:
         parser.error(f"--python {args.python!r}: no such interpreter")
     users = [u for u in args.user.split(",") if u]
-    if len(args.submission) > 1 or export.is_export(args.submission[0]):
+    if len(args.submission) > 1 or export.is_export(args.submission[0]) or export.export_within(args.submission[0]):
         if args.json:
             parser.error("--json takes one submission; a class is summarised, --csv writes a row per student and "
                          "--reports keeps each results.json")
@@ -287,7 +287,8 @@ def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, pytho
     else:
         header += [f"export {report.escape(path)!r}: other users can reach it, so a submission run without a mount "
                    "namespace could read the other uploads; unzip exports in a folder only you can read (mkdir -m 700)"
-                   for path in args.submission if export.is_export(path) and export.open_to_others(path)]
+                   for path in args.submission if (export.is_export(path) or export.export_within(path))
+                   and export.open_to_others(path)]
     reports = None
     if args.reports:
         os.makedirs(args.reports, exist_ok=True)

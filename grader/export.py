@@ -375,6 +375,21 @@ def is_export(path: str) -> bool:
     return bool(children) and all(is_folder and name.startswith(FOLDER_PREFIX) for name, is_folder in children)
 
 
+def export_within(path: str) -> Optional[str]:
+    """The export a folder holds as its one entry (the folder an export's zip was unzipped into: hw5/ holding
+    assignment_<id>_export/), or None."""
+    if not os.path.isdir(path) or os.path.islink(path) or is_export(path):
+        return None
+    try:
+        children = _children(path)
+    except OSError:
+        return None
+    if len(children) != 1 or not children[0][1]:
+        return None
+    inside = os.path.join(path, children[0][0])
+    return inside if is_export(inside) else None
+
+
 def read_export(folder: str) -> Collected:
     """The uploads of an export folder, in the order of their folders' names, each with its submitters."""
     shown = repr(escape(folder))
@@ -435,6 +450,7 @@ def collect(paths: Sequence[str]) -> Collected:
     uploads: List[Upload] = []
     notes: List[str] = []
     for path in paths:
+        path = export_within(path) or path
         if is_export(path):
             found = read_export(path)
             uploads += found.uploads

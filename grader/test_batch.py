@@ -315,6 +315,13 @@ class TestExportFolders(unittest.TestCase):
         above = [tempfile.gettempdir()] + [os.path.dirname(tempfile.gettempdir())]
         self.assertEqual(export.open_to_others(root), all(os.stat(p).st_mode & 0o001 for p in above))
 
+    def test_the_folder_an_export_was_unzipped_into_is_that_export(self):
+        root = export_folder(self, {"assignment_31415_export/submission_1": {}}, None)
+        inside = os.path.join(root, "assignment_31415_export")
+        self.assertEqual(export.export_within(root), inside)
+        self.assertEqual([u.path for u in export.collect([root]).uploads], [os.path.join(inside, "submission_1")])
+        self.assertIsNone(export.export_within(inside))
+
     def test_an_export_without_its_yml(self):
         root = export_folder(self, {"submission_1": {}, "submission_2": {}}, None)
         found = export.collect([root])
