@@ -80,9 +80,10 @@ def digest(run: RunResult) -> Optional[str]:
     return hashed.hexdigest()
 
 
-def failed(name: str, lines: Sequence[str], weight: float) -> Result:
-    """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
-    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
+def failed(name: str, lines: Sequence[str], weight: float, ended: str = "") -> Result:
+    """A failing check whose output is these lines; the mistakes they name travel with it as ids, and how its run
+    ended (report.run_ending) when it did not run to its end."""
+    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines), ended=ended)
 
 
 class Grading:
@@ -214,20 +215,21 @@ class Grading:
         """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
         is; an explanation given in full for an earlier configuration is referred back to."""
         if run.status is None:  # not run, or stopped: by time (how slow it is), or by a limit
-            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
+            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight,
+                          report.run_ending(run))
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
         lines = self.crashes.lines(self.crashes.explain(config, run, ran))
-        return self.said_once(name, why_run_failed(run), lines, weight)
+        return self.said_once(name, why_run_failed(run), lines, weight, report.run_ending(run))
 
-    def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
+    def said_once(self, name: str, head: str, lines: List[str], weight: float, ended: str = "") -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,
         its causes by id, referred back to the check that explained them."""
         key = " ".join(catalog.mistake_ids(lines)) or "\n".join([head, *lines])
         if key in self.explained:
             return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.explained[key]}",
-                                 *crashes.referred(lines, self.explained[key])], weight)
+                                 *crashes.referred(lines, self.explained[key])], weight, ended)
         self.explained[key] = name
-        return failed(name, [head, *lines], weight)
+        return failed(name, [head, *lines], weight, ended)
 
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
@@ -243,7 +245,7 @@ class Grading:
                 return self.said_once(name, lines[0], lines[1:], weight)
             return failed(name, lines, weight)
         if run.problem:
-            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
+            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight, ended=report.run_ending(run))
         got, reference = reading.outputs, runs.expected_outputs(config, self.data)
         found = runs.differences(got, reference, self.tol)
         worst = found[2][1].worst

@@ -41,6 +41,9 @@ import time
 import zipfile
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
+from grader import report
+from grader.batch import UploadGrade
+
 GRADESCOPE_BASE = "gradescope/autograder-base:ubuntu-22.04"  # Gradescope's default base image (Ubuntu 22.04)
 IMAGE_REPOSITORY = "neuralnet-autograder"  # the built images' name; the tag is the bundle's hash
 MEMORY, CPUS = "768m", "0.5"  # Gradescope's defaults per submission
@@ -410,6 +413,34 @@ def grade(docker: Docker, image: str, upload: str, metadata: Optional[dict] = No
     """One upload graded in a fresh container of the image (see Submission for the limits)."""
     with Submission(docker, image, upload, metadata, **limits) as submission:
         return submission.run()
+
+
+class ImageGrade:
+    """grader/batch.py's way of grading one upload (a GradeUpload) in a fresh container of the bundle's image.
+
+    Args:
+        docker: the daemon.
+        image: the bundle's image (AutograderImage.tag, built already).
+        base: the base it was built on, as the report's header names it.
+    """
+    parallel = None  # as many at once as --jobs: each grade has a container of its own
+
+    def __init__(self, docker: Docker, image: str, base: str):
+        self.docker, self.image = docker, image
+        self.described = f"graded in {image} (built on {base}), a container each, as Gradescope grades"
+
+    def __call__(self, path: str) -> UploadGrade:
+        """The upload's results.json as its container wrote it, and the report of it; or why there is none."""
+        try:
+            outcome = grade(self.docker, self.image, path)
+        except DockerError as e:
+            return UploadGrade(None, "", str(e))
+        if outcome.results is None:
+            said = (outcome.stdout.strip().splitlines() or ["nothing"])[-1][:200]
+            return UploadGrade(None, "", f"run_autograder wrote no results.json (its output ends: "
+                                         f"{report.escape(said)})")
+        header, checks = report.from_gradescope(outcome.results)
+        return UploadGrade(outcome.results, report.text(path, [self.described, *header], checks), "")
 
 
 def remove_leftover_containers(docker: Docker) -> None:

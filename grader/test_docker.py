@@ -207,9 +207,10 @@ class TestBundleInDocker(cases_module.BundleCases, unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(Real.daemon.docker("images", "--quiet", "--no-trunc").stdout.split(), images)  # reused
         lines = result.stdout.splitlines()
-        self.assertRegex(next(line for line in lines if line.startswith(right)), r"55/55\s+graded")
-        self.assertRegex(next(line for line in lines if line.startswith(broken)), r"0/55\s+did not import")
-        self.assertIn("class summary: 2 submissions: 1 graded, 1 did not import", result.stdout)
+        self.assertRegex(next(line for line in lines if "right.py" in line), r"55/55\s+graded")
+        self.assertRegex(next(line for line in lines if "broken.py" in line), r"0/55\s+did not import")
+        self.assertRegex(result.stdout, r"class summary: 2 uploads \(2 students\): 1 graded, 1 did not import")
+        self.assertIn("graded in neuralnet-autograder:", result.stdout)  # the header names the image
 
     def test_a_base_image_that_is_not_here_is_one_line(self):
         assert Real.daemon is not None
