@@ -381,7 +381,9 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 
 def _reads_argv(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "argv" for n in ast.walk(node))
+    """sys.argv, or argv imported from sys."""
+    return any((isinstance(n, ast.Attribute) and n.attr == "argv") or (isinstance(n, ast.Name) and n.id == "argv")
+               for n in ast.walk(node))
 
 
 def _called_names(node: ast.AST) -> List[str]:
@@ -689,6 +691,36 @@ CLASS_COUNT_FIXED = Mistake("class-count-fixed", "the number of classes is fixed
 MODULE_NOT_ON_AUTOGRADER = Mistake("module-not-on-autograder", "the file imports a module that the autograder's "
                                    "Python lacks, so the file fails there at its import",
                                    "instructions: only the Python Standard Library modules and numpy")
+# Older handouts' APIs, as their files show them: the names of their functions, and which handouts they follow (read
+# off public files of those semesters). A file with this handout's classes follows this one, whatever else it has.
+OLDER_APIS = [
+    ({"nnforward", "nnbackward", "linearforward", "linearbackward", "sigmoidforward", "sigmoidbackward",
+      "softmaxforward", "softmaxbackward", "crossentropyforward", "crossentropybackward"},
+     "the 2018-2020 handouts' modules: functions such as NNForward, NNBackward, LinearForward and SigmoidForward "
+     "(their pseudocode's names), with train and test data"),
+    ({"forward", "backward"},
+     "Spring 2022's starter code: module-level forward(X, nn) and backward(X, y, y_hat, nn), train and test "
+     "functions and NN(lr, n_epoch, ...), trained with Adagrad"),
+]
+
+
+def older_api(tree: ast.Module) -> Optional[Finding]:
+    """Which older handout's API the file follows, where it has none of this handout's classes: two or more of an
+    older API's function names at the top level (spelt with any case or underscores; forward and backward only
+    with a parameter named nn, as Spring 2022's took the network)."""
+    classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    if {"SoftMaxCrossEntropy", "Linear"} & classes:
+        return None
+    functions = {n.name.replace("_", "").lower(): n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for names, handout in OLDER_APIS:
+        found = [f for name, f in functions.items() if name in names and
+                 (name not in ("forward", "backward") or any(a.arg == "nn" for a in f.args.args))]
+        if len(found) >= 2:
+            first = min(found, key=lambda f: f.lineno)
+            return Finding(first.lineno, f"it follows {handout}: {', '.join(f.name for f in found[:6])}")
+    return None
+
+
 OLDER_HANDOUT_API = Mistake("older-handout-api", "the file follows an older handout's code, not this handout's "
                             "starter code (the classes SoftMaxCrossEntropy, Sigmoid, Linear and NN with train and "
                             "test), so the course's unit tests find none of it",
