@@ -22,6 +22,38 @@ from grader.runner import Runner, RunResult
 from grader.runs import Config, Datasets
 
 POINTS = {"small": 4, "medium": 5}  # per run, by dataset
+
+# The safety rule, which the whole diagnosis follows (grader/pipeline.py's order reads it here): a name rests on at
+# least two independent pieces of evidence, or on one that no other catalogued mistake could produce. What each kind
+# of name rests on:
+EVIDENCE = {
+    "a catalog variant, from a RANDOM-init configuration":
+        "the trained outputs, reproduced by exactly one explanation (a mistake, or a pair) and not by this project: "
+        "the one explanation that could produce them",
+    "a catalog variant, from a ZERO-init configuration (every hidden unit alike there)":
+        "those outputs, and a second piece: the RANDOM-init configuration reproduced by the same variant, or the "
+        "source's sign of the mistake (Mistake.sign: nothing permutes the examples, squared gradients summed under a "
+        "square root, a seed of epoch + 1); where the sign is that of the mistake's ZERO-init twin (a bias put last "
+        "for backprop-drops-last-column), the twin is named instead. Neither depends on the RANDOM init's draw",
+    "random-init-unseeded, shuffle-unseeded":
+        "two runs of one command line writing different outputs (the ZERO-init configuration run twice tells the "
+        "shuffle from the init); no variant is matched with such runs",
+    "hard-coded-settings":
+        "the same bytes written when one argument changes; or, where runs fail, the source reading no command line "
+        "while fixing two or more settings, with a run that failed",
+    "format mistakes (grader/outputs.py)": "the deviating line of the output file",
+    "a failed run's cause (grader/crashes.py)":
+        "the traceback's exception, message and line, and the source at that line (class-count-fixed: an index of a "
+        "label past an axis of size n < 10, and n fixing a count in the source)",
+    "module-not-on-autograder": "an import of a module outside Python 3.9's standard library and numpy "
+                                "(grader/autograder_image.py): no other mistake writes that import",
+    "no-outputs-written": "no write reached from the code the file runs (reached taken widely), with a run that "
+                          "wrote nothing or failed before writing",
+    "experiment-main": "its main block plotting, looping over fixed settings or reading no argument, and a run that "
+                       "failed there or was ended by time",
+    "a handout function's mistake (grader/api.py)": "its values equal to that mistake's, computed here, and the line",
+    "older-handout-api": "two or more of an older handout's function names, and none of this handout's classes",
+}
 # A configuration that trains from the ZERO init (the handout's example): run twice, it tells whether the
 # shuffle alone repeats, when a configuration that uses both it and the RANDOM init wrote different outputs.
 SHUFFLE_ALONE = runs.CONFIGS[0]
