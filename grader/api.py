@@ -447,8 +447,25 @@ def load_values(raw: bytes, inputs: Arrays) -> Arrays:
 Evidence = crashes.Evidence
 LOSS_X = np.linspace(0.05, 0.6, 12)  # an input whose entries are not 1/10: a loss computed from it shows
 # Probes whose values only diagnoses read (no check of their own, no points).
+OLDER_VECTOR = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
 DIAGNOSTIC_PROBES = [Check("diagnostic:loss", "nn_loss", {"x": LOSS_X, "y": np.array(3)},
+                           lambda values: Verdict(True, "")),
+                     Check("diagnostic:older functions", "older_functions", {"a": OLDER_VECTOR},
                            lambda values: Verdict(True, ""))]
+
+
+def older_functions_judged(values: Arrays) -> List[str]:
+    """What an older handout's sigmoid and softmax functions compute on OLDER_VECTOR, each against the formula."""
+    expected = {"sigmoid": 1.0 / (1.0 + np.exp(-OLDER_VECTOR)), "softmax": _softmax(OLDER_VECTOR)}
+    said = []
+    for key in sorted(values):
+        kind, _, name = key.partition(" ")
+        if kind in expected and name:
+            right = _close(values[key], expected[kind])
+            said.append(f"its {name} computes the {kind} (on {len(OLDER_VECTOR)} values)" if right else
+                        f"its {name} does not compute the {kind}: "
+                        + (first_difference(f"{name}{tuple(OLDER_VECTOR)}", values[key], expected[kind]) or ""))
+    return said
 
 
 def _close(got: Optional[np.ndarray], expected: np.ndarray) -> bool:
@@ -765,14 +782,16 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
             passed = False
             lines.append(f"({run.problem})" if lines else run.problem)
         results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines)))
-    return named_once(results, older)
+    own = by_slot(values).get(slot(len(defined) + 1, DIAGNOSTIC_PROBES[1]), {})
+    return named_once(results, older, older_functions_judged(own) if older else [])
 
 
-def named_once(results: List[Result], older: Optional[catalog.Finding]) -> List[Result]:
-    """The results, the first failing one also naming the older handout whose API the file follows (once)."""
+def named_once(results: List[Result], older: Optional[catalog.Finding], judged: Sequence[str] = ()) -> List[Result]:
+    """The results, the first failing one also naming the older handout whose API the file follows (once), with
+    what its own functions compute where they could be called (`judged`)."""
     if older is None:
         return results
-    line = catalog.mistake_line(catalog.OLDER_HANDOUT_API.id, older.text)
+    line = catalog.mistake_line(catalog.OLDER_HANDOUT_API.id, "\n  ".join([older.text, *judged]))
     for index, result in enumerate(results):
         if not result.passed:
             results[index] = result._replace(output="\n".join(filter(None, [result.output, line])),
