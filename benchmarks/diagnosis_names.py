@@ -179,6 +179,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="grades at once (default 2)")
     parser.add_argument("--repeat", type=int, default=1, help="grade each file this many times; a file whose "
                         "grades name different ids is marked UNSTABLE (default 1)")
+    parser.add_argument("--save", default="", help="write the ids each file's first grade named to this JSON file")
+    parser.add_argument("--compare", default="", help="a JSON file --save wrote (another grade, another machine "
+                        "load): list every file whose names differ from it")
     args = parser.parse_args()
     sets = set(filter(None, args.sets.split(","))) or ({"tests", "fresh"} | ({"devset"} if args.devset else set()))
     cases: List[Case] = []
@@ -222,6 +225,16 @@ def main() -> int:
         print(f"{name:34} {len(causes):6} {len(right):5} {len(wrong):5} {len(true_beyond):5}  "
               f"{' '.join(missed) or '-'} / {' '.join(sorted(wrong)) or '-'} / {' '.join(sorted(true_beyond)) or '-'}"
               + ("  UNSTABLE: " + " | ".join(" ".join(sorted(g[0])) for g in grades) if unstable else ""), flush=True)
+    names = {name: sorted(grades[0][0]) for (name, _, _), grades in zip(cases, graded)}
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump(names, f, indent=1)
+    if args.compare:
+        with open(args.compare) as f:
+            other = json.load(f)
+        differ = [name for name in names if name in other and other[name] != names[name]]
+        print(f"against {args.compare}: {len(differ)} of {sum(1 for n in names if n in other)} files name other ids"
+              + "".join(f"\n  {n}: {' '.join(other[n])} | {' '.join(names[n])}" for n in differ))
     for group, t in totals.items():
         share = f"{100 * t['named'] / t['causes']:.0f}%" if t["causes"] else "-"
         print(f"total {group:28} {t['causes']:6} {t['named']:5} {t['wrong']:5} {t['true+']:5}  {t['files']} files, "
