@@ -211,10 +211,7 @@ class Grading:
                 self.experiment_lines()
         unseeded = self.unseeded(config)
         if unseeded:
-            mistakes = {"init": catalog.RANDOM_INIT_UNSEEDED.id, "shuffle": catalog.SHUFFLE_UNSEEDED.id}
-            return [catalog.mistake_line(mistakes[part], f"{self.unseeded_in[part].describe()}, run twice, wrote "
-                                         "different outputs; no other mistake is named from outputs that change from "
-                                         "run to run") for part in unseeded]
+            return [self.unseeded_line(part) for part in unseeded]
         if config in self.unrepeatable:  # which random part did not repeat is not known: still, nothing is named
             return [f"two runs of {config.describe()} wrote different outputs: no mistake is named from outputs that "
                     "change from run to run"]
@@ -225,7 +222,17 @@ class Grading:
         lines: List[str] = [catalog.mistake_line(mistake_id, details.get(mistake_id, "")) for mistake_id in named]
         if len(named) > 1:
             lines.append(f"  (these {len(named)} together explain the outputs)")
-        return lines + [withheld] if withheld else lines or [diagnosis.why_not]
+        lines += [withheld] if withheld else [] if lines else [diagnosis.why_not]
+        if self.seeded["init"] is False and config.init_flag == 2:  # learnt while confirming: said here already,
+            lines.append(self.unseeded_line("init"))  # so that a grade the time budget cuts short still says it
+        return lines
+
+    def unseeded_line(self, part: str) -> str:
+        """The name of a random part ('init', 'shuffle') that two runs showed unseeded."""
+        mistake = {"init": catalog.RANDOM_INIT_UNSEEDED.id, "shuffle": catalog.SHUFFLE_UNSEEDED.id}[part]
+        return catalog.mistake_line(mistake, f"{self.unseeded_in[part].describe()}, run twice, wrote different "
+                                             "outputs; no other mistake is named from outputs that change from run "
+                                             "to run")
 
     def confirmed_from_zero_init(self, named: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Dict[str, str], str]:
         """What a name found from the ZERO init rests on besides those outputs (EVIDENCE): the RANDOM-init
@@ -243,6 +250,7 @@ class Grading:
             if runs.matches(reading.outputs, variant, catalog.rounding_tolerance(reading.outputs[2], self.tol)):
                 self.confirmed[named] = (named, {}, "")
                 return self.confirmed[named]
+            self.unseeded(ASYMMETRIC)  # whether its RANDOM init repeats: settled once per grade, said with the name
             random = (f"from the RANDOM init ({ASYMMETRIC.describe()}) {what} writes other outputs than this "
                       "submission" + (", whose RANDOM init is not seeded" if self.seeded["init"] is False else ""))
         else:
