@@ -138,6 +138,7 @@ class Grading:
         self.pace = crashes.Pace(data)  # how long runs take against this project's
         self.exited: Dict[Config, Optional[int]] = {}  # each run's exit status
         self.explained: Dict[str, str] = {}  # each explanation of a failed run given in full -> its check
+        self.fed_back = ""  # the check that gave the feedback past a blocking import, once per grade
         # a ZERO-init explanation -> the names given, their details, and why any is withheld
         self.confirmed: Dict[Tuple[str, ...], Tuple[Tuple[str, ...], Dict[str, str], str]] = {}
 
@@ -313,15 +314,18 @@ class Grading:
         return [head, *lines, *([] if found.same else [f"metrics: {found.describe()}"])]
 
     def past_blocking_import(self, config: Config, run: RunResult) -> List[str]:
-        """Feedback past an import the autograder cannot do (it earns no points): the run again with every such
-        module the file imports replaced by a stand-in that fails only where used (grader/standins.py), and what
-        that run shows."""
+        """Feedback past an import the autograder cannot do (it earns no points), once per grade: the run again with
+        every such module the file imports replaced by a stand-in that fails only where used
+        (grader/standins.py), and what that run shows."""
         trace = crashes.parse_traceback(run.stderr)
         missing = re.match(r"No module named '([\w.]+)'", trace.message) if trace else None
         modules = sorted({f.module.split(".")[0] for f in env.absent_imports(self.tree)}) if self.tree else []
         if missing is None or "a stand-in for the autograder" in trace.message or \
                 not autograder_image.absent(missing.group(1)) or not modules or self.runner.budget.spent():
             return []
+        if self.fed_back:  # once per grade: each run would cost as much as the file's training, for no points
+            return [f"(feedback past the import: see {self.fed_back})"]
+        self.fed_back = config.check_name()
         again = self.run(config, standins.files(modules))
         lines = [f"feedback past the import, which earns no points (the autograder fails at it too): the same run "
                  f"with {', '.join(modules)} replaced by stand-ins that fail only where the file uses them:"]
