@@ -284,8 +284,9 @@ class Grading:
         only where nothing else explains a run the time ended. An explanation given in full for an earlier
         configuration is referred back to."""
         if run.status is None:  # not run, or stopped: by time, or by a limit
-            causes = self.crashes.lines(self.crashes.from_source()) if run.problem.startswith(("timed out",
-                                                                                               "not run")) else []
+            # (a file that hangs at its import never reaches its main, on any machine: nothing to say of it here)
+            ended_by_time = run.problem.startswith(("timed out", "not run")) and "importing" not in run.problem
+            causes = self.crashes.lines(self.crashes.from_source()) if ended_by_time else []
             if causes:
                 return self.said_once(name, why_run_failed(run), causes, weight)
             return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
