@@ -351,6 +351,11 @@ def trace_check(data_folder: str) -> Check:
     return Check(TRACE_NAME, "trace", inputs, judge)
 
 
+def check_weight(name: str) -> float:
+    """grade.py's own points for an api or trace check (a course's settings spread theirs in proportion)."""
+    return 0 if name in UNSCORED else POINTS[name.split(":", 1)[0]]
+
+
 def all_checks(data_folder: str) -> List[Check]:
     return api_checks(data_folder) + [trace_check(data_folder)]
 
@@ -751,13 +756,14 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
     run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
                       "importing the submission")
-    weight = [0 if c.name in UNSCORED else POINTS[c.name.split(":", 1)[0]] for c in defined]
+    weight = [check_weight(c.name) for c in defined]
     raw = run.outputs.get("values.npz")
     older = catalog.older_api(Source(submission.decode(errors="replace")).tree or ast.Module(body=[], type_ignores=[]))
     if run.status != 0 or raw is None:
         why = why_run_failed(run) if run.status != 0 else \
             f"the checks stopped before writing their values{report.quote(run.stderr)}"
-        return named_once([Result(c.name, False, why, w) for c, w in zip(defined, weight)], older)
+        ended = report.run_ending(run) or report.CRASHED
+        return named_once([Result(c.name, False, why, w, ended=ended) for c, w in zip(defined, weight)], older)
     try:
         if len(raw) > OUTPUT_LIMIT:
             raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
@@ -766,7 +772,8 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         explained = explain_values(defined, judged, values, Source(submission.decode(errors="replace")))
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
         why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
-        return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+        return [Result(c.name, False, why, w, ended=report.CRASHED) for c, w in zip(defined, weight)]
+    imported = ERROR not in by_slot(values).get("import", {})
     other = catalog.weights_under_another_name(values)
     results = []
     for c, verdict, w in zip(defined, judged, weight):
@@ -781,7 +788,8 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         if run.problem:  # a limit hit during the run fails every check, naming the limit
             passed = False
             lines.append(f"({run.problem})" if lines else run.problem)
-        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines)))
+        ended = "" if passed else report.NOT_IMPORTED if not imported else report.run_ending(run)
+        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines), ended=ended))
     own = by_slot(values).get(slot(len(defined) + 1, DIAGNOSTIC_PROBES[1]), {})
     return named_once(results, older, older_functions_judged(own) if older else [])
 

@@ -114,9 +114,10 @@ def digest(run: RunResult) -> Optional[str]:
     return hashed.hexdigest()
 
 
-def failed(name: str, lines: Sequence[str], weight: float) -> Result:
-    """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
-    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
+def failed(name: str, lines: Sequence[str], weight: float, ended: str = "") -> Result:
+    """A failing check whose output is these lines; the mistakes they name travel with it as ids, and how its run
+    ended (report.run_ending) when it did not run to its end."""
+    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines), ended=ended)
 
 
 class Grading:
@@ -288,11 +289,12 @@ class Grading:
             ended_by_time = run.problem.startswith(("timed out", "not run")) and "importing" not in run.problem
             causes = self.crashes.lines(self.crashes.from_source()) if ended_by_time else []
             if causes:
-                return self.said_once(name, why_run_failed(run), causes, weight)
-            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
+                return self.said_once(name, why_run_failed(run), causes, weight, report.run_ending(run))
+            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight,
+                          report.run_ending(run))
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
         lines = self.crashes.lines(self.crashes.explain(config, run, ran))
-        return self.said_once(name, why_run_failed(run), lines, weight)
+        return self.said_once(name, why_run_failed(run), lines, weight, report.run_ending(run))
 
     def written_before(self, config: Config, run: RunResult) -> List[str]:
         """A run that failed after writing outputs: what it wrote, read leniently and judged as a run that ended
@@ -338,15 +340,15 @@ class Grading:
         return lines + [why_run_failed(again), *self.crashes.lines(self.crashes.explain(config, again, ran)),
                         *self.written_before(config, again)]
 
-    def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
+    def said_once(self, name: str, head: str, lines: List[str], weight: float, ended: str = "") -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,
         its causes by id, referred back to the check that explained them."""
         key = " ".join(catalog.mistake_ids(lines)) or "\n".join([head, *lines])
         if key in self.explained:
             return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.explained[key]}",
-                                 *crashes.referred(lines, self.explained[key])], weight)
+                                 *crashes.referred(lines, self.explained[key])], weight, ended)
         self.explained[key] = name
-        return failed(name, [head, *lines], weight)
+        return failed(name, [head, *lines], weight, ended)
 
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
@@ -355,14 +357,16 @@ class Grading:
             passed, lines, said_once = self.judged(config, run)
             if passed:
                 return Result(name, True, "\n".join(lines), weight)
-            return self.said_once(name, lines[0], lines[1:], weight) if said_once else failed(name, lines, weight)
+            ended = report.run_ending(run) if run.problem else ""  # a limit hit, though the run exited 0
+            return self.said_once(name, lines[0], lines[1:], weight, ended) if said_once else \
+                failed(name, lines, weight, ended)
         result = self.run_failed(name, config, run, weight)
         more = self.written_before(config, run) + self.past_blocking_import(config, run) \
             if run.status is not None else []
         if not more:
             return result
-        return Result(name, False, "\n".join([result.output, *more]), weight,
-                      tuple(dict.fromkeys(result.mistakes + catalog.mistake_ids(more))))
+        return result._replace(output="\n".join([result.output, *more]),
+                               mistakes=tuple(dict.fromkeys(result.mistakes + catalog.mistake_ids(more))))
 
     def judged(self, config: Config, run: RunResult) -> Tuple[bool, List[str], bool]:
         """A run that exited 0: its outputs read leniently, compared, and what differs explained. Returns whether
