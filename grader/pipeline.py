@@ -4,8 +4,12 @@
 2. api and trace: the handout's functions on their own and stepped beside this project's (grader/api.py);
 3. cli: each configuration run; its outputs read leniently, every deviation from the handout's
    format named (grader/outputs.py); the values recovered compared with this project's; where
-   they differ, explained from the evidence: the runs repeated, the arguments probed, the source
-   read, the catalog's variants reproduced (grader/cli.py, grader/catalog.py);
+   they differ, explained from the evidence: the arguments probed, what is random repeated, the
+   source read, the catalog's variants reproduced, a name found from the ZERO init confirmed by the
+   RANDOM init or the source; a run that failed explained from its traceback, what it wrote before
+   failing read, and past an import the autograder cannot do, the run repeated with stand-ins as
+   feedback that earns no points (grader/cli.py, grader/catalog.py, grader/crashes.py). Every name
+   follows the safety rule written in grader/cli.py's EVIDENCE, with what each kind of name rests on;
 4. report: the results, as text or results.json (grader/report.py), written by the caller.
 
 grade() takes the submission's bytes: whoever calls it reads the file (grade.py's command).

@@ -278,14 +278,17 @@ class TestGradeSource(unittest.TestCase):
     """The env: checks and the source diagnoses, read from the syntax tree."""
 
     def test_imports_syntax_and_side_effects(self):
-        text = ("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom torch import nn\n\n"
+        text = ("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom torch import nn\n"
+                "from turtle import update\nimport distutils.log\n\n"
                 "def zero_init(shape: tuple | None):\n    return np.zeros(shape)\n\nmain(sys.argv[1:])\n")
         tree = env.parse(text)
+        only = "the autograder has only Python 3.9's standard library and numpy, not"
         self.assertEqual([f.text for f in env.outside_imports(tree)],
-                         ["imports matplotlib (line 3): the autograder has only the standard library and numpy",
-                          "imports torch (line 4): the autograder has only the standard library and numpy"])
+                         [f"imports matplotlib (line 3): {only} matplotlib", f"imports torch (line 4): {only} torch",
+                          "imports turtle (line 5): turtle needs Tk (tkinter), which the autograder's Python lacks"])
+        self.assertEqual(env.env_checks(text.encode())[0].mistakes, ("module-not-on-autograder",))
         self.assertIn("a type written X | Y", "\n".join(f.text for f in env.newer_syntax(text, tree)))
-        self.assertIn("reads sys.argv (line 9)", catalog.import_side_effects(tree).text)
+        self.assertIn("reads sys.argv (line 11)", catalog.import_side_effects(tree).text)
         self.assertIsNone(env.parse("def broken(:\n"))
 
     def test_this_project_reads_clean(self):

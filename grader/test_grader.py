@@ -880,8 +880,8 @@ class TestGradeRealCode(unittest.TestCase):
         result, results, _ = run_grade(source, "--quick")
         self.assertIn("WARN  env:imports only the standard library and numpy, in Python 3.9 syntax  [no points]",
                       result.stdout)
-        self.assertIn("imports matplotlib (line 3): the autograder has only the standard library and numpy",
-                      result.stdout)
+        self.assertIn("imports matplotlib (line 3): the autograder has only Python 3.9's standard library and numpy, "
+                      "not matplotlib", result.stdout)
         self.assertIn("a type written X | Y", result.stdout)
         env = [t for t in results["tests"] if t["name"].startswith("env:")]
         self.assertEqual({t["max_score"] for t in env}, {0})
