@@ -5,6 +5,8 @@
                                                                 # a class from Gradescope's export
     python3 grade.py A.py B.py ... [--jobs N] [--csv PATH]      # several files: a line each, a summary
     python3 grade.py --make-autograder autograder.zip
+    python3 grade.py --docker A.py ... | EXPORT_FOLDER [--bundle autograder.zip] [--image BASE] [--jobs N]
+                                                                # in the bundle's own image, as Gradescope grades
 
 Four sections, each check named "section:what":
   env:    (no points: warnings) read from the source: imports outside the standard library
@@ -37,6 +39,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from typing import Callable, List, Optional, Sequence
 
@@ -54,7 +57,7 @@ except ImportError as missing:  # no numpy: neuralnet's one line on how to set u
     raise SystemExit(f"grade.py: error: {missing}") from None
 # isort: on
 
-from grader import batch, bundle, export, isolation, pipeline, report, settings, upload
+from grader import batch, bundle, docker, export, isolation, pipeline, report, settings, upload
 from grader.isolation import make_runner
 from grader.runner import Budget, Limits, SandboxError
 
@@ -138,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the points and visibility of the sections, as the bundle's settings.json holds them "
                              "(default: 1 point per api check, 5 for the trace, 4 per small-set and 5 per "
                              "medium-set run, every test visible)")
+    parser.add_argument("--docker", action="store_true",
+                        help="grade in the bundle's own Docker image, as Gradescope will: the image built once per "
+                             "bundle and base (setup.sh as root) and reused, each submission in a container of its "
+                             "own with Gradescope's 768 MB and half a CPU, results.json read back from it; needs "
+                             "docker and a daemon it can reach")
+    parser.add_argument("--bundle", metavar="ZIP",
+                        help="with --docker: the autograder.zip to grade with (default: one made from this "
+                             "checkout, with --config's settings where given)")
+    parser.add_argument("--image", metavar="BASE", default=docker.GRADESCOPE_BASE,
+                        help=f"with --docker: the base image the bundle's image is built on (default "
+                             f"{docker.GRADESCOPE_BASE}, Gradescope's default)")
     parser.add_argument("--make-autograder", metavar="ZIP",
                         help="write a Gradescope autograder bundle (setup.sh, run_autograder, the grader, "
                              "settings.json) and exit")
@@ -180,6 +194,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("--points, --visibility and --numpy go with --make-autograder; to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
+    if (args.bundle or args.image != docker.GRADESCOPE_BASE) and not args.docker:
+        parser.error("--bundle and --image go with --docker")
     for option, path in (("--json", args.json), ("--csv", args.csv), ("--reports", args.reports)):
         if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             parser.error(f"{option} {path!r}: its directory does not exist")
@@ -202,6 +218,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return grade_class(parser, args, python, users)
     if args.csv or args.reports:
         parser.error("--csv and --reports go with several submissions or an export folder; for one, --json")
+    if args.docker:
+        return grade_in_image(args)
     args.submission, args.user = args.submission[0], users[0] if users else ""
 
     def fail(error: str) -> int:
@@ -250,6 +268,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             results = pipeline.grade(submission, found.path, runner, args.quick, args.tol,
                                      lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
             header = [runner.isolation, f"limits: {runner.describe_limits()}", *filter(None, notes)]
+            if runner.retried:  # never silent: a run ended from outside its limits was run again
+                header.append(f"note: {len(runner.retried)} run(s) killed by SIGKILL from outside their limits "
+                              f"were run again ({', '.join(sorted(set(runner.retried)))})")
     except (SandboxError, neuralnet.FileError) as e:
         error = str(e)
     except OSError as e:
@@ -282,7 +303,13 @@ def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, pytho
         header.append(f"settings: {report.escape(args.config)}: {settings.describe(course)}"
                       + ("; with --quick the medium-set runs are left out, so scores are not the bundle's"
                          if args.quick else ""))
-    if not isolation.isolates():
+    image = None
+    if args.docker:  # each upload in a container of the bundle's image: isolated as on Gradescope
+        image = image_grade(args)
+        if image is None:
+            return 2
+        header.append(image.described)
+    elif not isolation.isolates():
         header.append(isolation.UNISOLATED)
     else:
         header += [f"export {report.escape(path)!r}: other users can reach it, so a submission run without a mount "
@@ -294,14 +321,59 @@ def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, pytho
         os.makedirs(args.reports, exist_ok=True)
         reports = batch.Reports(args.reports)
     total = args.total_timeout or Budget.default_total(args.timeout, args.quick)
-    grade = batch.LocalGrade(os.path.abspath(__file__), batch_options(parser, args, python), users, 4 * total + 300)
+    grade = image or batch.LocalGrade(os.path.abspath(__file__), batch_options(parser, args, python), users,
+                                      4 * total + 300)
     return batch.run(found.uploads, grade, args.jobs, header, args.csv, reports)
+
+
+def image_grade(args: argparse.Namespace) -> Optional[docker.ImageGrade]:
+    """--docker: the bundle's image (built once per bundle and base, grader/docker.py), ready to grade uploads; None
+    where Docker, its daemon, the bundle or the base is missing (said in one line)."""
+    show = sys.stderr.isatty()  # progress (pulling, building) on a terminal only
+    folder = tempfile.mkdtemp(prefix="grade-docker-")
+    try:
+        client = docker.Docker()
+        client.check_daemon()
+        zip_path = args.bundle
+        if not zip_path:  # this checkout's bundle, with the course's settings where --config gives them
+            course = settings.load(args.config) if args.config else settings.Settings(
+                settings.parse_points(None), settings.parse_visibility(None), settings.parse_numpy(None))
+            zip_path = os.path.join(folder, "autograder.zip")
+            bundle.make(zip_path, HERE, DATA, course.as_json())
+        image = docker.AutograderImage(client, zip_path, args.image)
+        image.ensure(lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
+    except (docker.DockerError, settings.SettingsError) as e:
+        print(f"grade.py: error: {e}", file=sys.stderr)
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return docker.ImageGrade(client, image.tag, args.image)
+
+
+def grade_in_image(args: argparse.Namespace) -> int:
+    """--docker on one submission: its report, from the results.json its container wrote, as Gradescope reads it."""
+    path = args.submission[0]
+    if not os.path.lexists(path):
+        print(f"grade.py: error: {path!r} is not a file or folder", file=sys.stderr)
+        return 2
+    grade = image_grade(args)
+    if grade is None:
+        return 2
+    got = grade(path)
+    if got.results is None:
+        print(f"grade.py: error: {got.error}", file=sys.stderr)
+        return 2
+    print(got.report)
+    if args.json:
+        report.write_json(args.json, got.results)
+    tests = [t for t in got.results.get("tests", []) if isinstance(t, dict) and t.get("max_score")]
+    return 0 if all(report.hundredths(t.get("score")) >= report.hundredths(t.get("max_score")) for t in tests) else 1
 
 
 # Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
 # --csv, --reports), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
 BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "reports", "make_autograder", "total_points",
-              "points", "visibility", "numpy", "help"}
+              "points", "visibility", "numpy", "help", "docker", "bundle", "image"}
 
 
 def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:
