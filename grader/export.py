@@ -26,7 +26,8 @@ that is not there is reported, not graded.
 Reading the yml: with PyYAML installed (the staff tools' one optional dependency), its BaseLoader,
 which reads every value as text and builds no object from a tag; without it, read_yaml_subset,
 which reads the block YAML that Gradescope writes (mappings, lists, quoted and plain one-line
-values) and refuses anything else in one line saying to install PyYAML. Either way the file is
+values, a tag before a value read past
+as BaseLoader does) and refuses anything else in one line saying to install PyYAML. Either way the file is
 read only when it is a regular file of at most MAX_METADATA bytes, and every name, SID and e-mail
 is escaped and cut to FIELD_WIDTH characters before anything shows it.
 """
@@ -144,6 +145,9 @@ def _uncomment(text: str, number: int) -> str:
     return text.rstrip(" \t")
 
 
+_TAG = re.compile(r"!(?:[A-Za-z0-9_.:/-]*!)?[A-Za-z0-9_.:/-]*[ \t]")  # "!tag " or "!!str ", not "!<...>"
+
+
 def _value_starts(before: str) -> bool:
     """Whether a value (or a key) starts after this text of its line, so that a quote there opens a quoted value:
     at the line's start, after '- ', or after 'key: ' (not inside a word, as in O'Brien)."""
@@ -161,6 +165,11 @@ def _scalar(text: str, number: int) -> Union[str, list, dict]:
         return _single_quoted(text, number)
     if text.startswith('"'):
         return _double_quoted(text, number)
+    tagged = _TAG.match(text)
+    untagged = text[tagged.end():].strip(" \t") if tagged else ""
+    if untagged and untagged[0] != "!":
+        # Ruby tags a few values (":score: !ruby/object:BigDecimal 18:0.547e1"); BaseLoader reads past the tag
+        return _scalar(untagged, number)
     if text[0] in "&*!|>%@`[{" or text.startswith(("? ", "- ")) or text in ("?", "-"):
         raise YamlSubsetError(number, f"YAML this reader does not read ({text[0]!r}: an anchor, alias, tag, block "
                                       "text or flow collection)")
