@@ -37,8 +37,8 @@ GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, NOT_GRADED = "graded", "did not import
 ENDINGS: Sequence[Tuple[str, "re.Pattern[str]"]] = (
     (NOT_IMPORTED, re.compile(r"cannot import the submission")),
     (TIMED_OUT, re.compile(r"\(?(timed out|not run: |(exit status -?\d+ |killed by signal \d+ )?\(?hit the CPU-time)")),
-    (CRASHED, re.compile(r"\(?(exit status |killed by signal |hit the |the checks stopped before writing|unreadable "
-                         r"values from the checks)")),
+    (CRASHED, re.compile(r"\(?(exit status |killed by signal |hit the |used more |the checks stopped before writing|"
+                         r"unreadable values from the checks)")),
 )
 QUOTED = "  | "  # a line quoting what the submission wrote (grader/report.py quote)
 

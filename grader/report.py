@@ -1,7 +1,9 @@
 """The grade as text for a person and as Gradescope's results.json, both bounded and clean.
 
 Whatever the submission writes reaches a person only through here: every check's output
-has its control characters escaped (a terminal escape reaches nobody's terminal) and is cut
+has its control and format characters, line and paragraph separators, private-use, surrogate and
+unassigned code points escaped (ESCAPED: a terminal escape reaches nobody's terminal, and no U+2028,
+U+2029 or U+202E makes a line of the submission's look like one of the grader's), and is cut
 to a fixed number of lines and characters per line; an output that repeats an earlier
 check's is shown once and referred back to; and results.json stays under JSON_LIMIT bytes.
 """
@@ -31,9 +33,15 @@ class Result(NamedTuple):
     visibility: str = "visible"  # Gradescope's: visible, after_due_date, after_published or hidden
 
 
+# Unicode's categories escaped: control (Cc), format (Cf: U+202E, U+200B, ...), line and paragraph separators
+# (Zl, Zp), private use (Co), surrogates (Cs) and unassigned (Cn): none draws a character a reader can trust.
+ESCAPED = frozenset(("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"))
+
+
 def escape(text: str) -> str:
-    """Control characters other than newline and tab written as escapes ('\\x1b')."""
-    return "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else repr(c)[1:-1] for c in text)
+    """The characters of ESCAPED's categories, but newline and tab, written as Python writes them ('\\x1b',
+    '\\u2028'): what is left draws each character it holds, and breaks lines only at newlines."""
+    return "".join(c if c in "\n\t" or unicodedata.category(c) not in ESCAPED else repr(c)[1:-1] for c in text)
 
 
 def cut(text: str, lines: int, width: int, keep_last: bool = False) -> str:
