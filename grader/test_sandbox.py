@@ -24,7 +24,7 @@ import unittest
 from grader import seccomp, test_grader, testing_attacks, testing_filter, trees
 from grader import testing_container as standin
 from grader.runner import Limits, size
-from grader.sandbox import hiding, limits, users, written
+from grader.sandbox import hiding, limits, runners, users, written
 from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation
 from grader.testing import NEURALNET
 
@@ -425,6 +425,42 @@ class TestRunFilter(unittest.TestCase):
             self.assertEqual(lines[name], "ok", name)
         for name in testing_filter.REFUSED:
             self.assertNotEqual(lines[name], "ok", name)
+
+
+class TestMemoryEndsTheRun(unittest.TestCase):
+    """A run ends at once, named for memory, once the container's count of out-of-memory kills moves and a process of
+    it lies dead of SIGKILL; another grade's kills in the same cgroup end nothing (no root: LimitedRunner, whose
+    cgroup is stood in for by a count that moves once the run has started)."""
+
+    class MovingCount:
+        limit, events = 768 << 20, "memory.events"
+
+        def __init__(self):
+            self.calls = 0
+
+        def kills(self):
+            self.calls += 1
+            return 0 if self.calls == 1 else 1  # the first read is the run's start
+
+        def host_wide(self):
+            return False
+
+    def run_code(self, code):
+        with runners.LimitedRunner(sys.executable, Limits(30, 60, 4 << 30, 1 << 26, 64, 30, 1 << 26)) as runner:
+            runner.memory = self.MovingCount()
+            return runner.run(["-c", code], {}, [], "a test")
+
+    def test_a_run_with_a_process_killed_ends_at_once(self):
+        code = ("import os, signal, time\nchild = os.fork()\nif child == 0:\n    time.sleep(60)\n"
+                "os.kill(child, signal.SIGKILL)\ntime.sleep(60)\n")  # the killed child is left unreaped
+        result = self.run_code(code)
+        self.assertIsNone(result.status)
+        self.assertEqual(result.problem, "used more than the container's 768 MiB of memory (the kernel's "
+                                         "out-of-memory killer ended its processes)")
+
+    def test_a_run_that_lost_nothing_is_not_blamed_for_others_kills(self):
+        result = self.run_code("import time\ntime.sleep(1)\n")
+        self.assertEqual((result.status, result.problem), (0, ""))
 
 
 class TestContainerMemory(unittest.TestCase):

@@ -27,7 +27,7 @@ from grader.runner import Limits, PosixProcesses, Runner, RunResult, SandboxErro
 from grader.sandbox import syscall_filter, system
 from grader.sandbox.hiding import INNER_BASE, HiddenModes, MountNamespace
 from grader.sandbox.limits import ContainerMemory, Rlimits, finish_child, set_limits, sink_in_oom_order
-from grader.sandbox.system import call, children_of, state
+from grader.sandbox.system import call, children_of, killed_unreaped, owned_by, session_members, state
 from grader.sandbox.users import as_user, choose_grade_ids, lock_user, root_folder
 from grader.sandbox.written import held_open, on_disk, remove_ipc, remove_owned, scratch_places
 
@@ -107,18 +107,25 @@ class LimitedRunner(Runner):
             except subprocess.TimeoutExpired:
                 if time.monotonic() >= deadline:
                     return None, self.budget.timed_out(timeout, what)
-                problem = self._over_a_limit(folder)
+                problem = self._over_a_limit(process, folder)
                 if problem:
                     return None, problem
 
-    def _over_a_limit(self, folder: str) -> str:
+    def _over_a_limit(self, process: subprocess.Popen, folder: str) -> str:
         """The limit a running run is over, as one phrase, or ''. Memory: once the container's out-of-memory
         killer has ended one of its processes, the run ends at once, named for memory, instead of waiting for
-        what was left of it (a fork bomb's children sleep on to the timeout). Only the container's own cgroup
-        count decides this: a host-wide count (no cgroup file to read) moves with others' kills too."""
-        if not self.memory.host_wide() and self.memory.kills() > self._kills_before:
+        what was left of it (a fork bomb's children sleep on to the timeout). It takes both: the cgroup's own
+        count of kills moved (a host-wide count, where no cgroup file can be read, moves with others' kills),
+        and a process of this run lies dead of SIGKILL, not yet reaped (where grades run side by side in one
+        cgroup, another grade's kills leave none here)."""
+        if not self.memory.host_wide() and self.memory.kills() > self._kills_before and \
+                any(killed_unreaped(pid) for pid in self._run_processes(process)):
             return self._out_of_memory_phrase()
         return ""
+
+    def _run_processes(self, process: subprocess.Popen) -> List[str]:
+        """The run's processes (zombies too), as /proc names them: those of its session."""
+        return session_members(process.pid)
 
     def _out_of_memory(self, status: Optional[int]) -> bool:
         """Whether the kernel's out-of-memory killer ended a process since the run started (counted host-wide,
@@ -134,7 +141,7 @@ class LimitedRunner(Runner):
     def _limit_hit(self, status: int, stderr: str, seconds: float, stderr_bytes: int) -> str:
         """Which limit a run that ended hit, as one phrase, or ''."""
         lowered = stderr.lower()
-        if self._out_of_memory(status):
+        if status != 0 and self._out_of_memory(status):  # (a run that did its work is not blamed for others' kills)
             return self._out_of_memory_phrase()
         if stderr_bytes >= self.limits.file_size:
             return f"hit the file-size limit ({size(self.limits.file_size)} per file) writing to stderr"
@@ -375,8 +382,12 @@ class Sandbox(LimitedRunner):
                 syscall_filter.install()
         return enter
 
-    def _over_a_limit(self, folder: str) -> str:
-        return super()._over_a_limit(folder) or self._over_disk(folder, running=True)
+    def _over_a_limit(self, process: subprocess.Popen, folder: str) -> str:
+        return super()._over_a_limit(process, folder) or self._over_disk(folder, running=True)
+
+    def _run_processes(self, process: subprocess.Popen) -> List[str]:
+        """The run's processes (zombies too): every process of its uid, in its session or not."""
+        return owned_by(self.uid) if self.uid is not None else super()._run_processes(process)
 
     def _over_disk(self, folder: str, running: bool) -> str:
         """The disk limit the run passed, as one phrase, or '': what its uid owns in its folder and the places it may
@@ -440,11 +451,10 @@ class Sandbox(LimitedRunner):
         if self.uid is None:
             return []
         found = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                with contextlib.suppress(OSError):
-                    if os.stat(f"/proc/{entry}").st_uid == self.uid and state(entry) != "Z":
-                        found.append(int(entry))
+        for pid in owned_by(self.uid):
+            with contextlib.suppress(OSError):
+                if state(pid) != "Z":
+                    found.append(int(pid))
         return found
 
     def close(self) -> None:
