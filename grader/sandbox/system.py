@@ -43,7 +43,7 @@ def mount(source: Optional[str], target: str, fstype: Optional[str], flags: int,
 def children_of(pid: int, leave_out: Optional[int] = None) -> List[int]:
     """The processes whose parent is pid, read from /proc ([] where there is no /proc)."""
     found = []
-    for entry in _listing("/proc"):
+    for entry in listing("/proc"):
         if entry.isdigit() and int(entry) != leave_out:
             with contextlib.suppress(OSError, ValueError, IndexError):
                 if int(_stat_fields(entry)[1]) == pid:
@@ -75,7 +75,7 @@ def killed_unreaped(pid: str) -> bool:
 def owned_by(uid: int) -> List[str]:
     """The processes of a user, zombies too, as /proc names them ([] where there is no /proc)."""
     found = []
-    for entry in _listing("/proc"):
+    for entry in listing("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError):
                 if os.stat(f"/proc/{entry}").st_uid == uid:
@@ -86,7 +86,7 @@ def owned_by(uid: int) -> List[str]:
 def session_members(session: int) -> List[str]:
     """The processes of a session, zombies too, as /proc names them."""
     found = []
-    for entry in _listing("/proc"):
+    for entry in listing("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError, ValueError, IndexError):
                 if int(_stat_fields(entry)[3]) == session:
@@ -94,7 +94,8 @@ def session_members(session: int) -> List[str]:
     return found
 
 
-def _listing(folder: str) -> List[str]:
+def listing(folder: str) -> List[str]:
+    """The names in a folder, [] where it cannot be listed (gone, or not ours to read)."""
     try:
         return os.listdir(folder)
     except OSError:

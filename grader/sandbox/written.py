@@ -38,6 +38,7 @@ import stat
 from typing import Dict, Hashable, List, Sequence, Set, Tuple
 
 from grader import trees
+from grader.sandbox.system import listing
 
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "/var/lock")  # where any user may write
 MAX_DEPTH = 64  # folders below a top that a run's tree may reach
@@ -93,13 +94,13 @@ def held_open(uid: int, most_per_file: int, places: Sequence[str]) -> Held:
     opened: Dict[str, Set[Tuple[int, int]]] = {}  # a deleted file's path -> the open files of that path
     mapped: Dict[str, Set[Tuple[str, str]]] = {}  # a deleted file's path -> the (device, inode) mapped of it
     me = os.getpid()
-    for entry in _listing("/proc"):
+    for entry in listing("/proc"):
         try:
             if not entry.isdigit() or int(entry) == me or os.stat(f"/proc/{entry}").st_uid != uid:
                 continue
         except OSError:
             continue
-        for fd in _listing(f"/proc/{entry}/fd"):
+        for fd in listing(f"/proc/{entry}/fd"):
             with contextlib.suppress(OSError):
                 info = os.stat(f"/proc/{entry}/fd/{fd}")
                 if stat.S_ISREG(info.st_mode) and info.st_uid == uid:
@@ -116,13 +117,6 @@ def held_open(uid: int, most_per_file: int, places: Sequence[str]) -> Held:
         for device, inode in sorted(files)[len(opened.get(path, ())):]:
             held[("mapped", device, inode)] = most_per_file
     return held
-
-
-def _listing(folder: str) -> List[str]:
-    try:
-        return os.listdir(folder)
-    except OSError:
-        return []
 
 
 def remove_owned(uid: int, places: Sequence[str]) -> None:
