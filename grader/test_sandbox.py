@@ -435,8 +435,8 @@ class TestMemoryEndsTheRun(unittest.TestCase):
     class MovingCount:
         limit, events = 768 << 20, "memory.events"
 
-        def __init__(self):
-            self.calls = 0
+        def __init__(self, held=0):
+            self.calls, self.memory_held = 0, held
 
         def kills(self):
             self.calls += 1
@@ -445,10 +445,23 @@ class TestMemoryEndsTheRun(unittest.TestCase):
         def host_wide(self):
             return False
 
-    def run_code(self, code):
+        def held(self):
+            return self.memory_held
+
+    def run_code(self, code, memory=None):
         with runners.LimitedRunner(sys.executable, Limits(30, 60, 4 << 30, 1 << 26, 64, 30, 1 << 26)) as runner:
-            runner.memory = self.MovingCount()
+            runner.memory = memory or self.MovingCount()
             return runner.run(["-c", code], {}, [], "a test")
+
+    def test_a_run_that_takes_the_containers_memory_ends_before_the_killer_acts(self):
+        """The container's memory nothing can page out is within 128 MiB of its limit, and the run holds half of it."""
+        code = "import time\nblock = bytearray(400 << 20)\nprint('held', flush=True)\ntime.sleep(60)\n"
+        result = self.run_code(code, self.MovingCount(held=720 << 20))
+        self.assertIsNone(result.status)
+        self.assertEqual(result.problem, "used more than 640 MiB of the container's 768 MiB of memory, which nothing "
+                                         "could page out: stopped before the kernel's out-of-memory killer had to act")
+        result = self.run_code("import time\ntime.sleep(1)\n", self.MovingCount(held=720 << 20))  # another grade's
+        self.assertEqual((result.status, result.problem), (0, ""))
 
     def test_a_run_with_a_process_killed_ends_at_once(self):
         code = ("import os, signal, time\nchild = os.fork()\nif child == 0:\n    time.sleep(60)\n"

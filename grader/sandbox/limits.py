@@ -6,9 +6,9 @@ Guarantees:
     (Rlimits.plan), each clamped to the hard limit found: a limit that cannot be set as asked is named
     in the header (`held`), never a crash in the child;
   - the memory a run may use follows the container's own limit where its cgroup says a lower one (v2
-    memory.max, v1 memory.limit_in_bytes, the lowest on the way up), and the cgroup's out-of-memory
-    kills are counted (ContainerMemory): once that count moves during a run, the run ends at once and
-    is named for memory (grader/sandbox/runners.py);
+    memory.max, v1 memory.limit_in_bytes, the lowest on the way up); the cgroup's out-of-memory kills
+    and the memory in it nothing can page out are read (ContainerMemory), so that a run that takes
+    the container's memory ends at once, named for memory (grader/sandbox/runners.py);
   - a run's processes get oom_score_adj 1000 (sink_in_oom_order): under memory pressure the kernel
     takes them, never grade.py, which then still writes its report;
   - a run's child ends its set-up with no way to gain privileges, killed with grade.py, umask 022
@@ -105,6 +105,17 @@ class ContainerMemory:
     def host_wide(self) -> bool:
         """Whether kills() counts the whole host's kills (no cgroup file to read)."""
         return not self.events
+
+    def held(self) -> int:
+        """The bytes of this cgroup's memory that nothing can page out (there is no swap in Gradescope's containers):
+        its anonymous memory and shared memory, from memory.stat beside the kill count (v1's total_rss and
+        total_shmem, v2's anon and shmem); 0 where it cannot be read."""
+        wanted = ("anon", "shmem") if self.events.endswith("memory.events") else ("total_rss", "total_shmem")
+        with contextlib.suppress(OSError, ValueError):
+            with open(os.path.join(os.path.dirname(self.events), "memory.stat")) as f:
+                return sum(int(value) for key, value in (line.split() for line in f if line.strip())
+                           if key in wanted)
+        return 0
 
 
 class Rlimits(NamedTuple):

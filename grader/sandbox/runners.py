@@ -27,12 +27,13 @@ from grader.runner import Limits, PosixProcesses, Runner, RunResult, SandboxErro
 from grader.sandbox import syscall_filter, system
 from grader.sandbox.hiding import INNER_BASE, HiddenModes, MountNamespace
 from grader.sandbox.limits import ContainerMemory, Rlimits, finish_child, set_limits, sink_in_oom_order
-from grader.sandbox.system import call, children_of, killed_unreaped, owned_by, session_members, state
+from grader.sandbox.system import anonymous_memory, call, children_of, killed_unreaped, owned_by, session_members, state
 from grader.sandbox.users import as_user, choose_grade_ids, lock_user, root_folder
 from grader.sandbox.written import held_open, on_disk, remove_ipc, remove_owned, scratch_places
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter the advice for --python makes a venv from
-POLL = 0.25  # seconds between two measures of what a run wrote
+POLL = 0.25  # seconds between two measures of what a run wrote and what memory it holds
+HEADROOM = 128 << 20  # of the container's memory, left for grade.py and the programs' code (see _over_a_limit)
 
 
 class LimitedRunner(Runner):
@@ -112,20 +113,34 @@ class LimitedRunner(Runner):
                     return None, problem
 
     def _over_a_limit(self, process: subprocess.Popen, folder: str) -> str:
-        """The limit a running run is over, as one phrase, or ''. Memory: once the container's out-of-memory
-        killer has ended one of its processes, the run ends at once, named for memory, instead of waiting for
-        what was left of it (a fork bomb's children sleep on to the timeout). It takes both: the cgroup's own
-        count of kills moved (a host-wide count, where no cgroup file can be read, moves with others' kills),
-        and a process of this run lies dead of SIGKILL, not yet reaped (where grades run side by side in one
-        cgroup, another grade's kills leave none here)."""
-        if not self.memory.host_wide() and self.memory.kills() > self._kills_before and \
-                any(killed_unreaped(pid) for pid in self._run_processes(process)):
+        """The limit a running run is over, as one phrase, or ''. Memory, read from the container's own cgroup (a
+        host-wide count, where no cgroup file can be read, moves with others' kills): the run ends at once, named
+        for memory, instead of waiting for what is left of it (a fork bomb's children sleep on to the timeout)
+          - once the out-of-memory killer has acted in the cgroup and a process of the run lies dead of SIGKILL,
+            not yet reaped;
+          - or once what nothing can page out of the container's memory comes within HEADROOM of its limit while
+            the run's own processes hold at least half of that: past it the kernel pages out every program's
+            code to make room, and everything crawls for seconds before it kills (in Docker at half a CPU, 8 to
+            16 s a run of a fork bomb).
+        Either way, where grades run side by side in one cgroup, another grade's memory ends nothing here."""
+        if self.memory.host_wide():
+            return ""
+        if self.memory.kills() > self._kills_before and self._lost_to_sigkill(process):
             return self._out_of_memory_phrase()
+        if self.memory.limit is not None:
+            full = self.memory.limit - HEADROOM
+            if self.memory.held() > full and self._anonymous_memory(process) > full // 2:
+                return (f"used more than {size(full)} of the container's {size(self.memory.limit)} of memory, which "
+                        "nothing could page out: stopped before the kernel's out-of-memory killer had to act")
         return ""
 
-    def _run_processes(self, process: subprocess.Popen) -> List[str]:
-        """The run's processes (zombies too), as /proc names them: those of its session."""
-        return session_members(process.pid)
+    def _anonymous_memory(self, process: subprocess.Popen) -> int:
+        """The anonymous memory its processes show (RssAnon; pages a fork shares are counted in each), in bytes."""
+        return sum(anonymous_memory(pid) for pid in session_members(process.pid))
+
+    def _lost_to_sigkill(self, process: subprocess.Popen) -> bool:
+        """Whether a process of the run's session lies dead of SIGKILL, not yet reaped."""
+        return any(killed_unreaped(pid) for pid in session_members(process.pid))
 
     def _out_of_memory(self, status: Optional[int]) -> bool:
         """Whether the kernel's out-of-memory killer ended a process since the run started (counted host-wide,
@@ -385,9 +400,22 @@ class Sandbox(LimitedRunner):
     def _over_a_limit(self, process: subprocess.Popen, folder: str) -> str:
         return super()._over_a_limit(process, folder) or self._over_disk(folder, running=True)
 
-    def _run_processes(self, process: subprocess.Popen) -> List[str]:
-        """The run's processes (zombies too): every process of its uid, in its session or not."""
-        return owned_by(self.uid) if self.uid is not None else super()._run_processes(process)
+    def _anonymous_memory(self, process: subprocess.Popen) -> int:
+        """Every process of the uid's, in the run's session or not (/proc/PID/status is readable to root)."""
+        return sum(anonymous_memory(pid) for pid in owned_by(self.uid)) if self.uid is not None else \
+            super()._anonymous_memory(process)
+
+    def _lost_to_sigkill(self, process: subprocess.Popen) -> bool:
+        """Whether a process of the uid, in the run's session or not, lies dead of SIGKILL, not yet reaped: read as
+        the uid (grader/sandbox/users.py's as_user), since the kernel shows a zombie's exit status only to a reader
+        that may trace it, which root in a Docker container (no CAP_SYS_PTRACE) may not."""
+        if self.uid is None:
+            return super()._lost_to_sigkill(process)
+        uid = self.uid
+
+        def look() -> bytes:
+            return b"killed" if any(killed_unreaped(pid) for pid in owned_by(uid)) else b"none"
+        return as_user(uid, self.gid, look) == b"killed"
 
     def _over_disk(self, folder: str, running: bool) -> str:
         """The disk limit the run passed, as one phrase, or '': what its uid owns in its folder and the places it may
