@@ -190,6 +190,9 @@ class LimitedRunner(Runner):
                     os.kill(pid, signal.SIGKILL)
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, 0)
+            # (a killed process takes a moment to go, longer when memory is short: no spinning meanwhile on the
+            # container's half CPU, which the dying processes need)
+            time.sleep(0.01)
         raise SandboxError("could not kill the submission's processes")
 
     def _user_processes(self) -> List[int]:
