@@ -351,6 +351,11 @@ def trace_check(data_folder: str) -> Check:
     return Check(TRACE_NAME, "trace", inputs, judge)
 
 
+def check_weight(name: str) -> float:
+    """grade.py's own points for an api or trace check (a course's settings spread theirs in proportion)."""
+    return 0 if name in UNSCORED else POINTS[name.split(":", 1)[0]]
+
+
 def all_checks(data_folder: str) -> List[Check]:
     return api_checks(data_folder) + [trace_check(data_folder)]
 
@@ -447,8 +452,25 @@ def load_values(raw: bytes, inputs: Arrays) -> Arrays:
 Evidence = crashes.Evidence
 LOSS_X = np.linspace(0.05, 0.6, 12)  # an input whose entries are not 1/10: a loss computed from it shows
 # Probes whose values only diagnoses read (no check of their own, no points).
+OLDER_VECTOR = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
 DIAGNOSTIC_PROBES = [Check("diagnostic:loss", "nn_loss", {"x": LOSS_X, "y": np.array(3)},
+                           lambda values: Verdict(True, "")),
+                     Check("diagnostic:older functions", "older_functions", {"a": OLDER_VECTOR},
                            lambda values: Verdict(True, ""))]
+
+
+def older_functions_judged(values: Arrays) -> List[str]:
+    """What an older handout's sigmoid and softmax functions compute on OLDER_VECTOR, each against the formula."""
+    expected = {"sigmoid": 1.0 / (1.0 + np.exp(-OLDER_VECTOR)), "softmax": _softmax(OLDER_VECTOR)}
+    said = []
+    for key in sorted(values):
+        kind, _, name = key.partition(" ")
+        if kind in expected and name:
+            right = _close(values[key], expected[kind])
+            said.append(f"its {name} computes the {kind} (on {len(OLDER_VECTOR)} values)" if right else
+                        f"its {name} does not compute the {kind}: "
+                        + (first_difference(f"{name}{tuple(OLDER_VECTOR)}", values[key], expected[kind]) or ""))
+    return said
 
 
 def _close(got: Optional[np.ndarray], expected: np.ndarray) -> bool:
@@ -508,6 +530,19 @@ def random_init_draws_twice(inputs: Arrays, values: Arrays, extra: Arrays, sourc
     draws = _calls(source.definition("random_init"), DRAWS)
     return [Evidence("random-init-draws-twice", _line(draws[1] if len(draws) > 1 else source.definition("random_init")),
                      "random_init((6, 7)) returns the second draw after np.random.seed(42)")]
+
+
+def bias_left_random(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """Linear(6, 4, random_init).w's bias column is random_init((4, 7))'s own first column: the draw was kept
+    whole, the bias never zeroed (a value no other mistake gives: the seeded draw itself)."""
+    got = values.get("random")
+    if got is None or np.shape(got) != (4, 7) or not np.any(np.asarray(got, dtype=float)[:, 0]):
+        return []
+    if not _close(np.asarray(got, dtype=float)[:, 0], seeded_uniform(4, 7)[:, 0]):
+        return []
+    init = source.definition("Linear", "__init__")
+    return [Evidence("bias-init-random", _line(init), "Linear(6, 4, random_init).w[:, 0] is random_init((4, 7))'s "
+                                                      "own first column: the bias column keeps its random values")]
 
 
 def sigmoid_backward_product(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
@@ -597,6 +632,26 @@ def y_hat_changed_by_backward(inputs: Arrays, values: Arrays, extra: Arrays, sou
                               "it in place (work on a copy: y_hat.copy())") for e in found]
 
 
+def train_loss_from_input(inputs: Arrays, values: Arrays, extra: Arrays, source: Source) -> List[Evidence]:
+    """NN.train's losses are cross-entropies of the inputs' softmax, not of the network's output: each row's own
+    label, or (y passed whole) every label the split holds; the same in every epoch, as the input never changes."""
+    got = values.get("train losses")
+    X, y = np.asarray(inputs["X_train"], dtype=float), np.asarray(inputs["y_train"]).astype(int)
+    if got is None or np.size(got) == 0:
+        return []
+    logs = np.array([np.log(_softmax(x)) for x in X])
+    candidates = {"each row's softmax(x) at its label": -np.mean(logs[np.arange(len(y)), y]),
+                  "softmax(x) at every label of the split, y passed whole": -np.mean(logs[:, sorted(set(y))].sum(1))}
+    what = next((w for w, value in candidates.items() if _close(got, np.full(np.shape(got), value))), "")
+    if not what:
+        return []
+    definition = source.definition("NN", "compute_loss") or source.definition("NN", "train")
+    uses = [c for c in ast.walk(definition) if isinstance(c, ast.Call) and
+            re.search(r"entropy|loss|soft", ast.unparse(c.func), re.I)] if definition else []
+    return [Evidence("loss-not-from-output", _line(uses[0] if uses else definition),
+                     f"NN.train's losses are the cross-entropy of {what} (the input), the same in every epoch")]
+
+
 def _softmax(b: np.ndarray) -> np.ndarray:
     e = np.exp(b - b.max())
     return e / e.sum()
@@ -649,8 +704,10 @@ class Diagnosis(NamedTuple):
 
 DIAGNOSES = [Diagnosis(SHUFFLE_NAME, shuffle_written_otherwise),
              Diagnosis("api:random_init", random_init_draws_twice),
+             Diagnosis("api:Linear.w", bias_left_random),
              Diagnosis("api:Sigmoid.backward", sigmoid_backward_product),
              Diagnosis("api:NN.forward and NN.backward", loss_from_input),
+             Diagnosis("api:NN.train", train_loss_from_input),
              Diagnosis("api:NN.forward and NN.backward", y_hat_changed_by_backward),
              Diagnosis("api:NN.forward and NN.backward, second vector", y_hat_changed_by_backward),
              Diagnosis("api:SoftMaxCrossEntropy.backward", backward_changes_y_hat, on_pass=True),
@@ -699,12 +756,14 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
     run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
                       "importing the submission")
-    weight = [0 if c.name in UNSCORED else POINTS[c.name.split(":", 1)[0]] for c in defined]
+    weight = [check_weight(c.name) for c in defined]
     raw = run.outputs.get("values.npz")
+    older = catalog.older_api(Source(submission.decode(errors="replace")).tree or ast.Module(body=[], type_ignores=[]))
     if run.status != 0 or raw is None:
         why = why_run_failed(run) if run.status != 0 else \
             f"the checks stopped before writing their values{report.quote(run.stderr)}"
-        return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+        ended = report.run_ending(run) or report.CRASHED
+        return named_once([Result(c.name, False, why, w, ended=ended) for c, w in zip(defined, weight)], older)
     try:
         if len(raw) > OUTPUT_LIMIT:
             raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
@@ -713,7 +772,8 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         explained = explain_values(defined, judged, values, Source(submission.decode(errors="replace")))
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
         why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
-        return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+        return [Result(c.name, False, why, w, ended=report.CRASHED) for c, w in zip(defined, weight)]
+    imported = ERROR not in by_slot(values).get("import", {})
     other = catalog.weights_under_another_name(values)
     results = []
     for c, verdict, w in zip(defined, judged, weight):
@@ -728,5 +788,21 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         if run.problem:  # a limit hit during the run fails every check, naming the limit
             passed = False
             lines.append(f"({run.problem})" if lines else run.problem)
-        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines)))
+        ended = "" if passed else report.NOT_IMPORTED if not imported else report.run_ending(run)
+        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines), ended=ended))
+    own = by_slot(values).get(slot(len(defined) + 1, DIAGNOSTIC_PROBES[1]), {})
+    return named_once(results, older, older_functions_judged(own) if older else [])
+
+
+def named_once(results: List[Result], older: Optional[catalog.Finding], judged: Sequence[str] = ()) -> List[Result]:
+    """The results, the first failing one also naming the older handout whose API the file follows (once), with
+    what its own functions compute where they could be called (`judged`)."""
+    if older is None:
+        return results
+    line = catalog.mistake_line(catalog.OLDER_HANDOUT_API.id, "\n  ".join([older.text, *judged]))
+    for index, result in enumerate(results):
+        if not result.passed:
+            results[index] = result._replace(output="\n".join(filter(None, [result.output, line])),
+                                             mistakes=tuple(dict.fromkeys(result.mistakes + (line.mistake_id,))))
+            break
     return results

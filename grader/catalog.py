@@ -157,6 +157,119 @@ class LossBeforeEpoch(NN):
         return [before[0], *after_tr][:n_epochs], [before[1], *after_test][:n_epochs]
 
 
+class Finding(NamedTuple):
+    line: int
+    text: str
+
+
+# ----------------------------------------------------------------------------
+# Source signs: what the syntax tree shows of a catalogued mistake, whatever the file's names. A sign is a second
+# piece of evidence beside the outputs its variant reproduces from the ZERO init (grader/cli.py's EVIDENCE).
+# ----------------------------------------------------------------------------
+
+PERMUTING = {"permutation", "permuted", "shuffle", "choice", "sample"}  # calls that reorder or draw examples
+
+
+def _calls_named(node: ast.AST, names: set) -> List[ast.Call]:
+    return [n for n in ast.walk(node) if isinstance(n, ast.Call) and _name(n.func) in names]
+
+
+def _name(node: ast.AST) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def never_shuffles(tree: ast.Module) -> Optional[Finding]:
+    """no-shuffle's sign: nothing in the file reorders the examples. Functions that permute (the starter's shuffle,
+    whatever its name) count only where something calls them; a call of np.random.permutation, shuffle, choice or
+    sample anywhere else reorders."""
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    permuting = {f.name: f for f in functions if _calls_named(f, PERMUTING)}
+    inside = {id(c) for f in permuting.values() for c in _calls_named(f, PERMUTING)}
+    used = [c for c in _calls_named(tree, PERMUTING) if id(c) not in inside and _name(c.func) not in permuting] + \
+        [c for c in _calls_named(tree, set(permuting)) if not any(c in ast.walk(f) for f in permuting.values())]
+    if used:
+        return None
+    if permuting:
+        name, definition = next(iter(permuting.items()))
+        return Finding(definition.lineno, f"{name}() (line {definition.lineno}) permutes, but nothing calls it")
+    return Finding(0, "nothing in the file permutes the examples (no permutation, shuffle or choice)")
+
+
+def _is_square(node: ast.AST, squares: set) -> bool:
+    """x * x, x ** 2, np.square(x), np.power(x, 2), or a name given one of these."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return ast.dump(node.left) == ast.dump(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        return isinstance(node.right, ast.Constant) and node.right.value == 2
+    if isinstance(node, ast.Call) and _name(node.func) == "square":
+        return True
+    if isinstance(node, ast.Call) and _name(node.func) == "power" and len(node.args) == 2:
+        return isinstance(node.args[1], ast.Constant) and node.args[1].value == 2
+    return (isinstance(node, ast.Name) and node.id in squares) or \
+        (isinstance(node, ast.Attribute) and node.attr in squares)
+
+
+def accumulates_squares(tree: ast.Module) -> Optional[Finding]:
+    """adagrad-update's sign: a sum of squared gradients is kept (s += g * g, s = s + g ** 2, s += np.square(g))
+    and the update divides by a square root (np.sqrt)."""
+    squares = {_name(t) for n in ast.walk(tree) if isinstance(n, ast.Assign) and _is_square(n.value, set())
+               for t in n.targets if _name(t)}
+    kept = [n for n in ast.walk(tree)
+            if (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and _is_square(n.value, squares)) or
+            (isinstance(n, (ast.Assign, ast.Return)) and isinstance(n.value, ast.BinOp) and
+             isinstance(n.value.op, ast.Add) and any(_is_square(side, squares)
+                                                     for side in (n.value.left, n.value.right)))]
+    roots = _calls_named(tree, {"sqrt"})
+    if not kept or not roots:
+        return None
+    line = min(n.lineno for n in kept)
+    return Finding(line, f"a sum of squared gradients is kept (line {line}) and the update divides by its square "
+                         f"root (line {min(r.lineno for r in roots)})")
+
+
+def _puts_one(node: ast.AST, last: bool) -> bool:
+    """np.append(z, 1) / np.hstack((z, [1])) / np.insert(z, len(z), 1) with last, np.append(1, x) / x[:, 0] = 1 /
+    np.insert(x, 0, 1) / np.hstack((ones, x)) without."""
+    def one(n):
+        return (isinstance(n, ast.Constant) and n.value == 1) or \
+            (isinstance(n, (ast.List, ast.Tuple)) and len(n.elts) == 1 and one(n.elts[0])) or \
+            (isinstance(n, ast.Call) and _name(n.func) in ("ones", "ones_like"))
+    if isinstance(node, ast.Call) and _name(node.func) == "append" and len(node.args) >= 2:
+        return one(node.args[1]) != one(node.args[0]) and one(node.args[1 if last else 0])
+    if isinstance(node, ast.Call) and _name(node.func) == "insert" and len(node.args) >= 3 and one(node.args[2]):
+        at_zero = isinstance(node.args[1], ast.Constant) and node.args[1].value == 0
+        return at_zero != last
+    if isinstance(node, ast.Call) and _name(node.func) in ("hstack", "concatenate", "vstack", "row_stack") and \
+            node.args and isinstance(node.args[0], (ast.List, ast.Tuple)) and len(node.args[0].elts) >= 2:
+        parts = node.args[0].elts
+        return one(parts[-1 if last else 0]) and not one(parts[0 if last else -1])
+    if not last and isinstance(node, ast.Assign) and one(node.value):
+        return any(isinstance(t, ast.Subscript) and
+                   ast.unparse(t.slice).replace(" ", "").strip("()") in (":,0", "0", "0,:") for t in node.targets)
+    return False
+
+
+def bias_on_both_sides(tree: ast.Module) -> Optional[Finding]:
+    """bias-side-mismatch's sign: the file puts the bias entry 1 first in one place ([1, x], x[:, 0] = 1) and last
+    in another ([z, 1])."""
+    last = [n for n in ast.walk(tree) if _puts_one(n, last=True)]
+    first = [n for n in ast.walk(tree) if _puts_one(n, last=False)]
+    if not last or not first:
+        return None
+    return Finding(last[0].lineno, f"the bias entry 1 is put first (line {first[0].lineno}) and last (line "
+                                   f"{last[0].lineno}): the weights cannot have their bias column on both sides")
+
+
+def seeds_epoch_plus_one(tree: ast.Module) -> Optional[Finding]:
+    """shuffle-seed-offset's sign: a seed of (something) + 1, as np.random.seed(epoch + 1)."""
+    for call in _calls_named(tree, {"seed", "RandomState", "default_rng"}):
+        if call.args and isinstance(call.args[0], ast.BinOp) and isinstance(call.args[0].op, ast.Add) and \
+                isinstance(call.args[0].right, ast.Constant) and call.args[0].right.value == 1:
+            return Finding(call.lineno, f"the seed is {ast.unparse(call.args[0])} (line {call.lineno})")
+    return None
+
+
+
 class Mistake(NamedTuple):
     id: str
     explanation: str
@@ -166,6 +279,12 @@ class Mistake(NamedTuple):
     # where an earlier semester's handout asked for this, what that handout did: the report then says
     # "this follows an older handout's <older_handout>", so a student reusing old code learns what changed
     older_handout: str = ""
+    # what in the source shows this mistake, read from the syntax tree (where it can be read so): evidence of its
+    # own, beside the outputs its variant reproduces (see grader/cli.py's EVIDENCE)
+    sign: Optional[Callable[[ast.Module], Optional[Finding]]] = None
+    # another mistake (explained elsewhere) whose outputs from the ZERO init are exactly this one's: named instead
+    # where the source shows its sign (from the ZERO init every hidden unit is alike)
+    zero_init_twin: str = ""
 
     def touches(self) -> set:
         """What it changes (names and methods): two mistakes combine only where these are disjoint."""
@@ -185,12 +304,12 @@ CATALOG = [
             lambda: {"shuffle": shuffle_the_previous_order()}),
     Mistake("shuffle-seed-offset", "the shuffle is seeded with epoch + 1 (epochs counted from 1), not epoch",
             "section 10.2, Algorithm 3: SHUFFLE(D_train, e) for e = 0, ..., E-1",
-            lambda: {"shuffle": lambda X, y, epoch: REAL_SHUFFLE(X, y, epoch + 1)}),
+            lambda: {"shuffle": lambda X, y, epoch: REAL_SHUFFLE(X, y, epoch + 1)}, sign=seeds_epoch_plus_one),
     Mistake("no-shuffle", "the examples are visited in file order, never shuffled",
             "section 10.2, Algorithm 3: SHUFFLE at the start of each epoch",
             lambda: {"shuffle": lambda X, y, epoch: (X, y)},
             older_handout="training order (the examples in file order, no shuffle); this one shuffles each epoch "
-                          "with the epoch as the seed"),
+                          "with the epoch as the seed", sign=never_shuffles),
     Mistake("bias-init-random", "RANDOM init leaves its random values in the bias column",
             "section 7.1: the bias parameters are initialized to zero", lambda: {"Linear": RandomBiasLinear}),
     Mistake("init-without-bias-column", "RANDOM weights drawn for the shape without the bias column "
@@ -220,21 +339,16 @@ CATALOG = [
     Mistake("adagrad-update", "the weights are updated by an older handout's Adagrad rule (s += g * g, "
             "w -= lr / sqrt(s + 1e-5) * g) instead of plain SGD",
             "section 10.2, Algorithm 3: SGD, w = w - learning_rate * g", lambda: {"Linear": AdagradLinear},
-            older_handout="update rule (Adagrad); this one updates by plain SGD"),
+            older_handout="update rule (Adagrad); this one updates by plain SGD", sign=accumulates_squares),
     Mistake("backprop-drops-last-column", "backpropagation through beta drops its last column instead of the "
             "bias column", "section 10.1.2 and written question 2(f): beta* is beta without its bias column",
-            lambda: {"Linear": DropsLastColumnLinear}),
+            lambda: {"Linear": DropsLastColumnLinear}, zero_init_twin="bias-side-mismatch"),
 ]
 # ----------------------------------------------------------------------------
 # Mistakes found otherwise than by reproducing the outputs: each one's definition, then how
 # it is recognised (by comparing runs, the source or the API's attributes; the outputs' format
 # is read by grader/outputs.py). grader/cli.py, grader/api.py and grader/env.py call these.
 # ----------------------------------------------------------------------------
-
-class Finding(NamedTuple):
-    line: int
-    text: str
-
 
 HARD_CODED_SETTINGS = Mistake("hard-coded-settings", "the outputs do not change with an argument: it is ignored",
                               "section 8.1: the command line's hidden_units, init_flag and learning_rate set the run")
@@ -267,7 +381,9 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 
 def _reads_argv(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "argv" for n in ast.walk(node))
+    """sys.argv, or argv imported from sys."""
+    return any((isinstance(n, ast.Attribute) and n.attr == "argv") or (isinstance(n, ast.Name) and n.id == "argv")
+               for n in ast.walk(node))
 
 
 def _called_names(node: ast.AST) -> List[str]:
@@ -567,10 +683,48 @@ def markdown_table(mistakes: Sequence[Mistake]) -> str:
 
 HARD_CODED_PATH = Mistake("hard-coded-path", "a file path is written into the source instead of taken from the "
                           "command line", "section 8.1: the five paths are the command line's first five arguments")
-FOUR_CLASSES = Mistake("four-classes", "the number of classes is fixed at 4, where this data set has 10 letters "
-                       "(a, e, g, i, l, n, o, r, t, u)",
-                       "section 6: the subset holds the letters a, e, g, i, l, n, o, r, t and u",
-                       older_handout="4-letter data set; this one has 10 letters")
+CLASS_COUNT_FIXED = Mistake("class-count-fixed", "the number of classes is fixed below 10 (at 4, say), where this "
+                            "data set has 10 letters (a, e, g, i, l, n, o, r, t, u)",
+                            "section 6: the subset holds the letters a, e, g, i, l, n, o, r, t and u",
+                            older_handout="data sets of fewer letters (4, or 3 in the tiny set); this one has 10 "
+                                          "letters")
+MODULE_NOT_ON_AUTOGRADER = Mistake("module-not-on-autograder", "the file imports a module that the autograder's "
+                                   "Python lacks, so the file fails there at its import",
+                                   "instructions: only the Python Standard Library modules and numpy")
+# Older handouts' APIs, as their files show them: the names of their functions, and which handouts they follow (read
+# off public files of those semesters). A file with this handout's classes follows this one, whatever else it has.
+OLDER_APIS = [
+    ({"nnforward", "nnbackward", "linearforward", "linearbackward", "sigmoidforward", "sigmoidbackward",
+      "softmaxforward", "softmaxbackward", "crossentropyforward", "crossentropybackward"},
+     "the 2018-2020 handouts' modules: functions such as NNForward, NNBackward, LinearForward and SigmoidForward "
+     "(their pseudocode's names), with train and test data"),
+    ({"forward", "backward"},
+     "Spring 2022's starter code: module-level forward(X, nn) and backward(X, y, y_hat, nn), train and test "
+     "functions and NN(lr, n_epoch, ...), trained with Adagrad"),
+]
+
+
+def older_api(tree: ast.Module) -> Optional[Finding]:
+    """Which older handout's API the file follows, where it has none of this handout's classes: two or more of an
+    older API's function names at the top level (spelt with any case or underscores; forward and backward only
+    with a parameter named nn, as Spring 2022's took the network)."""
+    classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    if {"SoftMaxCrossEntropy", "Linear"} & classes:
+        return None
+    functions = {n.name.replace("_", "").lower(): n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for names, handout in OLDER_APIS:
+        found = [f for name, f in functions.items() if name in names and
+                 (name not in ("forward", "backward") or any(a.arg == "nn" for a in f.args.args))]
+        if len(found) >= 2:
+            first = min(found, key=lambda f: f.lineno)
+            return Finding(first.lineno, f"it follows {handout}: {', '.join(f.name for f in found[:6])}")
+    return None
+
+
+OLDER_HANDOUT_API = Mistake("older-handout-api", "the file follows an older handout's code, not this handout's "
+                            "starter code (the classes SoftMaxCrossEntropy, Sigmoid, Linear and NN with train and "
+                            "test), so the course's unit tests find none of it",
+                            "section 8 and the starter code: the API the course's tests call")
 MISSPELT_ARGUMENT = Mistake("misspelt-argument", "a command-line argument is defined or read under another name "
                             "(renamed or misspelt), so the command line fails",
                             "section 8.1: nine positional arguments, in the handout's order")
@@ -602,8 +756,9 @@ BACKWARD_MODIFIES_INPUT = Mistake("backward-modifies-input", "a backward (SoftMa
 BIAS_SIDE_MISMATCH = Mistake("bias-side-mismatch", "a layer's input gets its bias entry appended last ([z, 1]) "
                              "while its weights keep the bias in column 0",
                              "section 7.1 and the starter code: the bias is column 0 of alpha and beta, and the "
-                             "input is [1, x]")
-EXPLAINED = [HARD_CODED_PATH, FOUR_CLASSES, MISSPELT_ARGUMENT, NO_OUTPUTS_WRITTEN, PYTHON2_CODE, MIXED_INDENTATION,
-             FAILS_AT_0_EPOCHS, SHUFFLE_OTHER_GENERATOR, RANDOM_INIT_DRAWS_TWICE, SIGMOID_BACKWARD_NOT_ELEMENTWISE,
-             LOSS_NOT_FROM_OUTPUT, BACKWARD_MODIFIES_INPUT, BIAS_SIDE_MISMATCH]
+                             "input is [1, x]", sign=bias_on_both_sides)
+EXPLAINED = [HARD_CODED_PATH, CLASS_COUNT_FIXED, MODULE_NOT_ON_AUTOGRADER, OLDER_HANDOUT_API, MISSPELT_ARGUMENT,
+             NO_OUTPUTS_WRITTEN, PYTHON2_CODE, MIXED_INDENTATION, FAILS_AT_0_EPOCHS, SHUFFLE_OTHER_GENERATOR,
+             RANDOM_INIT_DRAWS_TWICE, SIGMOID_BACKWARD_NOT_ELEMENTWISE, LOSS_NOT_FROM_OUTPUT, BACKWARD_MODIFIES_INPUT,
+             BIAS_SIDE_MISMATCH]
 MISTAKES.update({m.id: m for m in EXPLAINED})

@@ -10,16 +10,50 @@ then the catalog of classic mistakes (grader/catalog.py), named only from output
 one explanation apart.
 """
 import hashlib
+import re
 import time
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from grader import catalog, crashes, env, outputs, report, runs
+import compare
+from grader import autograder_image, catalog, crashes, env, outputs, report, runs, standins
 from grader.outputs import Reading
 from grader.report import Result, why_run_failed
 from grader.runner import Runner, RunResult
 from grader.runs import Config, Datasets
 
 POINTS = {"small": 4, "medium": 5}  # per run, by dataset
+
+# The safety rule, which the whole diagnosis follows (grader/pipeline.py's order reads it here): a name rests on at
+# least two independent pieces of evidence, or on one that no other catalogued mistake could produce. What each kind
+# of name rests on:
+EVIDENCE = {
+    "a catalog variant, from a RANDOM-init configuration":
+        "the trained outputs, reproduced by exactly one explanation (a mistake, or a pair) and not by this project: "
+        "the one explanation that could produce them",
+    "a catalog variant, from a ZERO-init configuration (every hidden unit alike there)":
+        "those outputs, and a second piece: the RANDOM-init configuration reproduced by the same variant, or the "
+        "source's sign of the mistake (Mistake.sign: nothing permutes the examples, squared gradients summed under a "
+        "square root, a seed of epoch + 1); where the sign is that of the mistake's ZERO-init twin (a bias put last "
+        "for backprop-drops-last-column), the twin is named instead. Neither depends on the RANDOM init's draw",
+    "random-init-unseeded, shuffle-unseeded":
+        "two runs of one command line writing different outputs (the ZERO-init configuration run twice tells the "
+        "shuffle from the init); no variant is matched with such runs",
+    "hard-coded-settings":
+        "the same bytes written when one argument changes; or, where runs fail, the source reading no command line "
+        "while fixing two or more settings, with a run that failed",
+    "format mistakes (grader/outputs.py)": "the deviating line of the output file",
+    "a failed run's cause (grader/crashes.py)":
+        "the traceback's exception, message and line, and the source at that line (class-count-fixed: an index of a "
+        "label past an axis of size n < 10, and n fixing a count in the source)",
+    "module-not-on-autograder": "an import of a module outside Python 3.9's standard library and numpy "
+                                "(grader/autograder_image.py): no other mistake writes that import",
+    "no-outputs-written": "no write reached from the code the file runs (reached taken widely), with a run that "
+                          "wrote nothing or failed before writing",
+    "experiment-main": "its main block plotting, looping over fixed settings or reading no argument, and a run that "
+                       "failed there or was ended by time",
+    "a handout function's mistake (grader/api.py)": "its values equal to that mistake's, computed here, and the line",
+    "older-handout-api": "two or more of an older handout's function names, and none of this handout's classes",
+}
 # A configuration that trains from the ZERO init (the handout's example): run twice, it tells whether the
 # shuffle alone repeats, when a configuration that uses both it and the RANDOM init wrote different outputs.
 SHUFFLE_ALONE = runs.CONFIGS[0]
@@ -69,9 +103,9 @@ def format_lines(reading: Reading, same: Dict[str, bool]) -> List[str]:
 
 
 def digest(run: RunResult) -> Optional[str]:
-    """A digest of the three outputs a run wrote (kept instead of them: they may be large); None when the run
-    did not complete or wrote no regular file under a name."""
-    if run.status != 0 or run.problem or any(run.outputs.get(o) is None for o in runs.OUTPUT_NAMES):
+    """A digest of the three outputs a run wrote (kept instead of them: they may be large), also of a run that
+    failed after writing them; None when the run was stopped or wrote no regular file under a name."""
+    if run.status is None or run.problem or any(run.outputs.get(o) is None for o in runs.OUTPUT_NAMES):
         return None
     hashed = hashlib.sha256()
     for name in runs.OUTPUT_NAMES:
@@ -80,9 +114,10 @@ def digest(run: RunResult) -> Optional[str]:
     return hashed.hexdigest()
 
 
-def failed(name: str, lines: Sequence[str], weight: float) -> Result:
-    """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
-    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
+def failed(name: str, lines: Sequence[str], weight: float, ended: str = "") -> Result:
+    """A failing check whose output is these lines; the mistakes they name travel with it as ids, and how its run
+    ended (report.run_ending) when it did not run to its end."""
+    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines), ended=ended)
 
 
 class Grading:
@@ -91,8 +126,8 @@ class Grading:
     def __init__(self, runner: Runner, submission: bytes, csvs: Dict[str, bytes], data: Datasets, tol: float):
         self.runner, self.submission, self.csvs, self.data, self.tol = runner, submission, csvs, data, tol
         self.diagnoser = catalog.Diagnoser()
-        tree = env.parse(submission.decode(errors="replace"))
-        self.experiment_signs = catalog.experiment_main(tree) if tree else []
+        self.tree = env.parse(submission.decode(errors="replace"))
+        self.experiment_signs = catalog.experiment_main(self.tree) if self.tree else []
         self._ignored: Optional[List[str]] = None
         self.first_runs: Dict[Config, Optional[str]] = {}  # the digest of each configuration's first run
         # whether the RANDOM init and the shuffle repeat from run to run (None: not known yet), and which
@@ -104,15 +139,21 @@ class Grading:
         self.pace = crashes.Pace(data)  # how long runs take against this project's
         self.exited: Dict[Config, Optional[int]] = {}  # each run's exit status
         self.explained: Dict[str, str] = {}  # each explanation of a failed run given in full -> its check
-        self.confirmed: Dict[Tuple[str, ...], str] = {}  # a ZERO-init name -> why it is not given ('' if it is)
+        self.fed_back = ""  # the check that gave the feedback past a blocking import, once per grade
+        # a ZERO-init explanation -> the names given, their details, and why any is withheld
+        self.confirmed: Dict[Tuple[str, ...], Tuple[Tuple[str, ...], Dict[str, str], str]] = {}
 
-    def run(self, config: Config) -> RunResult:
+    def run(self, config: Config, extra: Optional[Dict[str, bytes]] = None) -> RunResult:
+        """One run of the configuration (`extra`: more files for its folder, the stand-ins of feedback runs, whose
+        runs are not recorded as the configuration's)."""
         files = {"neuralnet.py": self.submission,
-                 **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
+                 **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}, **(extra or {})}
         started = time.monotonic()
         run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
                                *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
                                str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+        if extra:
+            return run
         self.pace.record(config, time.monotonic() - started, run)
         self.exited.setdefault(config, run.status)
         self.first_runs.setdefault(config, digest(run))
@@ -172,102 +213,198 @@ class Grading:
                 self.experiment_lines()
         unseeded = self.unseeded(config)
         if unseeded:
-            mistakes = {"init": catalog.RANDOM_INIT_UNSEEDED.id, "shuffle": catalog.SHUFFLE_UNSEEDED.id}
-            return [catalog.mistake_line(mistakes[part], f"{self.unseeded_in[part].describe()}, run twice, wrote "
-                                         "different outputs; no other mistake is named from outputs that change from "
-                                         "run to run") for part in unseeded]
+            return [self.unseeded_line(part) for part in unseeded]
         if config in self.unrepeatable:  # which random part did not repeat is not known: still, nothing is named
             return [f"two runs of {config.describe()} wrote different outputs: no mistake is named from outputs that "
                     "change from run to run"]
         diagnosis = self.diagnoser(config, got, self.data, catalog.rounding_tolerance(got[2], self.tol), reference)
-        if diagnosis.named and config.init_flag == 2:
-            not_given = self.unconfirmed(diagnosis.named)
-            if not_given:
-                return [not_given]
-        lines: List[str] = [catalog.mistake_line(mistake_id) for mistake_id in diagnosis.named]
-        if len(diagnosis.named) > 1:
-            lines.append(f"  (these {len(diagnosis.named)} together explain the outputs)")
-        return lines or [diagnosis.why_not]
+        named, details, withheld = diagnosis.named, {}, ""
+        if named and config.init_flag == 2:
+            named, details, withheld = self.confirmed_from_zero_init(named)
+        lines: List[str] = [catalog.mistake_line(mistake_id, details.get(mistake_id, "")) for mistake_id in named]
+        if len(named) > 1:
+            lines.append(f"  (these {len(named)} together explain the outputs)")
+        lines += [withheld] if withheld else [] if lines else [diagnosis.why_not]
+        if self.seeded["init"] is False and config.init_flag == 2:  # learnt while confirming: said here already,
+            lines.append(self.unseeded_line("init"))  # so that a grade the time budget cuts short still says it
+        return lines
 
-    def unconfirmed(self, named: Tuple[str, ...]) -> str:
-        """Why a name found from the ZERO init is not given: '' when its variant also reproduces the outputs of
-        the RANDOM-init configuration (settled once per name)."""
-        if named not in self.confirmed:
-            what = " + ".join(named)
-            run = self.run(ASYMMETRIC)
-            X_train, _, X_validation, _ = self.data[ASYMMETRIC.dataset]
-            reading = outputs.read(run, (len(X_train), len(X_validation), 2 * ASYMMETRIC.epochs + 2))
-            if reading.outputs is None:
-                self.confirmed[named] = (f"the outputs are those of {what} here, but from the ZERO init, where every "
-                                         f"hidden unit is alike, that tells it from no mistake of the same shape; "
-                                         f"{ASYMMETRIC.describe()}, which would, did not complete: nothing is named")
-            else:
-                variant = catalog.outputs_with(ASYMMETRIC, self.data, [catalog.MISTAKES[m] for m in named])
-                tol = catalog.rounding_tolerance(reading.outputs[2], self.tol)
-                self.confirmed[named] = "" if runs.matches(reading.outputs, variant, tol) else (
-                    f"the outputs are those of {what} here, but from the ZERO init, where every hidden unit is alike; "
-                    f"from the RANDOM init ({ASYMMETRIC.describe()}) {what} writes other outputs than this "
-                    "submission: nothing is named")
+    def unseeded_line(self, part: str) -> str:
+        """The name of a random part ('init', 'shuffle') that two runs showed unseeded."""
+        mistake = {"init": catalog.RANDOM_INIT_UNSEEDED.id, "shuffle": catalog.SHUFFLE_UNSEEDED.id}[part]
+        return catalog.mistake_line(mistake, f"{self.unseeded_in[part].describe()}, run twice, wrote different "
+                                             "outputs; no other mistake is named from outputs that change from run "
+                                             "to run")
+
+    def confirmed_from_zero_init(self, named: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Dict[str, str], str]:
+        """What a name found from the ZERO init rests on besides those outputs (EVIDENCE): the RANDOM-init
+        configuration reproduced by the same variant, else the source's sign of each mistake (or of its ZERO-init
+        twin, named instead). Returns the names given, a detail line for each, and why any is withheld ('' if
+        none); settled once per explanation."""
+        if named in self.confirmed:
+            return self.confirmed[named]
+        what = " + ".join(named)
+        run = self.run(ASYMMETRIC)
+        X_train, _, X_validation, _ = self.data[ASYMMETRIC.dataset]
+        reading = outputs.read(run, (len(X_train), len(X_validation), 2 * ASYMMETRIC.epochs + 2))
+        if reading.outputs is not None:
+            variant = catalog.outputs_with(ASYMMETRIC, self.data, [catalog.MISTAKES[m] for m in named])
+            if runs.matches(reading.outputs, variant, catalog.rounding_tolerance(reading.outputs[2], self.tol)):
+                self.confirmed[named] = (named, {}, "")
+                return self.confirmed[named]
+            self.unseeded(ASYMMETRIC)  # whether its RANDOM init repeats: settled once per grade, said with the name
+            random = (f"from the RANDOM init ({ASYMMETRIC.describe()}) {what} writes other outputs than this "
+                      "submission" + (", whose RANDOM init is not seeded" if self.seeded["init"] is False else ""))
+        else:
+            random = f"{ASYMMETRIC.describe()}, from the RANDOM init, did not complete"
+        given: List[str] = []
+        details: Dict[str, str] = {}
+        for mistake_id in named:
+            mistake = catalog.MISTAKES[mistake_id]
+            twin = catalog.MISTAKES.get(mistake.zero_init_twin)
+            twin_sign = twin.sign(self.tree) if twin is not None and twin.sign and self.tree else None
+            sign = mistake.sign(self.tree) if mistake.sign and self.tree else None
+            if twin is not None and twin_sign is not None:
+                given.append(twin.id)
+                details[twin.id] = (f"from the ZERO init, where every hidden unit is alike, its outputs are exactly "
+                                    f"those of {mistake_id}; the source shows {twin.id}: {twin_sign.text}")
+            elif sign is not None:
+                given.append(mistake_id)
+                details[mistake_id] = f"the source shows it too: {sign.text}"
+        withheld = [m for m in named if m not in given and catalog.MISTAKES[m].zero_init_twin not in given]
+        why = "" if not withheld else (
+            f"the outputs are those of {what} here, but from the ZERO init, where every hidden unit is alike, that "
+            f"tells {' and '.join(withheld)} from no mistake of the same shape; {random}, and the source does not "
+            f"show {'it' if len(withheld) == 1 else 'them'} either: {'it is' if len(withheld) == 1 else 'they are'} "
+            "not named")
+        self.confirmed[named] = (tuple(given), details, why)
         return self.confirmed[named]
 
     def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
-        """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
-        is; an explanation given in full for an earlier configuration is referred back to."""
-        if run.status is None:  # not run, or stopped: by time (how slow it is), or by a limit
-            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
+        """A run that exited non-zero or was ended by time: why, from its traceback and the source; how slow it is
+        only where nothing else explains a run the time ended. An explanation given in full for an earlier
+        configuration is referred back to."""
+        if run.status is None:  # not run, or stopped: by time, or by a limit
+            # (a file that hangs at its import never reaches its main, on any machine: nothing to say of it here)
+            ended_by_time = run.problem.startswith(("timed out", "not run")) and "importing" not in run.problem
+            causes = self.crashes.lines(self.crashes.from_source()) if ended_by_time else []
+            if causes:
+                return self.said_once(name, why_run_failed(run), causes, weight, report.run_ending(run))
+            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight,
+                          report.run_ending(run))
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
         lines = self.crashes.lines(self.crashes.explain(config, run, ran))
-        return self.said_once(name, why_run_failed(run), lines, weight)
+        return self.said_once(name, why_run_failed(run), lines, weight, report.run_ending(run))
 
-    def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
+    def written_before(self, config: Config, run: RunResult) -> List[str]:
+        """A run that failed after writing outputs: what it wrote, read leniently and judged as a run that ended
+        would be (its check still fails: the run did not end)."""
+        present = [o for o in runs.OUTPUT_NAMES if run.outputs.get(o)]
+        if not present:
+            return []
+        head = f"what it wrote before it failed ({', '.join(present)}), read as the outputs of a run that ended:"
+        if len(present) == len(runs.OUTPUT_NAMES):
+            return [head, *self.judged(config, run._replace(status=0, problem=""))[1]]
+        if runs.OUTPUT_NAMES[2] not in present:
+            return []
+        try:
+            rows, deviations = outputs.metrics(runs.OUTPUT_NAMES[2], run.outputs[runs.OUTPUT_NAMES[2]].decode())
+        except (compare.FormatError, UnicodeDecodeError):
+            return []
+        reference = runs.expected_outputs(config, self.data)
+        found = runs.differences((reference[0], reference[1], rows), reference, self.tol)[2][1]
+        lines = format_lines(outputs.Reading(None, "", deviations), {runs.OUTPUT_NAMES[2]: found.same})
+        return [head, *lines, *([] if found.same else [f"metrics: {found.describe()}"])]
+
+    def past_blocking_import(self, config: Config, run: RunResult) -> List[str]:
+        """Feedback past an import the autograder cannot do (it earns no points), once per grade: the run again with
+        every such module the file imports replaced by a stand-in that fails only where used
+        (grader/standins.py), and what that run shows."""
+        trace = crashes.parse_traceback(run.stderr)
+        missing = re.match(r"No module named '([\w.]+)'", trace.message) if trace else None
+        modules = sorted({f.module.split(".")[0] for f in env.absent_imports(self.tree)}) if self.tree else []
+        if missing is None or "a stand-in for the autograder" in trace.message or \
+                not autograder_image.absent(missing.group(1)) or not modules or self.runner.budget.spent():
+            return []
+        if self.fed_back:  # once per grade: each run would cost as much as the file's training, for no points
+            return [f"(feedback past the import: see {self.fed_back})"]
+        self.fed_back = config.check_name()
+        again = self.run(config, standins.files(modules))
+        lines = [f"feedback past the import, which earns no points (the autograder fails at it too): the same run "
+                 f"with {', '.join(modules)} replaced by stand-ins that fail only where the file uses them:"]
+        if again.status == 0:
+            return lines + self.judged(config, again)[1]
+        if again.status is None:
+            return lines + [why_run_failed(again)]
+        ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
+        return lines + [why_run_failed(again), *self.crashes.lines(self.crashes.explain(config, again, ran)),
+                        *self.written_before(config, again)]
+
+    def said_once(self, name: str, head: str, lines: List[str], weight: float, ended: str = "") -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,
         its causes by id, referred back to the check that explained them."""
         key = " ".join(catalog.mistake_ids(lines)) or "\n".join([head, *lines])
         if key in self.explained:
             return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.explained[key]}",
-                                 *crashes.referred(lines, self.explained[key])], weight)
+                                 *crashes.referred(lines, self.explained[key])], weight, ended)
         self.explained[key] = name
-        return failed(name, [head, *lines], weight)
+        return failed(name, [head, *lines], weight, ended)
 
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
         run = self.run(config)
-        if run.status != 0:
-            return self.run_failed(name, config, run, weight)
+        if run.status == 0:
+            passed, lines, said_once = self.judged(config, run)
+            if passed:
+                return Result(name, True, "\n".join(lines), weight)
+            ended = report.run_ending(run) if run.problem else ""  # a limit hit, though the run exited 0
+            return self.said_once(name, lines[0], lines[1:], weight, ended) if said_once else \
+                failed(name, lines, weight, ended)
+        result = self.run_failed(name, config, run, weight)
+        more = self.written_before(config, run) + self.past_blocking_import(config, run) \
+            if run.status is not None else []
+        if not more:
+            return result
+        return result._replace(output="\n".join([result.output, *more]),
+                               mistakes=tuple(dict.fromkeys(result.mistakes + catalog.mistake_ids(more))))
+
+    def judged(self, config: Config, run: RunResult) -> Tuple[bool, List[str], bool]:
+        """A run that exited 0: its outputs read leniently, compared, and what differs explained. Returns whether
+        it passes, the report's lines, and whether they are a failure to say once (no outputs written)."""
         X_train, _, X_validation, _ = self.data[config.dataset]
         reading = outputs.read(run, (len(X_train), len(X_validation), 2 * config.epochs + 2))
         if reading.outputs is None:
             lines = [f"{reading.problem}{report.quote(run.stderr)}"]
             if reading.problem.startswith("wrote no"):
                 lines += self.experiment_lines() + self.crashes.lines(self.crashes.missing_outputs(run))
-                return self.said_once(name, lines[0], lines[1:], weight)
-            return failed(name, lines, weight)
+                return False, lines, True
+            return False, lines, False
         if run.problem:
-            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
+            return False, [f"{run.problem}{report.quote(run.stderr)}"], False
         got, reference = reading.outputs, runs.expected_outputs(config, self.data)
         found = runs.differences(got, reference, self.tol)
         worst = found[2][1].worst
         lines = format_lines(reading, {output: d.same for output, (_, d) in zip(runs.OUTPUT_NAMES, found)})
         if all(d.same for _, d in found):
             if lines:
-                return failed(name, lines, weight)
-            return Result(name, True, f"largest metric difference {worst:.3g}" if worst else "", weight)
+                return False, lines, False
+            return True, [f"largest metric difference {worst:.3g}"] if worst else [], False
         lines += [f"{what}: {d.describe()}" for what, d in found if not d.same]
         if worst:
             lines.append(f"largest metric difference {worst:.3g} (tolerance {self.tol:g})")
         structure = catalog.metrics_structure(got[2], reference[2])
         if structure:  # no mistake of the catalog changes the lines: no search
             lines.append(catalog.mistake_line("metrics-lines-missing", structure))
-            return failed(name, lines, weight)
+            return False, lines, False
         rounded = catalog.metrics_rounded(got[2], reference[2], self.tol) if found[0][1].same and found[1][1].same \
             else ""
         if rounded:  # the values are this project's, written rounded: no search
             lines.append(catalog.mistake_line(catalog.METRICS_ROUNDED.id, rounded))
-            return failed(name, lines, weight)
+            return False, lines, False
         decimals = catalog.written_decimals(got[2])
         if decimals is not None:  # rounded, and something else differs too: the search allows for the rounding
             lines.append(catalog.mistake_line(catalog.METRICS_ROUNDED.id, (
                 f"every cross-entropy is written with at most {decimals} decimals; the search for what else differs "
                 f"compares the metrics within {catalog.rounding_tolerance(got[2], self.tol):.2g}")))
         lines += [note for note in [constant_loss(got[2], reference[2])] if note]
-        return failed(name, lines + self.explain(config, got, reference), weight)
+        return False, lines + self.explain(config, got, reference), False

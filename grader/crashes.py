@@ -14,7 +14,7 @@ import re
 import time
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
-from grader import catalog, runs
+from grader import autograder_image, catalog, runs
 from grader.runner import RunResult
 from grader.runs import Config, Datasets
 
@@ -84,8 +84,13 @@ PYTHON2_NAMES = {"xrange", "raw_input", "unicode", "basestring", "unichr", "exec
 PYTHON2_METHODS = {"iteritems", "iterkeys", "itervalues", "has_key"}
 READERS = {"open", "loadtxt", "genfromtxt", "read_csv", "savetxt", "load", "fromfile"}
 WRITERS = {"savetxt", "tofile", "to_csv", "write_text", "write_bytes", "dump", "save", "savez"}
+ARRAY_MAKERS = {"eye", "identity", "zeros", "ones", "empty", "full"}  # whose first argument is a shape or a size
+CLASSES = 10  # the data's letters: labels 0 to 9
+# an IndexError of numpy's: an index past an axis's size
+OUT_OF_BOUNDS = re.compile(r"index (?P<index>-?\d+) is out of bounds for axis (?P<axis>\d+) with size (?P<size>\d+)")
 CLASS_COUNT_NAMES = {"k", "num_classes", "n_classes", "num_class", "n_class", "classes", "output_size", "num_labels",
                      "n_labels", "output_dim", "num_outputs", "n_outputs", "n_out", "output_units", "num_output"}
+SETTING_WORDS = ("epoch", "hidden", "init", "learning_rate", "lr", "rate")  # in the names of the command line's numbers
 PATH = re.compile(r"^[\w.~/\\:-]*\.(csv|labels|txt|tsv)$")
 DATA_FILE = re.compile(r"\.(csv|labels|txt|tsv)$")  # the handout's inputs and outputs
 # argparse's errors that say the parser takes other arguments than the handout's nine positional ones
@@ -108,8 +113,14 @@ def name_of(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
 
 
-def _is_four(node: Optional[ast.AST]) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) is int and node.value == 4
+def _is_int(node: Optional[ast.AST], value: int) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value == value
+
+
+def _class_count_name(name: str) -> bool:
+    """A name that holds a number of classes: K, num_classes, output_size, self.num_output, n_out, ..."""
+    name = name.lower()
+    return name in CLASS_COUNT_NAMES or "class" in name or name.startswith(("num_out", "n_out", "output"))
 
 
 class Source:
@@ -196,33 +207,87 @@ class Source:
         return any(isinstance(m, ast.Constant) and isinstance(m.value, str) and set(m.value) & set("wax")
                    for m in modes)
 
-    def writes_anything(self) -> bool:
-        """Whether anything in the file writes a file (open in a writing mode, savetxt, print(file=...), ...)."""
-        for node in self.nodes():
-            if isinstance(node, ast.Call) and (self._writes(node) or any(k.arg == "file" for k in node.keywords)):
-                return True
-        return False
+    def reached_writes(self) -> Tuple[List[int], List[str]]:
+        """The writes (open(..., 'w'), savetxt, print(file=...)) that the file's entry points can reach: the lines
+        of those reached, and the names of the functions holding writes that nothing reaches. Reached is taken
+        widely (a function is reached where any reached code names it, called or not, as name or attribute), so
+        that a write is never taken for unreached when it might run."""
+        if self.tree is None:
+            return [], []
+        defined: Dict[str, List[ast.AST]] = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defined.setdefault(node.name, []).append(node)
+        # (methods Python calls itself, __init__ and the like, count as reached)
+        top = [n for n in self.tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + \
+            [n for name, nodes in defined.items() if name.startswith("__") and name.endswith("__") for n in nodes]
+        reached: List[ast.AST] = list(top)
+        seen: Set[str] = set()
+        frontier = list(top)
+        while frontier:
+            part = frontier.pop()
+            for node in ast.walk(part):
+                name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+                if name in defined and name not in seen:
+                    seen.add(name)
+                    reached += defined[name]
+                    frontier += defined[name]
+        def writes(part):
+            return [n.lineno for n in ast.walk(part) if isinstance(n, ast.Call) and
+                    (self._writes(n) or any(k.arg == "file" for k in n.keywords))]
+        # (a class body is top-level code: its methods are reached only through their names, above)
+        reached_lines = sorted({line for part in reached for line in writes(part)
+                                if not isinstance(part, ast.ClassDef)} |
+                               {line for part in reached if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                for line in writes(part)})
+        unreached = sorted(name for name, nodes in defined.items() if name not in seen and
+                           any(writes(n) for n in nodes))
+        return reached_lines, unreached
 
-    def class_count_of_four(self) -> List[int]:
-        """The lines that fix the number of classes at 4: K = 4, output_size=4, np.eye(4), NN(M, D, 4, ...)."""
-        lines = []
+    def reads_command_line(self) -> bool:
+        """Whether anything in the file reads its command line: sys.argv, argparse's parse_args, getopt."""
+        return any((isinstance(n, ast.Attribute) and n.attr == "argv") or
+                   (isinstance(n, ast.Name) and n.id == "argv") or
+                   (isinstance(n, ast.Call) and name_of(n.func) in ("parse_args", "parse_known_args", "getopt"))
+                   for n in self.nodes())
+
+    def fixed_settings(self) -> List[Tuple[int, str]]:
+        """Settings the source fixes where the command line should give them: names of epochs, hidden units, init
+        flag or learning rate given a number, and paths given a data file's name ((line, 'name = value'))."""
+        found = []
         for node in self.nodes():
-            if isinstance(node, ast.Assign) and _is_four(node.value) and \
-                    any(name_of(t).lower() in CLASS_COUNT_NAMES for t in node.targets):
-                lines.append(node.lineno)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and len(node.targets) == 1:
+                name, value = name_of(node.targets[0]).lower(), node.value.value
+                numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+                if (numeric and any(word in name for word in SETTING_WORDS)) or \
+                        (isinstance(value, str) and DATA_FILE.search(value) and PATH.match(value)):
+                    found.append((node.lineno, ast.unparse(node)[:80]))
+        return sorted(found)
+
+    def class_count_lines(self, count: int) -> List[int]:
+        """The lines that fix the number of classes at `count`, best first: a class-count name given it (K = 4,
+        self.num_output = 4, output_size=4, a parameter's default), np.eye(4) or an array shaped by it (np.zeros(4)),
+        then any call passing it (NN(M, D, 4, ...), ini_par(x, y, flag, D, 4))."""
+        named, shaped, passed = [], [], []
+        for node in self.nodes():
+            if isinstance(node, ast.Assign) and _is_int(node.value, count) and \
+                    any(_class_count_name(name_of(t)) for t in node.targets):
+                named.append(node.lineno)
             elif isinstance(node, ast.Call):
                 name = name_of(node.func)
-                if any(k.arg and k.arg.lower() in CLASS_COUNT_NAMES and _is_four(k.value) for k in node.keywords) or \
-                        (name in ("eye", "identity") and node.args and _is_four(node.args[0])) or \
-                        (name == "NN" and len(node.args) >= 3 and _is_four(node.args[2])):
-                    lines.append(node.lineno)
+                if any(k.arg and _class_count_name(k.arg) and _is_int(k.value, count) for k in node.keywords):
+                    named.append(node.lineno)
+                elif name in ARRAY_MAKERS and node.args and any(_is_int(n, count) for n in ast.walk(node.args[0])):
+                    shaped.append(node.lineno)
+                elif any(_is_int(a, count) for a in node.args):
+                    passed.append(node.lineno)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 positional = node.args.args[len(node.args.args) - len(node.args.defaults):]
                 for arg, default in [*zip(positional, node.args.defaults), *zip(node.args.kwonlyargs,
                                                                                  node.args.kw_defaults)]:
-                    if arg.arg.lower() in CLASS_COUNT_NAMES and _is_four(default):
-                        lines.append(node.lineno)
-        return sorted(set(lines))
+                    if _class_count_name(arg.arg) and _is_int(default, count):
+                        named.append(node.lineno)
+        return sorted(set(named)) + sorted(set(shaped) - set(named)) + sorted(set(passed) - set(named) - set(shaped))
 
     def parser_names(self) -> Tuple[Dict[str, int], Dict[str, List[int]]]:
         """The names an argparse parser defines (dest -> line of add_argument), and the names read from the
@@ -256,6 +321,16 @@ class Source:
         if method and isinstance(found, ast.ClassDef):
             return next((n for n in found.body if isinstance(n, ast.FunctionDef) and n.name == method), None)
         return None if method else found
+
+    def import_line(self, module: str) -> int:
+        """The line of the first import of this module (or of the package it is in, or of one in it), or 0."""
+        top = module.split(".")[0]
+        for node in sorted(self.nodes(), key=lambda n: getattr(n, "lineno", 0)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+            if any(name.split(".")[0] == top for name in names):
+                return node.lineno
+        return 0
 
     def first_line_of(self, text: str) -> int:
         """The first line holding this text, or 0."""
@@ -297,12 +372,13 @@ class Explainer:
             found += self.misspelt(None, usage)
         if trace is not None:
             line = trace.lines[-1] if trace.lines else 0
-            for explain in (self.hard_coded_path, self.misspelt, self.python2, self.four_classes):
+            for explain in (self.module_absent, self.hard_coded_path, self.misspelt, self.python2, self.class_count):
                 found += explain(trace, usage)
             if not found and config.epochs == 0 and ran_with_epochs:
                 found.append(Evidence("fails-at-0-epochs", line, f"{trace.exception}: {trace.message}"[:300]))
-            if self.experiment_signs and (not trace.lines or trace.lines[-1] in self.source.spans(())):
+            if self.experiment_signs and (not trace.lines or set(trace.lines) & self.source.spans(())):
                 found.append(Evidence("experiment-main", line, f"its main block {', '.join(self.experiment_signs)}"))
+            found += self.settings_in_source(trace) + self.writes_nothing()
             if not found:
                 where = f"{self.source.at(line)}: " if line else ""
                 found.append(Evidence("", line, f"it failed at {where}{trace.exception}: {trace.message}"[:400]))
@@ -353,13 +429,65 @@ class Explainer:
                              f"{trace.exception}: {trace.message}: Python 2 only")]
         return []
 
-    def four_classes(self, trace: Traceback, usage: str) -> List[Evidence]:
-        """A number of classes fixed at 4 in the source, given an IndexError (a label of 4 to 9 indexing it)."""
-        lines = self.source.class_count_of_four()
-        if not lines or trace.exception != "IndexError" or "with size 4" not in trace.message:
+    def class_count(self, trace: Traceback, usage: str) -> List[Evidence]:
+        """A number of classes fixed below 10: an IndexError whose index is a label (below 10) past an axis of that
+        size, and the source fixing that size (K = 4, np.eye(4), ...): a label of 4 to 9 indexing a 4-class array."""
+        bound = OUT_OF_BOUNDS.search(trace.message) if trace.exception == "IndexError" else None
+        if bound is None:
             return []
-        return [Evidence("four-classes", lines[0], f"{trace.exception}: {trace.message}"
+        index, size = int(bound.group("index")), int(bound.group("size"))
+        lines = self.source.class_count_lines(size) if 2 <= size <= index < CLASSES else []
+        if not lines:
+            return []
+        return [Evidence("class-count-fixed", lines[0], f"{trace.exception}: {trace.message}: the label {index} "
+                         f"indexes an array sized for {size} classes"
                          + (f" (at {self.source.at(trace.lines[-1])})" if trace.lines else ""))]
+
+    def module_absent(self, trace: Traceback, usage: str) -> List[Evidence]:
+        """An import that failed because the module is not installed, where the autograder lacks it too."""
+        missing = re.match(r"No module named '([\w.]+)'", trace.message) \
+            if trace.exception in ("ModuleNotFoundError", "ImportError") else None
+        if missing is None or not autograder_image.absent(missing.group(1)):
+            return []
+        if "a stand-in for the autograder" in trace.message:  # a feedback run: where the file needs the module
+            used = re.search(r"missing: (.+) was used\)", trace.message)
+            line = trace.lines[-1] if trace.lines else 0
+            return [Evidence("", line, f"it needs {missing.group(1)} here ({used.group(1) if used else 'used'}), "
+                                       f"at {self.source.at(line)}")]
+        line = self.source.import_line(missing.group(1)) or (trace.lines[-1] if trace.lines else 0)
+        return [Evidence("module-not-on-autograder", line, f"{trace.exception}: {trace.message}: "
+                                                             f"{autograder_image.why_absent(missing.group(1))}")]
+
+    def from_source(self) -> List[Evidence]:
+        """What the source alone shows of a run that did not end (stopped by time): experiment code in the main
+        block, nothing that writes the outputs, settings fixed in the file. The same whatever the machine's load."""
+        main = [Evidence("experiment-main", self.source.first_line_of("__main__"),
+                         f"its main block {', '.join(self.experiment_signs)}")] if self.experiment_signs else []
+        return main + self.writes_nothing() + self.settings_in_source(None)
+
+    def writes_nothing(self) -> List[Evidence]:
+        """no-outputs-written from the source alone: nothing the file runs can write a file (whatever its runs
+        did first)."""
+        reached, unreached = self.source.reached_writes()
+        if self.source.tree is None or reached:
+            return []
+        guard = self.source.first_line_of("__main__")
+        detail = "no open(..., 'w'), savetxt or other write is reached from the code the file runs" + \
+            (f": {', '.join(f'{name}()' for name in unreached)} would write, but nothing calls "
+             f"{'it' if len(unreached) == 1 else 'them'}" if unreached else "")
+        return [Evidence("no-outputs-written", guard, detail)]
+
+    def settings_in_source(self, trace: Optional[Traceback]) -> List[Evidence]:
+        """hard-coded-settings from the source: the file never reads its command line and fixes the settings it
+        should take from there; named with a run that failed on one of them (a file the command line did not
+        give) or ran them."""
+        if self.source.tree is None or self.source.reads_command_line() or self.experiment_signs:
+            return []
+        fixed = self.source.fixed_settings()
+        if len(fixed) < 2:
+            return []
+        return [Evidence("hard-coded-settings", fixed[0][0], "the file never reads its command line (no sys.argv, "
+                         f"no argparse) and fixes its settings itself: {'; '.join(text for _, text in fixed[:4])}")]
 
     def missing_outputs(self, run: RunResult) -> List[Evidence]:
         """A run that exited 0 without its outputs: nothing in the file writes a file, or it writes to a path of
@@ -370,11 +498,7 @@ class Explainer:
         if written:
             line, path = written[0]
             return [Evidence("hard-coded-path", line, f"it writes {path!r}, not the path the command line gives")]
-        if self.source.tree is not None and not self.source.writes_anything():
-            guard = self.source.first_line_of("__main__")
-            return [Evidence("no-outputs-written", guard, "no open(..., 'w'), savetxt or other write anywhere in the "
-                                                          "file")]
-        return []
+        return self.writes_nothing() + self.settings_in_source(None)
 
     def lines(self, found: Sequence[Evidence]) -> List[str]:
         return self.source.report_lines(found)

@@ -6,28 +6,13 @@ beside the mistake's definition: grader/catalog.py). Everything here reads the s
 syntax tree; nothing of the submission runs.
 """
 import ast
-import os
-import sys
-import sysconfig
-from typing import List, Optional, Set
+from typing import List, NamedTuple, Optional
 
-from grader import catalog, crashes
+from grader import autograder_image, catalog, crashes
 from grader.catalog import Finding
 from grader.report import Result
 
 AUTOGRADER_PYTHON = (3, 9)
-ALLOWED = {"numpy"}
-
-
-def standard_library() -> Set[str]:
-    """The standard library's top-level module names (sys.stdlib_module_names from Python 3.10)."""
-    names = set(getattr(sys, "stdlib_module_names", ()))
-    if not names:
-        names = set(sys.builtin_module_names)
-        for folder in (sysconfig.get_paths()["stdlib"], os.path.join(sysconfig.get_paths()["stdlib"], "lib-dynload")):
-            if os.path.isdir(folder):
-                names |= {entry.split(".")[0] for entry in os.listdir(folder) if entry != "site-packages"}
-    return names
 
 
 def parse(source: str) -> Optional[ast.Module]:
@@ -37,18 +22,30 @@ def parse(source: str) -> Optional[ast.Module]:
         return None
 
 
-def outside_imports(tree: ast.Module) -> List[Finding]:
-    """Imports of modules that are neither the standard library nor numpy."""
-    stdlib, found, seen = standard_library(), [], set()
-    for node in ast.walk(tree):
+class Import(NamedTuple):
+    line: int
+    module: str  # as imported, dotted
+
+
+def absent_imports(tree: ast.Module) -> List[Import]:
+    """Every import of a module the autograder's Python lacks (grader/autograder_image.py), in line order."""
+    found = []
+    for node in sorted(ast.walk(tree), key=lambda n: getattr(n, "lineno", 0)):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
             [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
-        for name in names:
-            top = name.split(".")[0]
-            if top not in stdlib and top not in ALLOWED and top not in seen:
-                seen.add(top)
-                found.append(Finding(node.lineno, f"imports {top} (line {node.lineno}): the autograder has only "
-                                                  "the standard library and numpy"))
+        found += [Import(node.lineno, name) for name in names if autograder_image.absent(name)]
+    return found
+
+
+def outside_imports(tree: ast.Module) -> List[Finding]:
+    """Imports of modules that the autograder's Python lacks (grader/autograder_image.py): neither Python 3.9's
+    standard library (less Tk) nor numpy. Each module once, at its first import."""
+    found, seen = [], set()
+    for line, module in absent_imports(tree):
+        top = module.split(".")[0]
+        if top not in seen:
+            seen.add(top)
+            found.append(Finding(line, f"imports {top} (line {line}): {autograder_image.why_absent(top)}"))
     return found
 
 
@@ -96,9 +93,12 @@ def env_checks(submission: bytes) -> List[Result]:
                                                                          else "")]
         return [Result(ENV_IMPORTS, False, "\n".join(lines), 0, catalog.mistake_ids(lines)),
                 Result(ENV_IMPORT_SIDE_EFFECTS, False, "the file does not parse (see above)", 0)]
-    findings = outside_imports(tree) + newer_syntax(text, tree)
+    absent = outside_imports(tree)
+    lines = [catalog.mistake_line(catalog.MODULE_NOT_ON_AUTOGRADER.id, "\n  ".join(f.text for f in absent))] \
+        if absent else []
+    lines += [f.text for f in newer_syntax(text, tree)]
     side_effect = catalog.import_side_effects(tree)
     side_effect_lines = [catalog.mistake_line("import-side-effects", side_effect.text)] if side_effect else []
-    return [Result(ENV_IMPORTS, not findings, "\n".join(f.text for f in findings), 0),
+    return [Result(ENV_IMPORTS, not lines, "\n".join(lines), 0, catalog.mistake_ids(lines)),
             Result(ENV_IMPORT_SIDE_EFFECTS, side_effect is None, "\n".join(side_effect_lines), 0,
                    catalog.mistake_ids(side_effect_lines))]

@@ -4,14 +4,18 @@
 2. api and trace: the handout's functions on their own and stepped beside this project's (grader/api.py);
 3. cli: each configuration run; its outputs read leniently, every deviation from the handout's
    format named (grader/outputs.py); the values recovered compared with this project's; where
-   they differ, explained from the evidence: the runs repeated, the arguments probed, the source
-   read, the catalog's variants reproduced (grader/cli.py, grader/catalog.py);
+   they differ, explained from the evidence: the arguments probed, what is random repeated, the
+   source read, the catalog's variants reproduced, a name found from the ZERO init confirmed by the
+   RANDOM init or the source; a run that failed explained from its traceback, what it wrote before
+   failing read, and past an import the autograder cannot do, the run repeated with stand-ins as
+   feedback that earns no points (grader/cli.py, grader/catalog.py, grader/crashes.py). Every name
+   follows the safety rule written in grader/cli.py's EVIDENCE, with what each kind of name rests on;
 4. report: the results, as text or results.json (grader/report.py), written by the caller.
 
 grade() takes the submission's bytes: whoever calls it reads the file (grade.py's command).
 """
 import os
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import course_data
 from grader import api, cli, env, runs
@@ -31,11 +35,27 @@ def data_files(datasets: List[str]) -> Dict[str, bytes]:
     return csvs
 
 
+def cli_configs(quick: bool) -> List[runs.Config]:
+    """The command lines the cli section runs: every configuration, or with --quick the small set's."""
+    return [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
+
+
+def max_score(quick: bool) -> Optional[float]:
+    """What grade() is out of with grade.py's own weights, known before any run (for an upload that cannot be
+    graded, which still has the points it would have been out of); None where the data that defines the api
+    checks cannot be read (the grade then fails on its own, saying why)."""
+    try:
+        checks = api.all_checks(DATA)
+    except Exception:  # noqa: BLE001  (a missing or broken data file: not this function's to report)
+        return None
+    return sum(api.check_weight(c.name) for c in checks) + sum(cli.POINTS[c.dataset] for c in cli_configs(quick))
+
+
 def grade(submission: bytes, name: str, runner: Runner, quick: bool, tol: float,
           progress: Callable[[str], None] = lambda text: None) -> List[Result]:
     """Every check of the submission (its source as bytes; `name` is what progress calls it), in order; the
     runner's runs leave nothing behind. `progress` is told each step as it starts."""
-    configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
+    configs = cli_configs(quick)
     datasets = sorted({c.dataset for c in configs})
     data = runs.load_datasets(DATA, datasets)
     results = env.env_checks(submission)

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from typing import Dict, List, NamedTuple, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from grader.runner import RunResult
 
@@ -21,6 +21,12 @@ SECTIONS = ("env", "api", "trace", "cli")
 QUOTE_LINES, QUOTE_WIDTH = 6, 200  # of a submission's stderr, quoted under a check
 OUTPUT_LINES, OUTPUT_WIDTH = 40, 400  # of any check's output
 JSON_LIMIT = 60 * 1024  # bytes of results.json (PrairieLearn takes 100 KiB, Coursera 64 KB)
+
+
+# How a grade ended, from the first that any check shows, in this order (ENDINGS); a grade none of whose runs
+# ended early was GRADED (its score says how well); NOT_GRADED is an upload that cannot be graded, or grade.py failing.
+NOT_GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, GRADED = "not graded", "did not import", "timed out", "crashed", "graded"
+ENDINGS = (NOT_GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, GRADED)
 
 
 class Result(NamedTuple):
@@ -31,6 +37,7 @@ class Result(NamedTuple):
     max_score: float
     mistakes: Sequence[str] = ()  # the ids of the mistakes its output names, in order
     visibility: str = "visible"  # Gradescope's: visible, after_due_date, after_published or hidden
+    ended: str = ""  # how the check's run ended when it did not run to its end: NOT_IMPORTED, TIMED_OUT or CRASHED
 
 
 # Unicode's categories escaped: control (Cc), format (Cf: U+202E, U+200B, ...), line and paragraph separators
@@ -101,6 +108,20 @@ def points(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.2f}"
 
 
+def hundredths(points: object) -> int:
+    """Points as a whole number of hundredths (a course's settings spread points in hundredths, so this is exact):
+    what a batch adds and compares, free of float noise."""
+    return int(round(float(points) * 100))  # type: ignore[arg-type]
+
+
+def points_text(cents: Optional[int]) -> str:
+    """Hundredths as points are written: '55', '5.47', '27.50'; '' for None."""
+    if cents is None:
+        return ""
+    whole, part = divmod(abs(cents), 100)
+    return ("-" if cents < 0 else "") + (str(whole) if not part else f"{whole}.{part:02d}")
+
+
 def score(results: Sequence[Result]) -> float:
     total = round(sum(r.max_score for r in results if r.passed), 6)
     return int(total) if total == int(total) else total
@@ -154,8 +175,24 @@ def gradescope(header: Sequence[str], results: Sequence[Result], seconds: float)
             entry["extra_data"] = {"mistakes": list(r.mistakes)}
         tests.append(entry)
     data = {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
-            "output": "\n".join([*header, *[HELD_BACK] * held_back]), "tests": tests}
+            "output": "\n".join([*header, *[HELD_BACK] * held_back]), "tests": tests,
+            "extra_data": ending(results).as_json()}
     return bounded(data)
+
+
+def from_gradescope(results: dict) -> Tuple[List[str], List[Result]]:
+    """A results.json read back as Gradescope reads it (a container's, grader/docker.py): its header lines and
+    its checks, for text(). A check without points passed where it says nothing."""
+    header = [line for line in str(results.get("output", "")).splitlines() if line != HELD_BACK]
+    checks = []
+    for test in results.get("tests", []):
+        max_score = float(test.get("max_score") or 0)
+        output = str(test.get("output", ""))
+        passed = float(test.get("score") or 0) >= max_score if max_score else not output
+        mistakes = tuple(str(m) for m in (test.get("extra_data") or {}).get("mistakes", []))
+        checks.append(Result(str(test.get("name", "")), passed, output, max_score, mistakes,
+                             str(test.get("visibility", "visible"))))
+    return header, checks
 
 
 def bounded(data: dict) -> dict:
@@ -169,11 +206,65 @@ def bounded(data: dict) -> dict:
     return data
 
 
-def failure(error: str, seconds: float) -> dict:
-    """results.json when grading itself failed: score 0, and why."""
+def failure(error: str, seconds: float, max_score: Optional[float] = None) -> dict:
+    """results.json when grading itself failed: score 0, and why; max_score: what the grade would have been out of."""
     return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text",
             "output": f"the grader failed: {error}",
-            "tests": [{"name": "grader", "score": 0, "max_score": 0, "output": error, "visibility": "visible"}]}
+            "tests": [{"name": "grader", "score": 0, "max_score": 0, "output": error, "visibility": "visible"}],
+            "extra_data": Ending(NOT_GRADED, f"the grader failed: {one_line(error)}", max_score=max_score).as_json()}
+
+
+class Ending(NamedTuple):
+    """How a grade ended, as results.json's top-level extra_data carries it to a batch (grader/batch.py), which
+    never reads it back from the report's text."""
+    kind: str  # one of ENDINGS
+    detail: str  # why, on one line: the check that shows how it ended and what it says; what to fix; or ''
+    unexplained: str = ""  # GRADED with a failing check but no mistake named anywhere: the first failing check
+    max_score: Optional[float] = None  # for NOT_GRADED: the points it would have been out of (None: not known)
+
+    def as_json(self) -> dict:
+        data = {"ended": self.kind, "detail": self.detail}
+        if self.unexplained:
+            data["unexplained"] = self.unexplained
+        if self.max_score is not None:
+            data["max_score"] = self.max_score
+        return data
+
+
+DETAIL_WIDTH = 300  # characters of an ending's detail
+
+
+def one_line(text: str) -> str:
+    """Text on one line, escaped and cut to DETAIL_WIDTH characters: for an ending's detail, a CSV cell."""
+    text = " ".join(escape(text).split())
+    return text if len(text) <= DETAIL_WIDTH else text[:DETAIL_WIDTH] + "..."
+
+
+def said(result: Result) -> str:
+    """A failing check on one line: its name, the grader's first line, and the last line it quotes of the
+    submission ('cli:small 2 4 2 0.1 (...): exit status 1: ValueError: boom')."""
+    lines = result.output.split("\n")
+    own = next((line for line in lines if line.strip() and not line.startswith("  | ")), "")
+    quoted = [line[4:] for line in lines if line.startswith("  | ")]
+    return one_line(f"{result.name}: {own.rstrip(':')}" + (f": {quoted[-1].strip()}" if quoted else ""))
+
+
+def ending(results: Sequence[Result]) -> Ending:
+    """How the grade ended: the first kind of early end (ENDINGS' order) that a failing check shows, with that
+    check; else GRADED, with the first mistake named, or where none is, the first failing check that has points
+    (marked unexplained); else GRADED with every check passed."""
+    for kind in (NOT_IMPORTED, TIMED_OUT, CRASHED):
+        first = next((r for r in results if r.ended == kind and not r.passed), None)
+        if first is not None:
+            return Ending(kind, said(first))
+    failing = next((r for r in results if r.max_score and not r.passed), None)
+    if failing is None:
+        return Ending(GRADED, "every check passed")
+    named = next((r for r in results if r.mistakes and not r.passed), None)
+    if named is None:
+        return Ending(GRADED, said(failing), failing.name)
+    mistake = next((line.strip() for line in named.output.split("\n") if line.strip().startswith("mistake: ")), "")
+    return Ending(GRADED, one_line(f"{named.name}: {mistake}") if mistake else said(named))
 
 
 def write_json(path: str, data: dict) -> None:
@@ -191,6 +282,15 @@ def write_json(path: str, data: dict) -> None:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def run_ending(run: RunResult) -> str:
+    """How a run that did not run to its end ended, for Result.ended: TIMED_OUT (not run, stopped by its time,
+    or the CPU-time limit), CRASHED (an exit status other than 0, a signal, another limit: a run the sandbox
+    stopped for its memory, disk or folders too); '' for a run that ended by itself with 0."""
+    if "CPU-time" in run.problem or (run.status is None and run.problem.startswith(("timed out", "not run"))):
+        return TIMED_OUT
+    return CRASHED if run.status != 0 or run.problem else ""
 
 
 def why_run_failed(run: RunResult) -> str:

@@ -20,12 +20,15 @@ import stat
 import subprocess
 import tempfile
 import time
-from typing import Any, Dict, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from grader import trees
 from neuralnet import BLAS_THREAD_VARIABLES
 
 STDERR_KEEP = 64 * 1024  # bytes of a run's stderr kept
+KILLED_FROM_OUTSIDE = ("killed by SIGKILL from outside the run, twice (it was run again): none of its limits was "
+                       "hit, so unless the code kills itself this is the grader's fault, not the submission's: "
+                       "please report it")
 OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes of one output file read back
 
 
@@ -249,6 +252,7 @@ class Runner:
         self.budget = Budget(limits.timeout, limits.total)
         self.uid: Optional[int] = None  # the user the submission runs as, where it is not the caller
         self.count = 0
+        self.retried: List[str] = []  # what each run killed from outside its limits, and run again, was doing
         self.private = tempfile.mkdtemp(prefix="grade-")  # the run folders and stderr files
         self.isolation = ("not isolated: grade.py is not running as root on Linux, so the submission runs as you, "
                           "can read what you can read and reach the network")
@@ -263,7 +267,29 @@ class Runner:
         return self.limits.describe(resources=False)
 
     def run(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str], what: str) -> RunResult:
-        """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back."""
+        """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back.
+
+        A run killed by SIGKILL with none of its limits named (not the out-of-memory killer, not its CPU time:
+        nothing of the run's own) was ended from outside it, and that must never cost a student points
+        silently: it is run once more, and noted in self.retried (the report's header says so); killed so
+        again, its problem names it, so that the check that fails says why."""
+        result = self._run_once(args, files, outputs, what)
+        if not self._killed_from_outside(result):
+            return result
+        self.retried.append(what)
+        again = self._run_once(args, files, outputs, what)
+        if again.problem.startswith("not run"):  # (the time budget was spent): the first run's end stands
+            again = result
+        if self._killed_from_outside(again):
+            again = again._replace(problem=KILLED_FROM_OUTSIDE)
+        return again
+
+    @staticmethod
+    def _killed_from_outside(result: RunResult) -> bool:
+        return result.status is not None and result.status == -getattr(signal, "SIGKILL", -1) and not result.problem
+
+    def _run_once(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str],
+                  what: str) -> RunResult:
         timeout, not_run = self.budget.next_run()
         if timeout is None:
             return RunResult(None, "", not_run, {})

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,7 @@ import numpy as np
 
 import compare
 from grader import api, catalog, env, outputs, report, runner, runs, settings
-from grader.report import Result
+from grader.report import Result, why_run_failed
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
 from grader.testing import DATA, HERE, NEURALNET, OUTPUT_NAMES
 
@@ -277,14 +278,17 @@ class TestGradeSource(unittest.TestCase):
     """The env: checks and the source diagnoses, read from the syntax tree."""
 
     def test_imports_syntax_and_side_effects(self):
-        text = ("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom torch import nn\n\n"
+        text = ("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom torch import nn\n"
+                "from turtle import update\nimport distutils.log\n\n"
                 "def zero_init(shape: tuple | None):\n    return np.zeros(shape)\n\nmain(sys.argv[1:])\n")
         tree = env.parse(text)
+        only = "the autograder has only Python 3.9's standard library and numpy, not"
         self.assertEqual([f.text for f in env.outside_imports(tree)],
-                         ["imports matplotlib (line 3): the autograder has only the standard library and numpy",
-                          "imports torch (line 4): the autograder has only the standard library and numpy"])
+                         [f"imports matplotlib (line 3): {only} matplotlib", f"imports torch (line 4): {only} torch",
+                          "imports turtle (line 5): turtle needs Tk (tkinter), which the autograder's Python lacks"])
+        self.assertEqual(env.env_checks(text.encode())[0].mistakes, ("module-not-on-autograder",))
         self.assertIn("a type written X | Y", "\n".join(f.text for f in env.newer_syntax(text, tree)))
-        self.assertIn("reads sys.argv (line 9)", catalog.import_side_effects(tree).text)
+        self.assertIn("reads sys.argv (line 11)", catalog.import_side_effects(tree).text)
         self.assertIsNone(env.parse("def broken(:\n"))
 
     def test_this_project_reads_clean(self):
@@ -495,3 +499,36 @@ class TestRunnerOutputs(unittest.TestCase):
         self.assertEqual(result.kinds["folder"], "a folder")
         if os.name == "posix":
             self.assertEqual(result.kinds, expected)
+
+
+@unittest.skipUnless(hasattr(signal, "SIGKILL"), "SIGKILL is POSIX's")
+class TestKilledFromOutside(unittest.TestCase):
+    """A run killed by SIGKILL with none of its limits named is run once more, and named if it is killed again."""
+
+    # Killed by SIGKILL (here by itself, as a cleanup racing a run would kill it) the first `times` times it runs.
+    CODE = ("import os, signal, sys\nmarks = sys.argv[1]\nseen = len(os.listdir(marks))\n"
+            "open(os.path.join(marks, str(seen)), 'w').close()\n"
+            "if seen < int(sys.argv[2]):\n    os.kill(os.getpid(), signal.SIGKILL)\nprint('ran', file=sys.stderr)\n")
+
+    def run_killed(self, times: int):
+        limits = runner.Limits(30, 60, 1 << 30, 1 << 26, 64, 30, 1 << 26)
+        with tempfile.TemporaryDirectory() as marks, \
+                runner.Runner(sys.executable, limits, runner.PosixProcesses()) as r:
+            os.chmod(marks, 0o777)
+            result = r.run(["-c", self.CODE, marks, str(times)], {}, [], "a test")
+            return result, r.retried, len(os.listdir(marks))
+
+    def test_killed_once_it_is_run_again(self):
+        result, retried, runs = self.run_killed(1)
+        self.assertEqual((result.status, result.problem, retried, runs), (0, "", ["a test"], 2))
+        self.assertIn("ran", result.stderr)
+
+    def test_killed_twice_it_is_named(self):
+        result, retried, runs = self.run_killed(2)
+        self.assertEqual((result.status, retried, runs), (-signal.SIGKILL, ["a test"], 2))
+        self.assertEqual(result.problem, runner.KILLED_FROM_OUTSIDE)
+        self.assertIn("killed by signal 9 (killed by SIGKILL from outside the run, twice", why_run_failed(result))
+
+    def test_a_run_that_ends_otherwise_is_run_once(self):
+        result, retried, runs = self.run_killed(0)
+        self.assertEqual((result.status, retried, runs), (0, [], 1))

@@ -5,12 +5,14 @@ and seccomp profile (so no namespaces), a PID namespace, a 768 MB / half-CPU cgr
 be made, and /autograder laid out as the harness lays it. Each case uploads files, runs
 run_autograder, and checks results.json, what the submission could read, and that nothing is left
 behind (processes, files in /tmp, /var/tmp, /dev/shm). The same cases run again with namespaces
-allowed (every capability, no filter): TestBundleWithNamespaces.
+allowed (every capability, no filter): TestBundleWithNamespaces. grader/test_docker.py grades the same cases
+(cases(), BundleCases) in real Docker containers.
 
 The stand-in needs root (CI runs this module as root); otherwise every class here but TestSeccomp
 skips with the reason. TestSeccomp tests grader/seccomp.py and the run filter built with it
 (grader/sandbox/syscall_filter.py) in forked children of this process.
 """
+import csv
 import errno
 import os
 import re
@@ -21,11 +23,12 @@ import sys
 import tempfile
 import threading
 import unittest
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 from unittest import mock
 
-from grader import seccomp, settings, upload
+from grader import report, seccomp, settings, upload
 from grader import test_grader as suite
+from grader import test_submissions as submissions
 from grader import testing_container as standin
 from grader.sandbox import syscall_filter
 from grader.test_submissions import naive_with
@@ -468,9 +471,9 @@ raise SystemExit("snoop: " + " ".join(seen))
 ''' % (SNOOPED, standin.AUTOGRADER, standin.AUTOGRADER)
 
 NETWORK = '''import socket, sys
-for family, address in ((socket.AF_INET, ("127.0.0.1", %d)), (socket.AF_INET6, ("::1", %d))):
+for family, address in %r:
     try:
-        s = socket.socket(family, socket.SOCK_STREAM)
+        s = socket.socket(getattr(socket, family), socket.SOCK_STREAM)
         s.settimeout(2)
         s.connect(address)
         s.sendall(b"reached")
@@ -479,6 +482,7 @@ for family, address in ((socket.AF_INET, ("127.0.0.1", %d)), (socket.AF_INET6, (
         print("network: " + type(e).__name__ + " " + str(e), file=sys.stderr)
 raise SystemExit(1)
 '''
+LOOPBACK = ("127.0.0.1", "::1")  # where the stand-in's submissions look for this host's listener
 
 LEAVE_BEHIND = '''import os, sys, time
 for folder in ("/tmp", "/var/tmp", "/dev/shm"):
@@ -511,11 +515,15 @@ BIG_ARRAY = "import numpy as np\nblock = np.ones(200 * 2**20)\nblock[::512] = 2.
 HELPER = "from helper import *\n"
 
 
-def cases(port: int = 9) -> Dict[str, Dict[str, object]]:
-    """Every case's upload, by name: what test_container grades and benchmarks/bench_container.py times."""
+def cases(port: int = 9, addresses: Sequence[str] = LOOPBACK) -> Dict[str, Dict[str, object]]:
+    """Every case's upload, by name: what test_container and test_docker grade and benchmarks/bench_container.py
+    times; the network case connects to `port` at each of `addresses` (where the tests' Listener listens)."""
+    targets = [("AF_INET6" if ":" in address else "AF_INET", (address, port)) for address in addresses]
     return {
         "this project": {"neuralnet.py": reference()},
         "a catalogued mistake": {"neuralnet.py": naive_with("no-shuffle")},
+        "a one-line mistake": {"neuralnet.py": reference().replace("np.random.seed(epoch)",
+                                                                   "np.random.seed(epoch + 1)", 1)},
         "a zipped folder": {"hw5/neuralnet.py": reference(), "__MACOSX/hw5/._neuralnet.py": b"\0\5\26\7junk",
                             "hw5/.DS_Store": b"\0\0\0\1Bud1"},
         "a link to the reference": {"neuralnet.py": standin.Link("../source/neuralnet.py")},
@@ -524,7 +532,7 @@ def cases(port: int = 9) -> Dict[str, Dict[str, object]]:
         "a 1.6 GB array": {"neuralnet.py": BIG_ARRAY},
         "snooping": {"neuralnet.py": SNOOP},
         "a process left behind": {"neuralnet.py": LEAVE_BEHIND},
-        "the network": {"neuralnet.py": NETWORK % (port, port)},
+        "the network": {"neuralnet.py": NETWORK % (targets,)},
         "delegating to the reference": {"neuralnet.py": suite.HOSTILE["delegate"]},
         "forging results": {"neuralnet.py": suite.HOSTILE["forge"]},
         "a helper module": {"neuralnet.py": HELPER + reference(), "helper.py": "X = 1\n"},
@@ -537,13 +545,14 @@ def cases(port: int = 9) -> Dict[str, Dict[str, object]]:
 
 
 class Listener:
-    """A TCP listener on this host's loopback (IPv4 and IPv6 where it exists): counts what connects."""
+    """A TCP listener on this host's addresses (the loopback's, IPv4 and IPv6 where it exists; a Docker bridge's):
+    counts what connects."""
 
-    def __init__(self):
+    def __init__(self, addresses: Sequence[str] = LOOPBACK):
         self.connections = 0
         self.sockets: List[socket.socket] = []
         self.port = 0
-        for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        for family, address in [(socket.AF_INET6 if ":" in a else socket.AF_INET, a) for a in addresses]:
             try:
                 s = socket.socket(family, socket.SOCK_STREAM)
                 s.bind((address, self.port))
@@ -595,14 +604,20 @@ class BundleCases:
         cls.listener.close()
         subprocess.run(["rm", "-rf", cls.folder], check=False)
 
-    def grade(self, case: str, ulimits=None, env=None) -> standin.Outcome:
-        """run_autograder on the case's upload in a fresh stand-in; every case leaves nothing behind and writes a
-        results.json of Gradescope's form that holds nothing the submission must not read."""
+    def run_case(self, case: str, ulimits=None, env=None) -> standin.Outcome:
+        """run_autograder on the case's upload in a fresh stand-in (test_docker: in a real container); sets
+        self.cgroup to what limits the container's memory ('' for nothing)."""
         with standin.Container(self.bundle, suite.Isolation.python, docker_like=self.docker_like, ulimits=ulimits,
                                keep=[suite.Isolation.folder]) as container:  # no GRADER_USER, as on Gradescope
             container.submit(self.uploads[case])
             outcome = container.run(env=env)
             self.cgroup = container.cgroup.description if container.cgroup and container.cgroup.folders else ""
+        return outcome
+
+    def grade(self, case: str, ulimits=None, env=None) -> standin.Outcome:
+        """The case graded (run_case); every case leaves nothing behind and writes a results.json of Gradescope's
+        form that holds nothing the submission must not read."""
+        outcome = self.run_case(case, ulimits, env)
         self.assertEqual(outcome.returncode, 0, outcome.stdout[-3000:])
         self.assertEqual(outcome.leftovers, [], "processes left in the container")
         self.assertEqual(outcome.scratch, [], "files left in /tmp, /var/tmp or /dev/shm")
@@ -738,6 +753,45 @@ class TestBundleInGradescopesContainer(BundleCases, unittest.TestCase):
 class TestBundleWithNamespaces(BundleCases, unittest.TestCase):
     """The same with namespaces allowed: every capability, no filter."""
     docker_like = False
+
+
+@unittest.skipIf(UNAVAILABLE, UNAVAILABLE)
+class TestLocalClassEqualsTheBundle(unittest.TestCase):
+    """A class graded locally from an export with the bundle's settings.json (grade.py EXPORT --config) gives each
+    upload the score the bundle gives it in Gradescope's container (benchmarks/bench_class.py does the same on 21)."""
+
+    def test_each_local_score_is_the_bundles(self):
+        folder = tempfile.mkdtemp(prefix="standin-class-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", folder])
+        os.chmod(folder, 0o700)
+        bundle, settings_json = os.path.join(folder, "autograder.zip"), os.path.join(folder, "settings.json")
+        subprocess.run([sys.executable, suite.GRADE, "--make-autograder", bundle], check=True, capture_output=True,
+                       timeout=120)
+        subprocess.run(["unzip", "-q", bundle, "settings.json", "-d", folder], check=True, timeout=60)
+        crash = reference().replace("np.random.seed(epoch)", "np.random.seed(epoch - 1)")  # cli runs crash: a part
+        uploads = {"this project": cases()["this project"], "a crash": {"neuralnet.py": crash},
+                   "neuralnet (1).py": cases()["neuralnet (1).py"], "an empty upload": {}}
+        folders = {f"submission_{1000 + i}": (what, files, [(f"Student {i}", str(1000 + i), "")])
+                   for i, (what, files) in enumerate(uploads.items())}
+        exported = os.path.join(folder, "export")
+        submissions.write_export(exported, folders)
+        table = os.path.join(folder, "class.csv")
+        result = subprocess.run([sys.executable, suite.GRADE, exported, "--config", settings_json, "--python",
+                                 suite.Isolation.python, "--jobs", "2", "--csv", table], capture_output=True,
+                                text=True, timeout=1200)
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        with open(table, newline="") as f:
+            local = {row["submission"]: row for row in csv.DictReader(f)}
+        for name, (what, files, _) in folders.items():
+            with self.subTest(what), standin.Container(bundle, suite.Isolation.python,
+                                                       keep=[suite.Isolation.folder]) as container:
+                container.submit(files)
+                outcome = container.run()
+                assert outcome.results is not None
+                self.assertEqual(local[name]["score"], report.points_text(report.hundredths(outcome.results["score"])))
+                self.assertEqual(local[name]["ended"], outcome.results["extra_data"]["ended"])
+        self.assertEqual([local[n]["score"] for n in folders][0], "55")
+        self.assertNotIn(local["submission_1001"]["score"], ("0", "55"))  # the crash: the points of what ran
 
 
 if __name__ == "__main__":

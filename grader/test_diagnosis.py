@@ -262,8 +262,28 @@ class TestEvidence(Graded):
         self.assertFalse(result.passed)
         self.assertEqual(result.mistakes, (), result.output)
         self.assertIn(f"from the RANDOM init ({cli.ASYMMETRIC.describe()}) backprop-drops-last-column writes other "
-                      "outputs than this submission: nothing is named", result.output)
+                      "outputs than this submission, and the source does not show it either: it is not named",
+                      result.output)
         self.assertEqual(naive[ZERO.describe()].mistakes, ("backprop-drops-last-column",))
+
+    def test_a_zero_init_twin_shown_by_the_source_is_named_instead(self):
+        """The bias entry 1 put first for the input and last for the hidden layer: from the ZERO init the outputs
+        are backprop-drops-last-column's, and the source shows the twin, bias-side-mismatch, which is named."""
+        hidden_last = test_explain.FUNCTIONS["bias-side-mismatch (the hidden layer only)"][0]
+        (results,) = self.grades((hidden_last.encode(), [ZERO]))
+        result = results[ZERO.describe()]
+        self.assertEqual(result.mistakes, ("bias-side-mismatch",), result.output)
+        self.assertIn("its outputs are exactly those of backprop-drops-last-column; the source shows "
+                      "bias-side-mismatch", result.output)
+
+    def test_a_zero_init_name_stands_on_the_source_where_the_random_init_is_unseeded(self):
+        """No shuffle with an unseeded RANDOM init: the RANDOM-init configuration changes from run to run, and
+        the source (nothing permutes the examples) confirms what the ZERO-init outputs show."""
+        source = submission("near miss").replace(b"    np.random.seed(rows * (cols + 1))\n", b"")
+        (results,) = self.grades((source, [ZERO]))
+        result = results[ZERO.describe()]
+        self.assertIn("no-shuffle", result.mistakes, result.output)
+        self.assertIn("the source shows it too: nothing in the file permutes the examples", result.output)
 
 
 class TestNearMisses(Graded):

@@ -6,6 +6,7 @@ Each diagnosis gets a submission in its own shape (two students' styles below, e
 with 1-D vectors, and a sys.argv main with column vectors), asserting the id and the line of the student's
 file it points at; the correct files get no name at all.
 """
+import ast
 import os
 import shutil
 import sys
@@ -13,6 +14,7 @@ import tempfile
 import unittest
 
 from grader import api, catalog, cli, crashes, env, probe, runs
+from grader.report import Result
 from grader.runner import Limits, PosixProcesses, Runner
 from grader.testing import DATA, HERE
 
@@ -385,8 +387,14 @@ CRASHES = {
     "hard-coded-path (an output)": (variant(SCRIPT_STUDENT, ('np.savetxt(train_out, train_pred, fmt="%d")',
                                                              'np.savetxt("output/train_out.labels", train_pred, '
                                                              'fmt="%d")')), '"output/train_out.labels"'),
-    "four-classes": (variant(SCRIPT_STUDENT, ("K = 10  # number of letters", "K = 4  # number of letters")),
-                     "K = 4"),
+    "class-count-fixed": (variant(SCRIPT_STUDENT, ("K = 10  # number of letters", "K = 4  # number of letters")),
+                          "K = 4"),
+    "class-count-fixed (a one-hot of 3 columns)": (variant(SCRIPT_STUDENT, (
+        "    features = data[:, 1:]\n",
+        "    features = data[:, 1:]\n    onehot = np.zeros((len(labels), 3))\n"
+        "    onehot[np.arange(len(labels)), labels] = 1\n")), "onehot = np.zeros((len(labels), 3))"),
+    "module-not-on-autograder": (variant(SCRIPT_STUDENT, ("import sys\n", "import sys\nimport pandas as pd\n")),
+                                 "import pandas as pd"),
     "misspelt-argument": (variant(ARGPARSE_STUDENT, ("parser.add_argument('num_epoch'",
                                                      "parser.add_argument('num_ep*och'")), "'num_ep*och'"),
     "no-outputs-written": (variant(SCRIPT_STUDENT, (SCRIPT_STUDENT[SCRIPT_STUDENT.index("    np.savetxt(train_out"):
@@ -499,11 +507,35 @@ class TestCrashesExplained(unittest.TestCase):
         self.assertIn(pointed(failing[0].output, "experiment-main"),
                       (line_of(source, "import matplotlib"), line_of(source, "plt.plot(")), failing[0].output)
 
-    def test_four_classes_names_the_older_handout(self):
-        source, _ = CRASHES["four-classes"]
+    def test_a_fixed_class_count_names_the_older_handout(self):
+        source, _ = CRASHES["class-count-fixed"]
         output = Grades.cli(source, FIRST_TWO[:1])[0].output
-        self.assertIn("this follows an older handout's 4-letter data set", output)
+        self.assertIn("this follows an older handout's data sets of fewer letters", output)
         self.assertIn("IndexError: index", output)
+
+    def test_feedback_past_a_blocking_import_earns_nothing_and_goes_on(self):
+        """pandas used after the outputs are written: the run fails at the import (no points), and the same run
+        with a stand-in for pandas is judged as feedback: its outputs read, the rest of the file diagnosed."""
+        source = variant(SCRIPT_STUDENT, ("import sys\n", "import sys\nimport pandas as pd\n"),
+                         ("np.random.seed(epoch)", "np.random.seed(epoch + 1)"),
+                         ("        print(\"error(validation): {}\".format(val_err), file=f)\n",
+                          "        print(\"error(validation): {}\".format(val_err), file=f)\n"
+                          "    pd.DataFrame({\"train\": train_loss}).to_csv(\"losses.csv\")\n"))
+        result = Grades.cli(source, FIRST_TWO[:1])[0]
+        self.assertFalse(result.passed)
+        self.assertIn("feedback past the import, which earns no points", result.output)
+        self.assertIn("it needs pandas here (pandas.DataFrame())", result.output)
+        self.assertEqual(result.mistakes, ("module-not-on-autograder", "shuffle-seed-offset"), result.output)
+
+    def test_outputs_written_before_a_crash_are_read(self):
+        source = variant(SCRIPT_STUDENT, ("crossentropy(validation)", "crossentropy(test)"),
+                         ("        print(\"error(validation): {}\".format(val_err), file=f)\n",
+                          "        print(\"error(validation): {}\".format(val_err), file=f)\n"
+                          "    print(\"last\", val_loss[num_epoch])\n"))
+        result = Grades.cli(source, FIRST_TWO[:1])[0]
+        self.assertFalse(result.passed)
+        self.assertIn("what it wrote before it failed", result.output)
+        self.assertEqual(result.mistakes, ("metrics-test-keys",), result.output)
 
     def test_a_file_that_does_not_compile_is_named_before_any_run(self):
         for name in ("python2-code", "mixed-indentation"):
@@ -643,8 +675,31 @@ class TestExplainedTable(unittest.TestCase):
                             "docs/grading.md's table of explained mistakes is not catalog.markdown_table(EXPLAINED)")
 
     def test_every_explained_id_is_tested_here(self):
-        tested = {name.split(" ")[0] for name in [*CRASHES, *FUNCTIONS]}
+        tested = {name.split(" ")[0] for name in [*CRASHES, *FUNCTIONS, *SOURCES]}
         self.assertEqual({m.id for m in catalog.EXPLAINED}, tested)
+
+
+# Each mistake named from the source alone: (file, the text of the line named).
+SOURCES = {
+    "older-handout-api": ("import sys\nimport numpy as np\n\n\ndef SigmoidForward(a):\n"
+                          "    return 1 / (1 + np.exp(-a))\n"
+                          "\n\ndef NNForward(x, y, alpha, beta):\n    return SigmoidForward(alpha @ x)\n",
+                          "def SigmoidForward(a):"),
+}
+
+
+class TestNamedFromTheSource(unittest.TestCase):
+    def test_an_older_handouts_api_is_named_once_with_its_handout(self):
+        source, text = SOURCES["older-handout-api"]
+        found = catalog.older_api(ast.parse(source))
+        self.assertEqual(found.line, line_of(source, text))
+        self.assertIn("the 2018-2020 handouts' modules", found.text)
+        results = api.named_once([Result("api:shuffle", True, "", 0), Result("api:random_init", False, "missing", 1),
+                                  Result("api:zero_init", False, "missing", 1)], found)
+        self.assertEqual([r.mistakes for r in results], [(), ("older-handout-api",), ()])
+        for name in ("ARGPARSE_STUDENT", "SCRIPT_STUDENT"):
+            with self.subTest(name):
+                self.assertIsNone(catalog.older_api(ast.parse(globals()[name])))
 
 
 if __name__ == "__main__":
