@@ -27,12 +27,13 @@ from grader.runner import Limits, PosixProcesses, Runner, RunResult, SandboxErro
 from grader.sandbox import syscall_filter, system
 from grader.sandbox.hiding import INNER_BASE, HiddenModes, MountNamespace
 from grader.sandbox.limits import ContainerMemory, Rlimits, finish_child, set_limits, sink_in_oom_order
-from grader.sandbox.system import anonymous_memory, call, children_of, killed_unreaped, owned_by, session_members, state
-from grader.sandbox.users import as_user, choose_grade_ids, lock_user, root_folder
+from grader.sandbox.system import call, children_of, killed_unreaped, owned_by, session_members, state
+from grader.sandbox.users import AsUser, choose_grade_ids, lock_user, root_folder
 from grader.sandbox.written import held_open, on_disk, remove_ipc, remove_owned, scratch_places
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter the advice for --python makes a venv from
 POLL = 0.25  # seconds between two measures of what a run wrote and what memory it holds
+READER_WAIT = 0.1  # seconds a poll waits for what the uid's processes hold (Sandbox._ask_reader)
 HEADROOM = 128 << 20  # of the container's memory, left for grade.py and the programs' code (see _over_a_limit)
 
 
@@ -117,26 +118,21 @@ class LimitedRunner(Runner):
         host-wide count, where no cgroup file can be read, moves with others' kills): the run ends at once, named
         for memory, instead of waiting for what is left of it (a fork bomb's children sleep on to the timeout)
           - once the out-of-memory killer has acted in the cgroup and a process of the run lies dead of SIGKILL,
-            not yet reaped;
-          - or once what nothing can page out of the container's memory comes within HEADROOM of its limit while
-            the run's own processes hold at least half of that: past it the kernel pages out every program's
-            code to make room, and everything crawls for seconds before it kills (in Docker at half a CPU, 8 to
-            16 s a run of a fork bomb).
-        Either way, where grades run side by side in one cgroup, another grade's memory ends nothing here."""
+            not yet reaped (where grades run side by side in one cgroup, another grade's kills end nothing here);
+          - or once what nothing can page out of the container's memory comes within HEADROOM of its limit: past
+            it the kernel pages out every program's code to make room, grade.py's too, and everything crawls for
+            tens of seconds before it kills. Two small files are all this reads, since grade.py is in the same
+            cgroup: any more work would crawl too. (Only a container's cgroup has a limit: grades side by side in
+            one memory-limited container share it, and the first to fill it ends the runs of all.)"""
         if self.memory.host_wide():
             return ""
+        if self.memory.limit is not None and self.memory.held() > self.memory.limit - HEADROOM:
+            return (f"used more than {size(self.memory.limit - HEADROOM)} of the container's {size(self.memory.limit)}"
+                    " of memory, which nothing could page out: stopped before the kernel's out-of-memory killer had"
+                    " to act")
         if self.memory.kills() > self._kills_before and self._lost_to_sigkill(process):
             return self._out_of_memory_phrase()
-        if self.memory.limit is not None:
-            full = self.memory.limit - HEADROOM
-            if self.memory.held() > full and self._anonymous_memory(process) > full // 2:
-                return (f"used more than {size(full)} of the container's {size(self.memory.limit)} of memory, which "
-                        "nothing could page out: stopped before the kernel's out-of-memory killer had to act")
         return ""
-
-    def _anonymous_memory(self, process: subprocess.Popen) -> int:
-        """The anonymous memory its processes show (RssAnon; pages a fork shares are counted in each), in bytes."""
-        return sum(anonymous_memory(pid) for pid in session_members(process.pid))
 
     def _lost_to_sigkill(self, process: subprocess.Popen) -> bool:
         """Whether a process of the run's session lies dead of SIGKILL, not yet reaped."""
@@ -228,6 +224,8 @@ class Sandbox(LimitedRunner):
         self.ipc_namespace = False  # whether each run gets an IPC namespace of its own
         self.scratch = scratch_places()
         self.over_limit, self.folder = "", ""  # the limit the last run's writing passed ('' for none); its folder
+        self.reader: Optional[AsUser] = None  # reads the uid's processes as the uid (see _start_reader)
+        self.uid_view: Dict[str, Any] = {}  # its last answer: what they hold open ("held") and "killed"
         self.who = ""  # the submission's user, as messages name it
         try:
             self._isolate(user, limits, hide, namespaces)
@@ -265,6 +263,7 @@ class Sandbox(LimitedRunner):
                 self._start_holder()
             self.ipc_namespace = self.holder is not None and _own_ipc_namespace_works()
         self._try_filter()
+        self._start_reader()
         os.chmod(self.private, 0o711)  # the user passes through to its run folder, and lists nothing
         where = ("in a private mount namespace (the grader's files hidden, everything written limited to "
                  f"{size(self.limits.disk)})" if self.holder else "without a mount namespace (refused here), the "
@@ -400,25 +399,24 @@ class Sandbox(LimitedRunner):
                 syscall_filter.install()
         return enter
 
-    def _over_a_limit(self, process: subprocess.Popen, folder: str) -> str:
-        return super()._over_a_limit(process, folder) or self._over_disk(folder, running=True)
-
-    def _anonymous_memory(self, process: subprocess.Popen) -> int:
-        """Every process of the uid's, in the run's session or not (/proc/PID/status is readable to root)."""
-        return sum(anonymous_memory(pid) for pid in owned_by(self.uid)) if self.uid is not None else \
-            super()._anonymous_memory(process)
-
     def _lost_to_sigkill(self, process: subprocess.Popen) -> bool:
         """Whether a process of the uid, in the run's session or not, lies dead of SIGKILL, not yet reaped: read as
-        the uid (grader/sandbox/users.py's as_user), since the kernel shows a zombie's exit status only to a reader
-        that may trace it, which root in a Docker container (no CAP_SYS_PTRACE) may not."""
+        the uid (see _start_reader), since the kernel shows a zombie's exit status only to a reader that may trace
+        it, which root in a Docker container (no CAP_SYS_PTRACE) may not."""
         if self.uid is None:
             return super()._lost_to_sigkill(process)
-        uid = self.uid
+        self._ask_reader()
+        return bool(self.uid_view.get("killed"))
 
-        def look() -> bytes:
-            return b"killed" if any(killed_unreaped(pid) for pid in owned_by(uid)) else b"none"
-        return as_user(uid, self.gid, look) == b"killed"
+    def _over_a_limit(self, process: subprocess.Popen, folder: str) -> str:
+        """Memory first (LimitedRunner's: it reads two files), then the disk; the reader is asked once a poll."""
+        self.uid_view = {}
+        memory = super()._over_a_limit(process, folder)
+        if memory:
+            return memory
+        if not self.uid_view:
+            self._ask_reader()
+        return self._over_disk(folder, running=True)
 
     def _over_disk(self, folder: str, running: bool) -> str:
         """The disk limit the run passed, as one phrase, or '': what its uid owns in its folder and the places it may
@@ -429,21 +427,29 @@ class Sandbox(LimitedRunner):
         if passed:
             return f"hit the folder limit ({passed})"
         if running:
-            held.update(self._held_open())
+            held.update({tuple(key): value for key, value in self.uid_view.get("held", [])})
         return self._disk_hit() if sum(held.values()) > self.limits.disk else ""
 
-    def _held_open(self) -> Dict[Any, int]:
-        """written.held_open, read by a child whose effective uid is the run's (see grader/sandbox/written.py); {}
-        when that child could not tell."""
-        most, places = self.limits.file_size, ["/tmp"] if self.holder else [os.path.dirname(self.folder), *self.scratch]
+    def _start_reader(self) -> None:
+        """The child that reads, as the uid, what the uid's processes hold open or mapped (written.held_open) and
+        whether one lies dead of SIGKILL: started once, before any run (grader/sandbox/users.py's AsUser)."""
+        uid, most = self.uid, self.limits.file_size
+        places = ["/tmp"] if self.holder else [self.private, *self.scratch]
+        assert uid is not None
 
-        def measure() -> bytes:
-            held = held_open(self.uid, most, places)
-            return json.dumps([[list(key), value] for key, value in held.items()]).encode()
-        answer = as_user(self.uid, self.gid, measure)
+        def read() -> bytes:
+            held = held_open(uid, most, places)
+            return json.dumps({"held": [[list(key), value] for key, value in held.items()],
+                               "killed": any(killed_unreaped(pid) for pid in owned_by(uid))}).encode()
+        self.reader = AsUser(uid, self.gid, read)
+
+    def _ask_reader(self) -> None:
+        """The reader's answer as uid_view, waiting READER_WAIT at most: when it comes later, the next poll has it,
+        and meanwhile uid_view is {} (nothing held open, nothing killed)."""
+        answer = self.reader.ask(READER_WAIT) if self.reader else None
+        self.uid_view = {"asked": True}
         with contextlib.suppress(ValueError, TypeError):
-            return {tuple(key): value for key, value in json.loads(answer or b"[]")}
-        return {}
+            self.uid_view.update(json.loads(answer) if answer else {})
 
     def _scratch(self) -> List[str]:
         """Where the run may write outside its folder: the world-writable places, or the namespace's /tmp (its
@@ -494,6 +500,9 @@ class Sandbox(LimitedRunner):
         if self.holder:
             self.holder.close()
             self.holder = None
+        if self.reader:
+            self.reader.close()
+            self.reader = None
         super().close()
         if self.hidden_modes is not None:
             self.hidden_modes.restore()

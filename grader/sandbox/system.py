@@ -72,15 +72,6 @@ def killed_unreaped(pid: str) -> bool:
         return False
 
 
-def anonymous_memory(pid: str) -> int:
-    """A process's anonymous resident memory (RssAnon in /proc/PID/status, readable to anyone), in bytes; 0 once it
-    is gone."""
-    with contextlib.suppress(OSError, ValueError, StopIteration):
-        with open(f"/proc/{pid}/status") as f:
-            return next(int(line.split()[1]) << 10 for line in f if line.startswith("RssAnon:"))
-    return 0
-
-
 def owned_by(uid: int) -> List[str]:
     """The processes of a user, zombies too, as /proc names them ([] where there is no /proc)."""
     found = []
