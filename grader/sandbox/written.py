@@ -6,9 +6,10 @@ it runs, every POLL seconds, the sandbox adds up the space its uid holds by ever
   - on_disk(): the blocks of every file and folder the uid owns in those places, walked without
     recursion and never through a link (grader/trees.py), each file once however many links it has;
     sparse files count only their allocated blocks;
-  - held_open(), read as the uid itself (root in a Docker container lacks CAP_SYS_PTRACE, which
-    reading another uid's /proc/PID/fd needs): the blocks of every regular file the uid owns that
-    any of its processes holds open, which covers a file unlinked while open and an O_TMPFILE file;
+  - held_open(), read as the uid itself by a child started once per grade (users.AsUser: root in a
+    Docker container lacks CAP_SYS_PTRACE, which reading another uid's /proc/PID/fd needs): the
+    blocks of every regular file the uid owns that any of its processes holds open, which covers a
+    file unlinked while open and an O_TMPFILE file;
     and every file that a process only maps after it was closed and unlinked, counted at the most
     one file can hold (--max-file-size: the kernel's map_files, which would give its size, needs
     CAP_SYS_ADMIN);
