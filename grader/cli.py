@@ -89,7 +89,7 @@ def format_lines(reading: Reading, same: Dict[str, bool]) -> List[str]:
     lines: List[str] = []
     for mistake_id in reading.ids():
         found = reading.of(mistake_id)
-        first, more = found[0], len(found) - 1
+        first, more = found[0], len(found) - 1 + reading.left_out.get(mistake_id, 0)
         before, matching = READ_PAST.get(mistake_id, READ_AS_HANDOUT)
         match = all(same[name] for name in {d.output for d in found}) if mistake_id != catalog.CRLF_LINE_ENDINGS.id \
             else all(same.values())

@@ -6,7 +6,14 @@ line has values worth comparing: the reader recovers them, names each deviation 
 catalog's, grader/catalog.py), and the caller compares the values, so the numerical mistake behind
 a format one is named too. A deviation still fails the check: the course's autograder reads the
 handout's format only. What cannot be read at all (no label or metrics line, not text, far too
-many lines) is a problem, said in one line.
+many lines, lines separated otherwise than by \n) is a problem, said in one line.
+
+Bounded whatever a submission writes: an output is read up to OUTPUT_LIMIT bytes, its lines are
+counted and split at \n alone (lines() below; str.splitlines would also split at \r, \v, \f,
+\x1c-\x1e, \x85, U+2028 and U+2029, which the count does not see), and a file with more than twice
+the lines expected is refused before it is split; a file that separates lines by any of those other
+characters is named as such, unparsed. At most KEPT deviations of each kind are kept, the rest
+counted (Reading.left_out).
 """
 import difflib
 import re
@@ -24,6 +31,12 @@ LENIENT_METRIC = re.compile(r"\s*(?:epoch\s*[=:]?\s*(?P<epoch>[0-9]+)\s*[,;:]?\s
 WORDS, SPLITS = ("crossentropy", "error"), ("train", "validation")
 LONGEST_METRIC_LINE = 200  # characters; the handout's are under 60 (and the lenient pattern is not linear in length)
 QUOTED = 60  # characters of a deviating line quoted in the report
+KEPT = 20  # deviations of each kind kept per reading (the rest are counted)
+# What str.splitlines splits at besides \n (and \r\n, read as \n), as the report names each.
+OTHER_SEPARATORS = {"\r": "a bare \\r (U+000D, classic Mac OS's line ending)", "\x0b": "\\v (U+000B)",
+                    "\x0c": "\\f (U+000C)", "\x1c": "U+001C", "\x1d": "U+001D", "\x1e": "U+001E",
+                    "\x85": "U+0085 (next line)", "\u2028": "U+2028 (a Unicode line separator)",
+                    "\u2029": "U+2029 (a Unicode paragraph separator)"}
 
 
 class Deviation(NamedTuple):
@@ -38,7 +51,8 @@ class Reading(NamedTuple):
     """A run's outputs as read: the values recovered (None when unreadable, and why), and each deviation."""
     outputs: Optional[Outputs]
     problem: str
-    deviations: List[Deviation]
+    deviations: List[Deviation]  # at most KEPT of each kind
+    left_out: Dict[str, int] = {}  # the deviations of each kind not kept
 
     def ids(self) -> List[str]:
         return list(dict.fromkeys(d.mistake_id for d in self.deviations))
@@ -47,11 +61,28 @@ class Reading(NamedTuple):
         return [d for d in self.deviations if d.mistake_id == mistake_id]
 
 
+def lines(text: str) -> List[str]:
+    """A text's lines, split at \n alone (as read() counts them), without the empty string after a last \n."""
+    split = text.split("\n")
+    return split[:-1] if split[-1] == "" else split
+
+
+def other_separator(name: str, text: str) -> str:
+    """'' when text breaks lines at \n alone; else a phrase naming the first other line break and its line."""
+    found = [(text.index(c), c) for c in OTHER_SEPARATORS if c in text]
+    if not found:
+        return ""
+    at, separator = min(found)
+    line = text.count("\n", 0, at) + 1
+    return (f"{name}: line {line} holds {OTHER_SEPARATORS[separator]}, a line break where the handout's outputs "
+            "use \\n alone")
+
+
 def labels(name: str, text: str) -> Tuple[List[str], List[Deviation]]:
     """A labels file's labels, each an integer as text; integral floats ('6.0') and spaced integers are read
     as integers, other lines skipped, each such line a deviation. compare.FormatError if no line is a label."""
     found, deviations = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines(text), start=1):
         if INTEGER.fullmatch(line):
             found.append(line)
         elif INTEGER.fullmatch(line.strip()):
@@ -122,7 +153,8 @@ def metrics(name: str, text: str) -> Tuple[List[Tuple[str, float]], List[Deviati
     deviations; lines that are no metrics line are skipped (deviations). compare.FormatError if none is."""
     found: List[MetricLine] = []
     deviations = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    written = lines(text)
+    for number, line in enumerate(written, start=1):
         read = metric_line(number, line)
         if read is None:
             deviations.append(Deviation(catalog.EXTRA_LINES.id, name, number, line))
@@ -135,7 +167,7 @@ def metrics(name: str, text: str) -> Tuple[List[Tuple[str, float]], List[Deviati
     shift = 1 if epochs and min(epochs) == 0 else 0
     if shift:
         first = next(m.number for m in found if m.epoch == 0)
-        deviations.append(Deviation(catalog.EPOCHS_FROM_ZERO.id, name, first, text.splitlines()[first - 1]))
+        deviations.append(Deviation(catalog.EPOCHS_FROM_ZERO.id, name, first, written[first - 1]))
     rows = [(f"{m.word}({m.split})" if m.epoch is None else f"epoch={m.epoch + shift} {m.word}({m.split})", m.value)
             for m in found]
     return rows, sorted(deviations, key=lambda d: d.line)
@@ -166,11 +198,20 @@ def read(run: RunResult, lines: Sequence[int]) -> Reading:
             texts[name] = raw.decode().replace("\r\n", "\n")
         except UnicodeDecodeError:
             return Reading(None, f"unreadable output: {name}: not a text file", [])
+        separator = other_separator(name, texts[name])
+        if separator:
+            return Reading(None, f"unreadable output: {separator}", [])
     try:
         (train, train_deviations), (validation, validation_deviations) = (
             labels(name, texts[name]) for name in OUTPUT_NAMES[:2])
         rows, metrics_deviations = metrics(OUTPUT_NAMES[2], texts[OUTPUT_NAMES[2]])
     except compare.FormatError as e:
         return Reading(None, f"unreadable output: {e}", [])
-    return Reading((train, validation, rows), "", deviations + train_deviations + validation_deviations
-                   + metrics_deviations)
+    kept: List[Deviation] = []
+    left_out: Dict[str, int] = {}
+    for deviation in deviations + train_deviations + validation_deviations + metrics_deviations:
+        if sum(d.mistake_id == deviation.mistake_id for d in kept) < KEPT:
+            kept.append(deviation._replace(text=deviation.text[:LONGEST_METRIC_LINE]))
+        else:
+            left_out[deviation.mistake_id] = left_out.get(deviation.mistake_id, 0) + 1
+    return Reading((train, validation, rows), "", kept, left_out)

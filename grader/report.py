@@ -1,7 +1,9 @@
 """The grade as text for a person and as Gradescope's results.json, both bounded and clean.
 
 Whatever the submission writes reaches a person only through here: every check's output
-has its control characters escaped (a terminal escape reaches nobody's terminal) and is cut
+has its control and format characters, line and paragraph separators, private-use, surrogate and
+unassigned code points escaped (ESCAPED: a terminal escape reaches nobody's terminal, and no U+2028,
+U+2029 or U+202E makes a line of the submission's look like one of the grader's), and is cut
 to a fixed number of lines and characters per line; an output that repeats an earlier
 check's is shown once and referred back to; and results.json stays under JSON_LIMIT bytes.
 """
@@ -38,9 +40,15 @@ class Result(NamedTuple):
     ended: str = ""  # how the check's run ended when it did not run to its end: NOT_IMPORTED, TIMED_OUT or CRASHED
 
 
+# Unicode's categories escaped: control (Cc), format (Cf: U+202E, U+200B, ...), line and paragraph separators
+# (Zl, Zp), private use (Co), surrogates (Cs) and unassigned (Cn): none draws a character a reader can trust.
+ESCAPED = frozenset(("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"))
+
+
 def escape(text: str) -> str:
-    """Control characters other than newline and tab written as escapes ('\\x1b')."""
-    return "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else repr(c)[1:-1] for c in text)
+    """The characters of ESCAPED's categories, but newline and tab, written as Python writes them ('\\x1b',
+    '\\u2028'): what is left draws each character it holds, and breaks lines only at newlines."""
+    return "".join(c if c in "\n\t" or unicodedata.category(c) not in ESCAPED else repr(c)[1:-1] for c in text)
 
 
 def cut(text: str, lines: int, width: int, keep_last: bool = False) -> str:
@@ -278,9 +286,9 @@ def write_json(path: str, data: dict) -> None:
 
 def run_ending(run: RunResult) -> str:
     """How a run that did not run to its end ended, for Result.ended: TIMED_OUT (not run, stopped by its time,
-    or the CPU-time limit), CRASHED (an exit status other than 0, a signal, another limit); '' for a run that
-    ended by itself with 0."""
-    if run.status is None or "CPU-time" in run.problem:
+    or the CPU-time limit), CRASHED (an exit status other than 0, a signal, another limit: a run the sandbox
+    stopped for its memory, disk or folders too); '' for a run that ended by itself with 0."""
+    if "CPU-time" in run.problem or (run.status is None and run.problem.startswith(("timed out", "not run"))):
         return TIMED_OUT
     return CRASHED if run.status != 0 or run.problem else ""
 

@@ -15,7 +15,6 @@ its own folder and frees what it holds when the block ends.
 import contextlib
 import errno
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -23,6 +22,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from grader import trees
 from neuralnet import BLAS_THREAD_VARIABLES
 
 STDERR_KEEP = 64 * 1024  # bytes of a run's stderr kept
@@ -316,7 +316,7 @@ class Runner:
         read = {name: read_regular_file(os.path.join(folder, name)) for name in outputs}
         kinds = {name: kind for name in outputs if read[name] is None
                  for kind in [file_kind(os.path.join(folder, name))] if kind}
-        shutil.rmtree(folder, ignore_errors=True)
+        trees.remove_tree(folder)  # (a tree of any depth: shutil.rmtree recurses)
         if status is not None and not problem:
             problem = self._limit_hit(status, text, time.monotonic() - started, written)
         return RunResult(status, text, problem, read, kinds)
@@ -358,5 +358,5 @@ class Runner:
     def close(self) -> None:
         """Remove grade.py's own folder and release what the runner holds."""
         self.processes.close()
-        shutil.rmtree(self.private, ignore_errors=True)
+        trees.remove_tree(self.private)
 

@@ -4,14 +4,13 @@ Linux only (x86_64 and aarch64). A filter is a classic BPF program the kernel ru
 system call; once installed it holds for the process, its threads and everything it starts,
 across exec, and it cannot be removed. Two uses:
 
-    deny_network()                                  # socket(AF_INET / AF_INET6) fails with EACCES
+    install([Rule("socket", errno.EACCES), ...])    # each rule's call refused as it says
     deny_syscalls(["mount", "unshare", "setns"])    # each fails with EPERM
 
-grade.py installs deny_network() in each run's child before it executes Python, where the
-system refuses a network namespace (Gradescope's Docker containers): the submission cannot
-open an Internet socket, while AF_UNIX sockets (which Python's multiprocessing uses) still
-work. The container stand-in of the tests (grader/testing_container.py) uses deny_syscalls to
-refuse what Docker's default profile refuses without CAP_SYS_ADMIN.
+grade.py installs its runs' rules (grader/sandbox/syscall_filter.py) in each run's child before it
+executes Python: no socket but an unnamed pair, no IPC, no fallocate. The container stand-in of the
+tests (grader/testing_container.py) uses install() to refuse what Docker's default profile refuses
+without CAP_SYS_ADMIN.
 
 Each function raises OSError, with one line saying why, when the filter cannot be installed:
 another architecture, no prctl in the C library, or a kernel that refuses it (seccomp left
@@ -36,7 +35,6 @@ from typing import Dict, Iterable, List, NamedTuple, Sequence, Tuple
 
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
-AF_INET, AF_INET6 = 2, 10
 
 # BPF's instruction classes and modes: load a 32-bit word at an absolute offset, jump on a constant, return.
 BPF_LD_W_ABS = 0x00 | 0x00 | 0x20
@@ -62,12 +60,21 @@ ARCHITECTURES = {
         "socket": 41, "clone": 56, "pivot_root": 155, "mount": 165, "umount2": 166, "add_key": 248,
         "request_key": 249, "keyctl": 250, "unshare": 272, "perf_event_open": 298, "fanotify_init": 300,
         "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308, "bpf": 321, "userfaultfd": 323,
-        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "clone3": 435}, X32_SYSCALL_BIT),
+        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "clone3": 435,
+        "socketpair": 53, "sendmsg": 46, "sendmmsg": 307, "fallocate": 285,
+        "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+        "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240, "mq_unlink": 241,
+        "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245, "prctl": 157},
+        X32_SYSCALL_BIT),
     "aarch64": Architecture(0xC00000B7, {
         "umount2": 39, "mount": 40, "pivot_root": 41, "unshare": 97, "socket": 198, "add_key": 217,
         "request_key": 218, "keyctl": 219, "clone": 220, "perf_event_open": 241, "fanotify_init": 262,
         "name_to_handle_at": 264, "open_by_handle_at": 265, "setns": 268, "bpf": 280, "userfaultfd": 282,
-        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "clone3": 435}, 0),
+        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "clone3": 435,
+        "socketpair": 199, "sendmsg": 211, "sendmmsg": 269, "fallocate": 47,
+        "shmget": 194, "shmat": 196, "shmctl": 195, "shmdt": 197, "semget": 190, "semop": 193, "semctl": 191,
+        "semtimedop": 192, "msgget": 186, "msgsnd": 189, "msgrcv": 188, "msgctl": 187, "mq_open": 180, "mq_unlink": 181,
+        "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184, "mq_getsetattr": 185, "prctl": 167}, 0),
 }
 ALIASES = {"arm64": "aarch64", "amd64": "x86_64"}
 
@@ -79,11 +86,13 @@ class Rule(NamedTuple):
     error: the errno it fails with.
     arg0_in: refuse only when its first argument (32 bits) is one of these; () for any.
     arg0_mask: refuse only when its first argument has one of these bits set; 0 for any.
+    arg0_allowed: refuse unless its first argument is one of these (an allow-list); () for none.
     """
     name: str
     error: int
     arg0_in: Tuple[int, ...] = ()
     arg0_mask: int = 0
+    arg0_allowed: Tuple[int, ...] = ()
 
 
 def architecture() -> Architecture:
@@ -124,6 +133,12 @@ def program(rules: Sequence[Rule], arch: Architecture) -> List[Tuple[int, int, i
             for value in rule.arg0_in:
                 body += [_instruction(BPF_JEQ_K, value & 0xFFFFFFFF, jt=0, jf=1), deny]
             body.append(allow)
+        elif rule.arg0_allowed:  # load the argument, allow on each listed value, else refuse
+            body = [_instruction(BPF_LD_W_ABS, OFFSET_ARG0)]
+            for index, value in enumerate(rule.arg0_allowed):  # past the values left and the refusal: allowed
+                left = len(rule.arg0_allowed) - 1 - index
+                body.append(_instruction(BPF_JEQ_K, value & 0xFFFFFFFF, jt=left + 1, jf=0))
+            body += [deny, allow]
         elif rule.arg0_mask:
             body = [_instruction(BPF_LD_W_ABS, OFFSET_ARG0),
                     _instruction(BPF_JSET_K, rule.arg0_mask & 0xFFFFFFFF, jt=0, jf=1), deny, allow]
@@ -169,19 +184,6 @@ def install(rules: Sequence[Rule], no_new_privs: bool = True) -> None:
     if no_new_privs:
         _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.pointer(fprog), 0, 0)
-
-
-NETWORK_RULES = (
-    Rule("socket", errno.EACCES, arg0_in=(AF_INET, AF_INET6)),
-    # io_uring can open sockets on its own (IORING_OP_SOCKET), past the socket rule; Docker refuses it too.
-    Rule("io_uring_setup", errno.EPERM),
-)
-
-
-def deny_network(no_new_privs: bool = True) -> None:
-    """Refuse Internet sockets from now on: socket(AF_INET or AF_INET6, ...) fails with EACCES (Python:
-    PermissionError), and io_uring is refused. Unix sockets still work. OSError when it cannot be installed."""
-    install(NETWORK_RULES, no_new_privs)
 
 
 def deny_syscalls(names: Iterable[str], error: int = errno.EPERM, no_new_privs: bool = True) -> None:

@@ -20,7 +20,7 @@ from unittest import mock
 import numpy as np
 
 import compare
-from grader import api, catalog, env, report, runner, runs, settings
+from grader import api, catalog, env, outputs, report, runner, runs, settings
 from grader.report import Result, why_run_failed
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
 from grader.testing import DATA, HERE, NEURALNET, OUTPUT_NAMES
@@ -306,6 +306,18 @@ class TestGradeReport(unittest.TestCase):
         self.assertEqual(report.escape("red \x1b[31m\x07 bell\r\n\ttab \x9b"),
                          "red \\x1b[31m\\x07 bell\\r\n\ttab \\x9b")
 
+    def test_what_could_forge_a_line_is_escaped(self):
+        """Line and paragraph separators, format characters (a right-to-left override), private-use and unassigned
+        code points: escaped, in the text report and in results.json; letters of any script stay."""
+        forged = "ValueError\u2028  PASS  cli:medium  [5/5]\u2029score: 55/55\u202e\u200b\ue000\U000e0080 é 中"
+        escaped = report.escape(forged)
+        self.assertEqual(escaped, "ValueError\\u2028  PASS  cli:medium  [5/5]\\u2029score: 55/55\\u202e\\u200b"
+                                  "\\ue000\\U000e0080 é 中")
+        self.assertEqual(escaped.splitlines(), [escaped])
+        result = report.Result("cli:small", False, f"exit status 1{report.quote(forged)}", 4)
+        shown = json.dumps(report.gradescope([], [result], 1.0), ensure_ascii=False) + report.text("x.py", [], [result])
+        self.assertFalse(set(shown) & set("\u2028\u2029\u202e\u200b\ue000"))
+
     def test_a_quote_keeps_the_last_lines_each_cut(self):
         quoted = report.quote("\n".join(f"line {i} " + "x" * 500 for i in range(50)))
         lines = quoted.split("\n")[1:]
@@ -434,6 +446,39 @@ class TestGradeSettings(unittest.TestCase):
                 f.write('{"points": {"api": 1}, "visibility": {"api": "sometimes"}}')
             with self.assertRaisesRegex(settings.SettingsError, r"^--config '.*': --visibility: api='sometimes'"):
                 settings.load(path)
+
+
+class TestOutputLines(unittest.TestCase):
+    """An output's lines are counted and split at \\n alone, and any other line break is named (grader/outputs.py)."""
+
+    def read(self, train: bytes):
+        with open(os.path.join(DATA, "small_out", "small_validation_out.labels"), "rb") as f:
+            validation = f.read()
+        with open(os.path.join(DATA, "small_out", "small_metrics_out.txt"), "rb") as f:
+            metrics = f.read()
+        run = runner.RunResult(0, "", "", dict(zip(runs.OUTPUT_NAMES, (train, validation, metrics))))
+        return outputs.read(run, (500, 100, 6))
+
+    def labels(self) -> bytes:
+        with open(os.path.join(DATA, "small_out", "small_train_output.labels"), "rb") as f:
+            return f.read()
+
+    def test_other_line_breaks_are_named_unparsed(self):
+        for separator, named in ((b"\r", "a bare \\r (U+000D"), ("\u2028".encode(), "U+2028"),
+                                 ("\u2029".encode(), "U+2029"), (b"\x0c", "\\f"), ("\x85".encode(), "U+0085")):
+            with self.subTest(named=named):
+                reading = self.read(self.labels().replace(b"\n", separator))
+                self.assertIsNone(reading.outputs)
+                self.assertIn(f"train_out.labels: line 1 holds {named}", reading.problem)
+        reading = self.read(b"\r" * (16 << 20))  # 16 MiB of them: named, never split into lines
+        self.assertIn("line 1 holds a bare \\r", reading.problem)
+
+    def test_deviations_are_kept_to_a_few_of_each_kind_and_the_rest_counted(self):
+        reading = self.read(self.labels() + b"debug\n" * 400)
+        self.assertEqual(len(reading.deviations), outputs.KEPT)
+        self.assertEqual(reading.left_out, {catalog.EXTRA_LINES.id: 400 - outputs.KEPT})
+        self.assertEqual(self.read(self.labels() + b"debug\n" * 2000).problem,
+                         "unreadable output: train_out.labels: 2500 lines, where 500 are expected")
 
 
 class TestRunnerOutputs(unittest.TestCase):

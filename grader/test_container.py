@@ -9,7 +9,8 @@ allowed (every capability, no filter): TestBundleWithNamespaces. grader/test_doc
 (cases(), BundleCases) in real Docker containers.
 
 The stand-in needs root (CI runs this module as root); otherwise every class here but TestSeccomp
-skips with the reason. TestSeccomp tests grader/seccomp.py in forked children of this process.
+skips with the reason. TestSeccomp tests grader/seccomp.py and the run filter built with it
+(grader/sandbox/syscall_filter.py) in forked children of this process.
 """
 import csv
 import errno
@@ -29,6 +30,7 @@ from grader import report, seccomp, settings, upload
 from grader import test_grader as suite
 from grader import test_submissions as submissions
 from grader import testing_container as standin
+from grader.sandbox import syscall_filter
 from grader.test_submissions import naive_with
 from grader.testing import NEURALNET
 
@@ -88,14 +90,18 @@ def unshare_mounts():
 
 @unittest.skipIf(SECCOMP_UNAVAILABLE, SECCOMP_UNAVAILABLE)
 class TestSeccomp(unittest.TestCase):
-    def test_deny_network_refuses_internet_sockets_only(self):
-        for family, expected in ((socket.AF_INET, "EACCES"), (socket.AF_INET6, "EACCES"), (socket.AF_UNIX, "ok")):
+    def test_the_run_filter_refuses_every_socket_but_an_unnamed_unix_pair(self):
+        """grader/sandbox/syscall_filter.py's rules; grader/test_sandbox.py's TestRunFilter tries the rest of them."""
+        install = syscall_filter.install
+        for family in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):
             with self.subTest(family=family):
-                self.assertEqual(in_child(seccomp.deny_network, open_socket(family)), ("ok", expected))
-        self.assertEqual(in_child(seccomp.deny_network, open_socket(socket.AF_INET, socket.SOCK_DGRAM)),
-                         ("ok", "EACCES"))
-        self.assertEqual(in_child(seccomp.deny_network, lambda: [s.close() for s in socket.socketpair()]),
-                         ("ok", "ok"))
+                self.assertEqual(in_child(install, open_socket(family)), ("ok", "EACCES"))
+        self.assertEqual(in_child(install, open_socket(socket.AF_INET, socket.SOCK_DGRAM)), ("ok", "EACCES"))
+        self.assertEqual(in_child(install, lambda: [s.close() for s in socket.socketpair()]), ("ok", "ok"))
+        # the allow-list of families: socketpair of another family is refused by the filter, not the kernel
+        self.assertEqual(in_child(lambda: None, lambda: socket.socketpair(socket.AF_INET)),
+                         ("ok", errno.errorcode[errno.EOPNOTSUPP]))
+        self.assertEqual(in_child(install, lambda: socket.socketpair(socket.AF_INET)), ("ok", "EACCES"))
         self.assertEqual(in_child(lambda: None, open_socket(socket.AF_INET)), ("ok", "ok"))  # this process: intact
 
     def test_deny_syscalls_refuses_each_with_eperm(self):
@@ -110,7 +116,7 @@ class TestSeccomp(unittest.TestCase):
         reader, writer = os.pipe()
         pid = os.fork()
         if pid == 0:
-            seccomp.deny_network()
+            syscall_filter.install()
             status = subprocess.run([sys.executable, "-c", code]).returncode
             os.write(writer, str(status).encode())
             os._exit(0)
@@ -122,13 +128,13 @@ class TestSeccomp(unittest.TestCase):
     def test_another_architecture_is_refused_with_oserror(self):
         with mock.patch("platform.machine", return_value="riscv64"):
             with self.assertRaises(OSError) as caught:
-                seccomp.deny_network()
+                syscall_filter.install()
         self.assertIn("x86_64 and aarch64", str(caught.exception))
         self.assertIn("riscv64", str(caught.exception))
 
     def test_the_program_checks_the_architecture_first(self):
         arch = seccomp.architecture()
-        code = seccomp.program(seccomp.NETWORK_RULES, arch)
+        code = seccomp.program(syscall_filter.RUN_RULES, arch)
         load, check, refuse = code[:3]
         self.assertEqual((load[0], load[3]), (seccomp.BPF_LD_W_ABS, seccomp.OFFSET_ARCH))
         self.assertEqual((check[0], check[3], check[1], check[2]), (seccomp.BPF_JEQ_K, arch.audit_arch, 1, 0))

@@ -11,22 +11,29 @@ to hard limits (the last two need no root).
 As root this module makes what grader/test_grader.py makes (a user, a venv of the system Python
 with numpy that any uid can run) with that module's setUpModule, and removes it at the end.
 """
+import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import unittest
 
-from grader import test_grader
+from grader import seccomp, test_grader, testing_attacks, testing_filter, trees
 from grader import testing_container as standin
 from grader.runner import Limits, size
-from grader.sandbox import hiding, limits, users, written
+from grader.sandbox import hiding, limits, runners, users, written
 from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation
 from grader.testing import NEURALNET
 
 STANDIN_MISSING = standin.unavailable()
+FILTER_UNAVAILABLE = ""
+try:
+    seccomp.architecture()
+except OSError as e:
+    FILTER_UNAVAILABLE = str(e)
 CONTAINER_MEMORY = size(standin.MEMORY)  # as the header and reports write it: '768 MiB'
 
 
@@ -107,9 +114,27 @@ class TestGradescopeContainer(unittest.TestCase):
         test_grader.assert_valid_results(self, outcome.results)
         self.assertEqual(outcome.leftovers, [], "processes left behind")
         self.assertEqual(outcome.scratch, [], "files left in /tmp, /var/tmp, /dev/shm")
+        self.assertEqual(outcome.ipc, [], "IPC objects left in the container")
+        self.assertTrue(outcome.results["tests"], "not grade.py's own report")  # (run_autograder's fallback has none)
         text = outputs(outcome.results)
         self.assertNotIn(standin.METADATA_SECRET, text + outcome.stdout)
         return outcome, text
+
+    def attack(self, name):
+        """The attack graded as Gradescope grades it: its Outcome, the report's text, and its checks split in two:
+        the command-line checks it attacks, and every other check (which its correct part must pass). Says what
+        was measured: the score, the seconds, grade.py's peak memory and what was left."""
+        source, attacked = testing_attacks.ATTACKS[name]
+        outcome, text = self.grade(source)
+        hit = [t for t in outcome.results["tests"] if attacked is not None and t["name"].startswith("cli:")
+               and attacked(int(t["name"].split()[1]))]
+        others = [t for t in outcome.results["tests"] if t not in hit and t["max_score"]]
+        self.assertEqual([t["name"] for t in others if not t["score"]], [], text)
+        print(f"\n[{type(self).__name__}: {name}: {outcome.results['score']:g}/"
+              f"{sum(t['max_score'] for t in outcome.results['tests']):g} in {outcome.seconds:.1f} s, grade.py's peak "
+              f"{outcome.grade_peak / 2**20:.0f} MiB, left: {len(outcome.leftovers)} processes, "
+              f"{len(outcome.scratch)} files, {len(outcome.ipc)} IPC objects]", file=sys.stderr)
+        return outcome, text, hit
 
     def with_cgroup(self):
         if not self.cgroup:
@@ -150,11 +175,71 @@ class TestGradescopeContainer(unittest.TestCase):
         self.assertNotIn("disk: wrote 1.6 GB", text)
 
     def test_a_memory_bomb_is_named_and_grade_py_writes_its_report(self):
+        """Each run ends once the out-of-memory killer acts in it, named for memory: no run waits for what is left of
+        it, and nothing is told of its speed (issue 35: a fork bomb spent the whole time budget)."""
         outcome, text = self.grade(MEMORY_BOMB)
         self.with_cgroup()
         self.assertEqual(outcome.results["score"], 0)
         self.assertIn(f"used more than the container's {CONTAINER_MEMORY} of memory", text)
         self.assertNotIn("could not run grade.py", text)
+        self.assertNotIn("timed out", text)
+        self.assertNotIn("times as long", text)
+        print(f"\n[{type(self).__name__}: a memory bomb in {outcome.seconds:.1f} s, grade.py's peak "
+              f"{outcome.grade_peak / 2**20:.0f} MiB]", file=sys.stderr)
+
+
+    # -- the attacks of issue 37 (grader/testing_attacks.py): each a correct neuralnet.py plus the attack ------
+
+    def test_disk_held_where_no_folder_shows_it_is_bounded(self):
+        outcome, text, hit = self.attack("unseen-disk")
+        self.assertNotIn("unseen-disk: held", text)
+        self.assertTrue(hit)
+        for check in hit:  # without namespaces the measure stops it; with them /tmp is a tmpfs of --disk bytes, full
+            self.assertIn("hit the disk limit (512 MiB for everything it writes)", check["output"])
+
+    def refused_at_full_marks(self, name, success):
+        """An attack whose every attempt the sandbox refuses: it never says `success`, and its correct part earns
+        every point."""
+        outcome, text, _ = self.attack(name)
+        self.assertNotIn(success, text)
+        self.assertEqual(outcome.results["score"], 55, text)
+
+    def test_fallocate_is_refused(self):
+        self.refused_at_full_marks("fallocate", "fallocate: placed")
+
+    def test_other_line_breaks_are_named_and_read_within_bounds(self):
+        outcome, text, hit = self.attack("line-breaks")
+        self.assertEqual(len(hit), len([t for t in outcome.results["tests"] if t["name"].startswith("cli:")]))
+        for check in hit:
+            self.assertEqual(check["score"], 0)
+            self.assertRegex(check["output"], r"train_out.labels: line 1 holds (a bare \\r|U\+2028)")
+        self.assertIn("holds a bare \\r", text)
+        self.assertIn("holds U+2028", text)
+        self.assertLess(outcome.grade_peak, 300 << 20)  # the bound the floods of grader/test_grader.py keep
+
+    def test_a_deep_tree_ends_its_run_and_is_removed(self):
+        outcome, text, hit = self.attack("deep-tree")
+        self.assertTrue(hit)
+        for check in hit:
+            self.assertIn("hit the folder limit (a folder more than 64 levels deep)", check["output"])
+        self.assertNotIn("RecursionError", text + outcome.stdout)
+
+    def test_no_ipc_carries_over_from_run_to_run(self):  # (the container's IPC objects: none left, see grade())
+        self.refused_at_full_marks("ipc", "ipc: an earlier run left")
+
+    def test_no_socket_of_any_family_opens(self):
+        self.refused_at_full_marks("families", "families: opened")
+
+    def test_forged_lines_stay_inside_their_quote(self):
+        outcome, text, hit = self.attack("forged-lines")
+        self.assertEqual([t["score"] for t in hit], [0])
+        self.assertIn("\\u2028  PASS  cli:medium 1 8 2 0.1  [5/5]\\u2029score: 55/55", hit[0]["output"])
+        report = json.dumps(outcome.results, ensure_ascii=False) + outcome.stdout
+        for character in "\u2028\u2029\u202e":
+            self.assertNotIn(character, report)
+        lines = outcome.stdout.splitlines()
+        self.assertEqual(len([line for line in lines if line.startswith("score: ")]), 1)
+        self.assertNotIn("  PASS  cli:medium 1 8 2 0.1  [5/5]", [line.rstrip() for line in lines])
 
 
 @unittest.skipUnless(AS_ROOT and not STANDIN_MISSING, STANDIN_MISSING or NEEDS_ROOT)
@@ -236,6 +321,158 @@ class TestScratchRemoval(unittest.TestCase):
         with open(target) as f:
             self.assertEqual(f.read(), "root's")
         self.assertTrue(os.path.isdir("/etc"))
+
+
+class TestTrees(unittest.TestCase):
+    """grader/trees.py: a tree deeper than Python's recursion limit walked and removed, no link followed (no root)."""
+
+    def deep(self, top, levels):
+        fd = testing_attacks.deep_chain(top, levels)
+        os.symlink(self.outside, "link", dir_fd=fd)
+        os.close(fd)
+
+    def setUp(self):
+        self.outside = tempfile.mkdtemp(prefix="grade-trees-outside-")
+        self.addCleanup(shutil.rmtree, self.outside, True)
+        with open(os.path.join(self.outside, "keep.txt"), "w") as f:
+            f.write("kept")
+
+    def test_walk_stops_at_its_depth_and_remove_tree_takes_any_depth(self):
+        top = tempfile.mkdtemp(prefix="grade-trees-")
+        levels = sys.getrecursionlimit() + 500
+        self.deep(top, levels)
+        kinds = [(entry.kind, entry.depth) for entry in trees.walk(top, lambda info: True, 64)]
+        self.assertIn(("deep", 65), kinds)
+        self.assertEqual(max(depth for _, depth in kinds), 65)
+        trees.remove_tree(top)
+        self.assertFalse(os.path.lexists(top))
+        self.assertEqual(os.listdir(self.outside), ["keep.txt"])  # the links were removed, never followed
+
+    def test_remove_contents_keeps_what_it_does_not_own(self):
+        top = tempfile.mkdtemp(prefix="grade-trees-")
+        self.addCleanup(shutil.rmtree, top, True)
+        self.deep(top, 100)
+        with open(os.path.join(top, "theirs.txt"), "w") as f:
+            f.write("theirs")
+        mine = {os.stat(os.path.join(top, "d")).st_ino}
+
+        def owned(info):  # the chain's folders and what is in them, not theirs.txt
+            return stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode) or info.st_ino in mine
+        trees.remove_contents(top, owned, lambda info: True)
+        self.assertEqual(os.listdir(top), ["theirs.txt"])
+
+
+@unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
+class TestHeldOpen(unittest.TestCase):
+    """What a uid's processes hold that no folder shows, read as the uid (grader/sandbox/written.py)."""
+
+    def test_unlinked_tmpfile_and_mapped_files_are_counted(self):
+        uid = next(u for u in range(1_999_990, 1_999_900, -1) if not users.uid_in_use(u))
+        code = ("import ctypes, os, sys, tempfile, time\nfolder = sys.argv[1]\nkeep = []\n"
+                "fd, path = tempfile.mkstemp(dir=folder); os.write(fd, bytes(8 << 20)); os.unlink(path)\n"
+                "keep.append(fd)\n"
+                "fd = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600); os.write(fd, bytes(8 << 20)); keep.append(fd)\n"
+                "fd, path = tempfile.mkstemp(dir=folder); os.write(fd, bytes(8 << 20))\n"
+                "libc = ctypes.CDLL(None); libc.mmap.restype = ctypes.c_void_p\n"  # (Python's mmap keeps a descriptor)
+                "libc.mmap(None, 4096, 1, 1, fd, ctypes.c_long(0)); os.close(fd); os.unlink(path)\n"
+                "print('ready', flush=True); time.sleep(60)\n")
+        folder = tempfile.mkdtemp(prefix="grade-held-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        os.chown(folder, uid, uid)
+        holder = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
+                                   "-c", code, folder], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.stdout.close)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        self.assertEqual(holder.stdout.readline().strip(), "ready")
+        with users.AsUser(uid, uid, lambda: json.dumps(list(written.held_open(uid, 100 << 20, [folder]).values()))
+                          .encode()) as reader:
+            answer = reader.ask(30)
+        held = sorted(json.loads(answer))
+        self.assertEqual(len(held), 3, held)
+        self.assertGreaterEqual(held[0], 8 << 20)  # each open file at its blocks
+        self.assertGreaterEqual(held[1], 8 << 20)
+        self.assertEqual(held[2], 100 << 20)  # the file only mapped: at the most one file can hold
+        self.assertEqual(written.bytes_written(uid, [folder]), 0)  # no folder shows any of them
+
+
+@unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
+class TestIpcRemoval(unittest.TestCase):
+    def test_the_uids_sysv_objects_are_removed(self):
+        """Where the run filter is missing: what the uid made in SysV IPC is removed after the run."""
+        uid = next(u for u in range(1_999_899, 1_999_800, -1) if not users.uid_in_use(u))
+        code = ("import ctypes\nlibc = ctypes.CDLL(None)\n"
+                "print(libc.shmget(0, 1 << 20, 0o1600), libc.semget(0, 1, 0o1600), libc.msgget(0, 0o1600))\n")
+        made = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-c",
+                               code], capture_output=True, text=True, timeout=60, check=True).stdout.split()
+        self.assertTrue(all(int(n) >= 0 for n in made), made)
+        removed = written.remove_ipc(uid)
+        self.assertEqual(sorted(removed), sorted([f"shm {made[0]}", f"sem {made[1]}", f"msg {made[2]}"]))
+        self.assertEqual(written.remove_ipc(uid), [])
+
+
+@unittest.skipIf(FILTER_UNAVAILABLE, FILTER_UNAVAILABLE)
+class TestRunFilter(unittest.TestCase):
+    """The run's seccomp filter (grader/sandbox/syscall_filter.py): what it refuses, and what the standard library
+    and numpy still do under it (grader/testing_filter.py, run with this Python)."""
+
+    def test_what_is_refused_and_what_works(self):
+        result = subprocess.run([sys.executable, os.path.join(test_grader.HERE, "grader", "testing_filter.py")],
+                                capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        lines = dict(line.split(": ", 1) for line in result.stdout.splitlines()[1:])
+        self.assertEqual(set(lines), set(testing_filter.ALLOWED + testing_filter.REFUSED), result.stdout)
+        for name in testing_filter.ALLOWED:
+            self.assertEqual(lines[name], "ok", name)
+        for name in testing_filter.REFUSED:
+            self.assertNotEqual(lines[name], "ok", name)
+
+
+class TestMemoryEndsTheRun(unittest.TestCase):
+    """A run ends at once, named for memory, once the container's memory nothing can page out nears its limit, or
+    once its count of out-of-memory kills moves and a process of the run lies dead of SIGKILL; another grade's
+    kills in the same cgroup end nothing (no root: LimitedRunner, whose cgroup is stood in for by a count that
+    moves once the run has started)."""
+
+    class MovingCount:
+        limit, events = 768 << 20, "memory.events"
+
+        def __init__(self, held=0):
+            self.calls, self.memory_held = 0, held
+
+        def kills(self):
+            self.calls += 1
+            return 0 if self.calls == 1 else 1  # the first read is the run's start
+
+        def host_wide(self):
+            return False
+
+        def held(self):
+            return self.memory_held
+
+    def run_code(self, code, memory=None):
+        with runners.LimitedRunner(sys.executable, Limits(30, 60, 4 << 30, 1 << 26, 64, 30, 1 << 26)) as runner:
+            runner.memory = memory or self.MovingCount()
+            return runner.run(["-c", code], {}, [], "a test")
+
+    def test_a_run_that_takes_the_containers_memory_ends_before_the_killer_acts(self):
+        """What nothing can page out of the container's memory is within 128 MiB of its limit."""
+        result = self.run_code("import time\ntime.sleep(60)\n", self.MovingCount(held=720 << 20))
+        self.assertIsNone(result.status)
+        self.assertEqual(result.problem, "used more than 640 MiB of the container's 768 MiB of memory, which nothing "
+                                         "could page out: stopped before the kernel's out-of-memory killer had to act")
+
+    def test_a_run_with_a_process_killed_ends_at_once(self):
+        code = ("import os, signal, time\nchild = os.fork()\nif child == 0:\n    time.sleep(60)\n"
+                "os.kill(child, signal.SIGKILL)\ntime.sleep(60)\n")  # the killed child is left unreaped
+        result = self.run_code(code)
+        self.assertIsNone(result.status)
+        self.assertEqual(result.problem, "used more than the container's 768 MiB of memory (the kernel's "
+                                         "out-of-memory killer ended its processes)")
+
+    def test_a_run_that_lost_nothing_is_not_blamed_for_others_kills(self):
+        result = self.run_code("import time\ntime.sleep(1)\n")
+        self.assertEqual((result.status, result.problem), (0, ""))
 
 
 class TestContainerMemory(unittest.TestCase):

@@ -4,9 +4,10 @@ with "test", which grader/bundle.py leaves out).
 Gradescope runs /autograder/run_autograder as root in one Docker container per submission. This
 module runs a command the same way on this machine, as root, and leaves nothing behind:
 
-  - its own PID namespace (the container's processes only; /proc mounted for it), and a private mount
-    namespace where /autograder is a temporary folder laid out as the harness lays it (below), /tmp and
-    /var/tmp are fresh folders and /dev/shm a 64 MB tmpfs, as Docker gives a container;
+  - its own PID namespace (the container's processes only; /proc mounted for it), its own IPC namespace
+    (with a fresh /dev/mqueue), and a private mount namespace where /autograder is a temporary folder
+    laid out as the harness lays it (below), /tmp and /var/tmp are fresh folders and /dev/shm a 64 MB
+    tmpfs, as Docker gives a container;
   - Docker's default capability set: the bounding, inheritable and ambient sets reduced to CHOWN,
     DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT,
     MKNOD, AUDIT_WRITE and SETFCAP (setpriv), so that root lacks CAP_SYS_ADMIN, CAP_NET_ADMIN and
@@ -82,7 +83,8 @@ class Outcome(NamedTuple):
     not JSON), results/stdout's text, the processes still alive in the container when the command ended
     ([pid, uid, command line]), files left in /tmp, /var/tmp and /dev/shm, the cgroup's peak memory in
     bytes (0 without a cgroup), the largest VmHWM seen of a process running grade.py (bytes, sampled every
-    0.05 s), and seconds."""
+    0.05 s), seconds, and the IPC objects left in the container (its /proc/sysvipc rows, its /dev/mqueue's
+    queues)."""
     returncode: int
     results: Optional[dict]
     stdout: str
@@ -91,6 +93,7 @@ class Outcome(NamedTuple):
     cgroup_peak: int
     grade_peak: int
     seconds: float
+    ipc: List[str] = []
 
 
 def unavailable() -> str:
@@ -363,7 +366,7 @@ class Container:
                         **({"GRADER_USER": self.user} if self.user else {}), **(env or {})}}
         started = time.monotonic()
         process = subprocess.Popen(
-            ["unshare", "--pid", "--fork", "--mount-proc", "--mount", "--propagation", "private",
+            ["unshare", "--pid", "--fork", "--mount-proc", "--mount", "--ipc", "--propagation", "private",
              sys.executable, "-m", "grader.testing_container", json.dumps(plan)],
             cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": PROJECT},
             preexec_fn=self.cgroup.join if self.cgroup and self.cgroup.folders else None,
@@ -387,7 +390,7 @@ class Container:
         with open(os.path.join(self.root, "results", "stdout"), errors="replace") as f:
             stdout = f.read()
         return Outcome(found["returncode"], results, stdout, found["leftovers"], found["scratch"],
-                       self.cgroup.peak() if self.cgroup else 0, found["grade_peak"], seconds)
+                       self.cgroup.peak() if self.cgroup else 0, found["grade_peak"], seconds, found["ipc"])
 
 
 def outermost(paths: Sequence[str]) -> List[str]:
@@ -416,6 +419,8 @@ def _inside(plan: dict) -> None:
         _mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{fd}", target)
         os.close(fd)
     _mount("-t", "tmpfs", "-o", f"size={SHM_SIZE},mode=1777,nosuid,nodev", "tmpfs", "/dev/shm")
+    if os.path.isdir("/dev/mqueue"):  # this IPC namespace's queues, as Docker mounts them
+        _mount("-t", "mqueue", "-o", "nosuid,nodev,noexec", "mqueue", "/dev/mqueue")
     for path, fd in kept:  # the host's folder at the same path inside the container's /tmp
         os.makedirs(path, 0o755, exist_ok=True)
         # --no-canonicalize: mount(8) would resolve the fd's link to its path, which is now under the new /tmp
@@ -463,8 +468,19 @@ def _inside(plan: dict) -> None:
             folders[:] = [d for d in folders if os.path.join(path, d) not in kept_paths]
             scratch += [os.path.join(path, name) for name in folders + files]
     os.write(outcome, json.dumps({"returncode": os.waitstatus_to_exitcode(status), "leftovers": leftovers,
-                                  "scratch": sorted(scratch), "grade_peak": grade_peak}).encode())
+                                  "scratch": sorted(scratch), "grade_peak": grade_peak, "ipc": _ipc_left()}).encode())
     os.close(outcome)
+
+
+def _ipc_left() -> List[str]:
+    """The IPC objects in this (the container's) IPC namespace: each /proc/sysvipc row, each /dev/mqueue queue."""
+    left = []
+    for kind in ("shm", "sem", "msg"):
+        with contextlib.suppress(OSError), open(f"/proc/sysvipc/{kind}") as f:
+            left += [f"{kind}: {' '.join(row.split()[:8])}" for row in f.readlines()[1:]]
+    with contextlib.suppress(OSError):
+        left += [f"mqueue: {name}" for name in os.listdir("/dev/mqueue")]
+    return left
 
 
 def _grade_vmhwm() -> int:

@@ -1,13 +1,14 @@
 """What a run may use: its resource limits, the container's memory, and who the kernel takes first.
 
 Guarantees:
-  - every run's limits (address space, file size, CPU time, core files, and as root its uid's processes)
-    are computed in grade.py before any fork (Rlimits.plan), each clamped to the hard limit found: a
-    limit that cannot be set as asked is named in the header (`held`), never a crash in the child;
+  - every run's limits (address space, file size, CPU time, no core files, 1024 descriptors, no POSIX
+    message queue, and as root its uid's processes) are computed in grade.py before any fork
+    (Rlimits.plan), each clamped to the hard limit found: a limit that cannot be set as asked is named
+    in the header (`held`), never a crash in the child;
   - the memory a run may use follows the container's own limit where its cgroup says a lower one (v2
-    memory.max, v1 memory.limit_in_bytes, the lowest on the way up), and the cgroup's out-of-memory
-    kills are counted (ContainerMemory), so that a run the kernel's out-of-memory killer ended is
-    named as such;
+    memory.max, v1 memory.limit_in_bytes, the lowest on the way up); the cgroup's out-of-memory kills
+    and the memory in it nothing can page out are read (ContainerMemory), so that a run that takes
+    the container's memory ends at once, named for memory (grader/sandbox/runners.py);
   - a run's processes get oom_score_adj 1000 (sink_in_oom_order): under memory pressure the kernel
     takes them, never grade.py, which then still writes its report;
   - a run's child ends its set-up with no way to gain privileges, killed with grade.py, umask 022
@@ -27,6 +28,7 @@ from grader.runner import Limits, size
 from grader.sandbox.system import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, call
 
 OOM_SCORE_ADJ = b"1000"  # a run's processes: the kernel's first choice when memory runs out
+OPEN_FILES = 1024  # descriptors per process of a run (Docker's default is 1048576)
 
 
 class ContainerMemory:
@@ -104,6 +106,17 @@ class ContainerMemory:
         """Whether kills() counts the whole host's kills (no cgroup file to read)."""
         return not self.events
 
+    def held(self) -> int:
+        """The bytes of this cgroup's memory that nothing can page out (there is no swap in Gradescope's containers):
+        its anonymous memory and shared memory, from memory.stat beside the kill count (v1's total_rss and
+        total_shmem, v2's anon and shmem); 0 where it cannot be read."""
+        wanted = ("anon", "shmem") if self.events.endswith("memory.events") else ("total_rss", "total_shmem")
+        with contextlib.suppress(OSError, ValueError):
+            with open(os.path.join(os.path.dirname(self.events), "memory.stat")) as f:
+                return sum(int(value) for key, value in (line.split() for line in f if line.strip())
+                           if key in wanted)
+        return 0
+
 
 class Rlimits(NamedTuple):
     """The resource limits of a run, computed in grade.py before any fork (never in the child), each
@@ -117,7 +130,10 @@ class Rlimits(NamedTuple):
         wanted = [("memory", resource.RLIMIT_AS, limits.memory, limits.memory),
                   ("file_size", resource.RLIMIT_FSIZE, limits.file_size, limits.file_size),
                   ("cpu", resource.RLIMIT_CPU, max(1, limits.cpu), max(1, limits.cpu) + 1),
-                  ("", resource.RLIMIT_CORE, 0, 0)]
+                  ("", resource.RLIMIT_CORE, 0, 0),
+                  # a bound on what the disk measure reads of each process (grader/sandbox/written.py)
+                  ("", resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES),
+                  ("", resource.RLIMIT_MSGQUEUE, 0, 0)]  # no POSIX message queue (the filter refuses them too)
         if processes:
             wanted.append(("processes", resource.RLIMIT_NPROC, limits.processes, limits.processes))
         settings, changed, held = [], {}, []

@@ -13,9 +13,10 @@ prctl, unshare, setns and mount, and no /proc), where a Linux runner still grade
 import contextlib
 import ctypes
 import os
+import signal
 from typing import List, Optional
 
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
@@ -41,24 +42,64 @@ def mount(source: Optional[str], target: str, fstype: Optional[str], flags: int,
 
 def children_of(pid: int, leave_out: Optional[int] = None) -> List[int]:
     """The processes whose parent is pid, read from /proc ([] where there is no /proc)."""
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
     found = []
-    for entry in entries:
+    for entry in listing("/proc"):
         if entry.isdigit() and int(entry) != leave_out:
             with contextlib.suppress(OSError, ValueError, IndexError):
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
+                if int(_stat_fields(entry)[1]) == pid:
+                    found.append(int(entry))
     return found
 
 
-def state(pid: str) -> str:
-    """A process's state letter from /proc/PID/stat ('Z' for a zombie); OSError once it is gone."""
+def _stat_fields(pid: str) -> List[str]:
+    """/proc/PID/stat's fields after the command's name: [0] the state, [3] the session, [49] the exit code."""
     with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()[0]
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def state(pid: str) -> str:
+    """A process's state letter ('Z' for a zombie); OSError once it is gone."""
+    return _stat_fields(pid)[0]
+
+
+def killed_unreaped(pid: str) -> bool:
+    """Whether a process lies dead of SIGKILL and not yet reaped: a zombie whose wait status is SIGKILL (Linux 3.5
+    and later say it); False for any other process, and for one that is gone."""
+    try:
+        fields = _stat_fields(pid)
+        return fields[0] == "Z" and len(fields) > 49 and int(fields[49]) == signal.SIGKILL
+    except (OSError, ValueError):
+        return False
+
+
+def owned_by(uid: int) -> List[str]:
+    """The processes of a user, zombies too, as /proc names them ([] where there is no /proc)."""
+    found = []
+    for entry in listing("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    found.append(entry)
+    return found
+
+
+def session_members(session: int) -> List[str]:
+    """The processes of a session, zombies too, as /proc names them."""
+    found = []
+    for entry in listing("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(_stat_fields(entry)[3]) == session:
+                    found.append(entry)
+    return found
+
+
+def listing(folder: str) -> List[str]:
+    """The names in a folder, [] where it cannot be listed (gone, or not ours to read)."""
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def alive(pid: int) -> bool:

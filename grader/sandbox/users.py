@@ -16,12 +16,15 @@ import grp
 import os
 import pwd
 import random
+import select
+import signal
 import stat
 import sys
 import tempfile
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from grader.runner import SandboxError
+from grader.sandbox.system import PR_SET_PDEATHSIG, call
 
 GRADE_IDS = (200_000, 1_999_999)  # the range a grade's own uid and gid are chosen from (no passwd entry needed)
 
@@ -108,3 +111,84 @@ def choose_grade_ids() -> Tuple[int, int, int]:
             continue
         return uid, uid, lock
     raise SandboxError("found no unused uid to run the submission as: pass --user a user of its own")
+
+
+class AsUser:
+    """A child of grade.py whose effective uid and gid are the run's (no other groups), started once per grade,
+    before any run, that answers one question over a pipe: what `function` returns (at most `limit` bytes).
+
+    It reads what the uid may read of its own processes (their /proc files, which root without CAP_SYS_PTRACE,
+    as in a Docker container, may not). Its real uid stays root's, so that no process of the uid can signal or
+    trace it. Started before any run, so that asking forks nothing: a fork of grade.py while a run has taken
+    the container's memory waits seconds for the kernel to find room. ask() waits `wait` seconds at most; an
+    answer that comes later is the next ask()'s (a measure one poll old), so that a slow answer never holds up
+    the poll that asked. Used as a context manager, or closed with close().
+    """
+
+    def __init__(self, uid: int, gid: int, function: Callable[[], bytes], limit: int = 8 << 20):
+        self.limit, self.waiting = limit, False
+        request_read, self.request = os.pipe()
+        self.answers, answer_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover (the child)
+            try:
+                os.close(self.request)
+                os.close(self.answers)
+                call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # it ends with grade.py
+                os.setgroups([])
+                os.setegid(gid)
+                os.seteuid(uid)
+                while os.read(request_read, 1):
+                    answer = function()[:limit]
+                    os.write(answer_write, len(answer).to_bytes(8, "little"))
+                    view = memoryview(answer)
+                    while view:
+                        view = view[os.write(answer_write, view):]
+            finally:
+                os._exit(0)
+        os.close(request_read)
+        os.close(answer_write)
+
+    def ask(self, wait: float) -> Optional[bytes]:
+        """The answer, asked now or at an earlier ask() that did not wait for it; None when none came within `wait`
+        seconds (or the child is gone)."""
+        try:
+            if not self.waiting:
+                os.write(self.request, b"?")
+                self.waiting = True
+            if not select.select([self.answers], [], [], wait)[0]:
+                return None
+            size = int.from_bytes(_read_exactly(self.answers, 8), "little")
+            answer = _read_exactly(self.answers, min(size, self.limit))
+        except (OSError, ValueError):
+            return None
+        self.waiting = False
+        return answer
+
+    def __enter__(self) -> "AsUser":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """The child ended (its pipes closed, then SIGKILL) and reaped."""
+        if self.pid:
+            for fd in (self.request, self.answers):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise OSError(0, "the reader ended")
+        data += chunk
+    return data
