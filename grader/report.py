@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from typing import Dict, List, NamedTuple, Sequence
+from typing import Dict, Iterable, List, NamedTuple, Sequence, Union
 
 from grader.runner import RunResult
 
@@ -89,13 +89,40 @@ def own_outputs(tests: Sequence[dict]) -> List[str]:
     return own
 
 
+def hundredths(value: float) -> int:
+    """Points as a whole number of hundredths, the unit every grade is kept in (settings.spread hands points out
+    in hundredths): 5.47 -> 547, and float noise such as 55.00000000000001 -> 5500."""
+    return round(value * 100)
+
+
 def points(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+    """Points as every report writes them: the text report, results.json's top-level output, the build's line, and
+    the batch's lines and CSV. Whole points bare, others with two decimals (hundredths, never more): 55, 5.47,
+    0.50; float noise is rounded away (55.00000000000001 -> 55). Sum points with total_points first."""
+    cents = hundredths(value)
+    return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
 
 
-def score(results: Sequence[Result]) -> float:
-    total = round(sum(r.max_score for r in results if r.passed), 6)
-    return int(total) if total == int(total) else total
+def points_number(value: float) -> Union[int, float]:
+    """Points as results.json holds them: an int when whole, else the float of its hundredths (5.47)."""
+    cents = hundredths(value)
+    return cents // 100 if cents % 100 == 0 else cents / 100
+
+
+def total_points(values: Iterable[float]) -> Union[int, float]:
+    """The exact sum of points given in hundredths, added as whole hundredths: 0.59 + 0.58 + ... never leaves
+    float noise; as points_number writes it."""
+    return points_number(sum(hundredths(v) for v in values) / 100)
+
+
+def score(results: Sequence[Result]) -> Union[int, float]:
+    """The points of the checks passed, exactly."""
+    return total_points(r.max_score for r in results if r.passed)
+
+
+def max_score(results: Sequence[Result]) -> Union[int, float]:
+    """The points of every check, exactly."""
+    return total_points(r.max_score for r in results)
 
 
 def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> str:
@@ -125,7 +152,7 @@ def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> s
         lines.append("")
     scored_checks = [r for r in results if r.max_score]
     warnings = sum(not r.passed for r in results if not r.max_score)
-    lines.append(f"score: {points(score(results))}/{points(sum(r.max_score for r in scored_checks))} "
+    lines.append(f"score: {points(score(results))}/{points(max_score(results))} "
                  f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
                  + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
     return "\n".join(lines)
@@ -140,7 +167,8 @@ def gradescope(header: Sequence[str], results: Sequence[Result], seconds: float)
     held_back = any(r.visibility != "visible" for r in results)
     tests = []
     for r, output in zip(results, shown_outputs(results)):
-        entry = {"name": r.name, "score": r.max_score if r.passed else 0, "max_score": r.max_score,
+        entry = {"name": r.name, "score": points_number(r.max_score) if r.passed else 0,
+                 "max_score": points_number(r.max_score),
                  "output": output, "visibility": r.visibility}
         if r.mistakes:
             entry["extra_data"] = {"mistakes": list(r.mistakes)}
