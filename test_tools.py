@@ -295,7 +295,9 @@ class TestBatchEndings(unittest.TestCase):
 
     def test_a_run_that_takes_its_time_timed_out(self):
         budget = runner.Budget(3, 20)
-        first = runner.RunResult(None, "", budget.timed_out(3, "importing the submission"), {})
+        budget.next_run()
+        first = runner.RunResult(None, "", budget.timed_out(3, "the api checks"), {})
+        budget.hung("importing the submission did not finish within 3 s", "api:random_init", stop=True)
         _, not_run = budget.next_run()
         after = runner.RunResult(None, "", not_run, {})
         tests = self.results(entry("api:random_init", report.why_run_failed(first)),

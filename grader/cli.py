@@ -105,14 +105,25 @@ class Grading:
         self.exited: Dict[Config, Optional[int]] = {}  # each run's exit status
         self.explained: Dict[str, str] = {}  # each explanation of a failed run given in full -> its check
         self.confirmed: Dict[Tuple[str, ...], str] = {}  # a ZERO-init name -> why it is not given ('' if it is)
+        self.shortened: Dict[Config, float] = {}  # the runs given less than --timeout, after a hang: their seconds
+        self.first_shortened = ""  # the check whose shortened run was first told as timing out
 
     def run(self, config: Config) -> RunResult:
+        """A run of the command line on config; once something has hung (the budget knows), a shortened one,
+        and the first run that takes its whole --timeout is recorded as the grade's hang."""
         files = {"neuralnet.py": self.submission,
                  **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}}
+        budget = self.runner.budget
+        limit = budget.shortened(self.pace.reference_seconds(config)) if budget.hang else None
         started = time.monotonic()
         run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
                                *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
-                               str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+                               str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}", limit)
+        if limit is not None:
+            self.shortened[config] = limit
+        elif run.status is None and run.problem.startswith("timed out after"):
+            budget.hung(f"the run {config.describe()} did not finish within {budget.granted:g} s",
+                        config.check_name() if config in runs.CONFIGS else "")
         self.pace.record(config, time.monotonic() - started, run)
         self.exited.setdefault(config, run.status)
         self.first_runs.setdefault(config, digest(run))
@@ -213,11 +224,32 @@ class Grading:
     def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
         """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
         is; an explanation given in full for an earlier configuration is referred back to."""
+        if run.status is None and config in self.shortened and run.problem.startswith("timed out after"):
+            return self.hung_too(name, config, run, weight)
+        hang = self.runner.budget.hang
+        if run.status is None and hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
+            return failed(name, [why_run_failed(run)], weight)
         if run.status is None:  # not run, or stopped: by time (how slow it is), or by a limit
             return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
         lines = self.crashes.lines(self.crashes.explain(config, run, ran))
         return self.said_once(name, why_run_failed(run), lines, weight)
+
+    def hung_too(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
+        """A shortened run (after a hang) that took its time: why it had so little, said in full once, then
+        referred to."""
+        head = why_run_failed(run)
+        if self.first_shortened:
+            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.first_shortened}"], weight)
+        self.first_shortened = name
+        budget = self.runner.budget
+        assert budget.hang is not None
+        where = f" under {budget.hang.check}" if budget.hang.check and budget.hang.check != name else ""
+        return failed(name, [head, (
+            f"shortened: {budget.hang.cause}{where}, so each run since has {budget.STARTUP:g} s and "
+            f"{budget.PACE:g} times what this project takes for it ({self.pace.reference_seconds(config):.2f} s here "
+            f"for this one), at most half of the {budget.per_run:g} s per run: a run that does not hang needs "
+            "less")], weight)
 
     def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,

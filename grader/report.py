@@ -3,7 +3,16 @@
 Whatever the submission writes reaches a person only through here: every check's output
 has its control characters escaped (a terminal escape reaches nobody's terminal) and is cut
 to a fixed number of lines and characters per line; an output that repeats an earlier
-check's is shown once and referred back to; and results.json stays under JSON_LIMIT bytes.
+check's is shown once and referred back to, and a mistake explained under one check is named
+in one line under the others (causes_once); and results.json stays under JSON_LIMIT bytes.
+
+Points are kept in hundredths (settings.spread hands them out so) and written by points():
+the text report, results.json, the build's line, the batch and its CSV all go through it.
+
+On Gradescope, results.json's top-level output is the first thing a student reads: it opens
+with the score and what to fix first (summary). How the submission was isolated is for
+staff: it is in the text report, which run_autograder prints to its stdout, which Gradescope
+shows to instructors only (stdout_visibility "hidden").
 """
 import contextlib
 import json
@@ -11,7 +20,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from typing import Dict, Iterable, List, NamedTuple, Sequence, Union
+from typing import Dict, Iterable, List, NamedTuple, Sequence, Tuple, Union
 
 from grader.runner import RunResult
 
@@ -63,18 +72,51 @@ def clean(output: str) -> str:
 
 
 def shown_outputs(results: Sequence[Result]) -> List[str]:
-    """Each check's output as shown in results.json: clean, and where it repeats an earlier one that quotes
-    the submission or is long, a reference to that check (a short line of the grader's own stays whole)."""
-    first: Dict[str, str] = {}
+    """Each check's output as shown in results.json: clean, and where it repeats an earlier one (of the same
+    visibility) that quotes the submission or is long, a reference to that check (a short line of the grader's
+    own stays whole)."""
+    first: Dict[Tuple[str, str], str] = {}
     shown = []
-    for r in results:
+    for r in causes_once(results):
         output = clean(r.output)
-        if output in first and ("\n  | " in output or len(output) > QUOTE_WIDTH):
-            shown.append(f"(the same as {first[output]})")
+        if (output, r.visibility) in first and ("\n  | " in output or len(output) > QUOTE_WIDTH):
+            shown.append(f"(the same as {first[output, r.visibility]})")
         else:
-            first.setdefault(output, r.name)
+            first.setdefault((output, r.visibility), r.name)
             shown.append(output)
     return shown
+
+
+MISTAKE_LINE = re.compile(r"mistake: ([a-z0-9-]+): ")  # catalog.mistake_line's first line
+OLDER_HANDOUT = "  this follows an older handout's"  # its second line, for a mistake an older handout asked for
+
+
+def causes_once(results: Sequence[Result]) -> List[Result]:
+    """The results with each mistake explained in full under the first check that names it, and named in one line
+    under the others: 'mistake: no-shuffle (explained under cli:small 2 4 2 0.1 (...))', the lines of detail of
+    each check kept. Checks of another visibility explain it again, so that no student is referred to a check
+    held back from them. Only the grader's own lines are shortened: a line is taken for a mistake's only when its
+    check names that mistake (Result.mistakes, from the catalog's lines, never from the submission's text)."""
+    explained: Dict[Tuple[str, str], str] = {}  # (mistake id, visibility) -> the check that explained it
+    told = []
+    for r in results:
+        lines: List[str] = []
+        referred = False
+        for line in r.output.split("\n"):
+            if referred and line.startswith(OLDER_HANDOUT):
+                continue  # part of the explanation, given under the first check
+            referred = False
+            match = MISTAKE_LINE.match(line)
+            if match and match.group(1) in r.mistakes:
+                key = (match.group(1), r.visibility)
+                if key in explained:
+                    lines.append(f"mistake: {match.group(1)} (explained under {explained[key]})")
+                    referred = True
+                    continue
+                explained[key] = r.name
+            lines.append(line)
+        told.append(r._replace(output="\n".join(lines)))
+    return told
 
 
 def own_outputs(tests: Sequence[dict]) -> List[str]:
@@ -126,10 +168,13 @@ def max_score(results: Sequence[Result]) -> Union[int, float]:
 
 
 def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> str:
+    """The report a person reads on a terminal (and staff in run_autograder's stdout): the header, each section's
+    checks with the output of those that fail, then the score and what to fix first."""
     lines = [f"grading {escape(submission)} against this project's neuralnet.py", *header, ""]
     first: Dict[str, str] = {}  # each output shown, and the check that showed it first
+    told = causes_once(results)
     for section in SECTIONS:
-        members = [r for r in results if r.name.startswith(section + ":")]
+        members = [r for r in told if r.name.startswith(section + ":")]
         if not members:
             continue
         lines.append(f"{section} ({sum(r.passed for r in members)} of {len(members)} passed)")
@@ -150,31 +195,71 @@ def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> s
                     first[output] = r.name
                 shown = output
         lines.append("")
+    lines += summary(results)
+    return "\n".join(lines)
+
+
+def score_line(results: Sequence[Result]) -> str:
+    """'score: 25/55 (18 of 25 checks passed; 1 warning)'."""
     scored_checks = [r for r in results if r.max_score]
     warnings = sum(not r.passed for r in results if not r.max_score)
-    lines.append(f"score: {points(score(results))}/{points(max_score(results))} "
-                 f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
-                 + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
-    return "\n".join(lines)
+    return (f"score: {points(score(results))}/{points(max_score(results))} "
+            f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
+            + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
+
+
+def first_fix(results: Sequence[Result]) -> str:
+    """What to fix first, in one line ('' when nothing fails): the first mistake named by a check that fails
+    (a warning's too: import-side-effects behind an import that hangs), in the order of the checks, with
+    how many checks name it; else the first failing check's first line; else the first warning's."""
+    failing = [r for r in results if not r.passed]
+    named = [(r, m) for r in failing for m in r.mistakes]
+    if named:
+        r, mistake = named[0]
+        explanation = next((line for line in r.output.split("\n") if line.startswith(f"mistake: {mistake}:")),
+                           f"mistake: {mistake}")
+        others = sum(mistake in other.mistakes for other in failing) - 1
+        where = f"{r.name}" + (f" and {others} other check{'s' * (others > 1)}" if others else "")
+        return f"fix first: {explanation} (named under {where})"
+    first = next((r for r in failing if r.max_score), failing[0] if failing else None)
+    if first is None:
+        return ""
+    said = next((line for line in first.output.split("\n") if line.strip()), "it fails")
+    return f"{'fix first' if first.max_score else 'warning'}: {first.name}: {said}"
+
+
+def summary(results: Sequence[Result]) -> List[str]:
+    """The score, then what to fix first (cut to one line's width, escaped)."""
+    fix = first_fix(causes_once(results))
+    return [score_line(results), *([cut(escape(fix), 1, OUTPUT_WIDTH)] if fix else [])]
 
 
 HELD_BACK = "Some tests are held back until the due date or until grades are published: this score is not final."
 
 
-def gradescope(header: Sequence[str], results: Sequence[Result], seconds: float) -> dict:
+def gradescope(notes: Sequence[str], results: Sequence[Result], seconds: float) -> dict:
     """Gradescope's results.json: score, execution_time, output_format, output and one entry per check
-    (with the ids of the mistakes it names in extra_data), at most JSON_LIMIT bytes."""
+    (with status, and the ids of the mistakes it names in extra_data), at most JSON_LIMIT bytes.
+
+    The top-level output opens with the score and what to fix first, then `notes` (the upload's, the limits)
+    and whether tests are held back. Every test has its status: a check that fails is "failed" whatever its
+    points, so that a warning (0 points) never shows as passed. stdout_visibility "hidden" keeps
+    run_autograder's stdout (the text report, with how the submission was isolated) to instructors.
+    Outputs are plain text ("text"): Gradescope shows a test's output in a <pre> box, which keeps the
+    report's indentation and the submission's quoted lines as written; "md" would read the underscores,
+    asterisks and '#' of identifiers and quoted code as markup, and "simple_format" folds the indentation."""
     held_back = any(r.visibility != "visible" for r in results)
     tests = []
     for r, output in zip(results, shown_outputs(results)):
         entry = {"name": r.name, "score": points_number(r.max_score) if r.passed else 0,
-                 "max_score": points_number(r.max_score),
+                 "max_score": points_number(r.max_score), "status": "passed" if r.passed else "failed",
                  "output": output, "visibility": r.visibility}
         if r.mistakes:
             entry["extra_data"] = {"mistakes": list(r.mistakes)}
         tests.append(entry)
     data = {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
-            "output": "\n".join([*header, *[HELD_BACK] * held_back]), "tests": tests}
+            "stdout_visibility": "hidden",
+            "output": "\n".join([*summary(results), *notes, *[HELD_BACK] * held_back]), "tests": tests}
     return bounded(data)
 
 
@@ -191,9 +276,10 @@ def bounded(data: dict) -> dict:
 
 def failure(error: str, seconds: float) -> dict:
     """results.json when grading itself failed: score 0, and why."""
-    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text",
-            "output": f"the grader failed: {error}",
-            "tests": [{"name": "grader", "score": 0, "max_score": 0, "output": error, "visibility": "visible"}]}
+    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text", "stdout_visibility": "hidden",
+            "output": f"score: 0 (not graded)\nthe grader failed: {error}",
+            "tests": [{"name": "grader", "score": 0, "max_score": 0, "status": "failed", "output": error,
+                       "visibility": "visible"}]}
 
 
 def write_json(path: str, data: dict) -> None:

@@ -265,14 +265,13 @@ class TestNumpySetting(unittest.TestCase):
     """The course's numpy is a bundle setting: grade.py --make-autograder --numpy, settings.json, setup.sh."""
 
     def test_round_trip_and_bad_values(self):
-        course = settings.Settings(settings.parse_points(None), settings.parse_visibility(None),
-                                   settings.parse_numpy("1.26.4"))
+        course, _ = settings.build(numpy="1.26.4")
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             f.write(course.as_json())
         self.addCleanup(os.unlink, f.name)
         self.assertEqual(settings.load(f.name), course)
-        self.assertTrue(settings.describe(course).endswith("; numpy 1.26.4"))
-        self.assertEqual(settings.parse_numpy(None), settings.DEFAULT_NUMPY)
+        self.assertIn("; Python 3.9 with numpy 1.26.4; ", settings.describe(course))
+        self.assertEqual(settings.parse_numpy(None), (settings.DEFAULT_NUMPY, []))
         for bad in ("1.23", "1.23.0; rm -rf /", "latest"):
             with self.subTest(bad), self.assertRaises(settings.SettingsError) as caught:
                 settings.parse_numpy(bad)
@@ -282,16 +281,18 @@ class TestNumpySetting(unittest.TestCase):
         result = subprocess.run([sys.executable, suite.GRADE, NEURALNET, "--numpy", "1.23.5"], capture_output=True,
                                 text=True, timeout=60)
         self.assertEqual(result.returncode, 2)
-        self.assertIn("--points, --visibility and --numpy go with --make-autograder", result.stderr.splitlines()[-1])
+        self.assertIn("--points, --total-points, --visibility, --numpy and --image-python go with --make-autograder",
+                      result.stderr.splitlines()[-1])
 
 
 class TestSetup(unittest.TestCase):
     """setup.sh: the user GRADER_USER names first, and none by default; the course's numpy where it has a wheel, else
     the nearest newer release with one."""
 
-    def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: Optional[str] = "nobody"):
+    def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: Optional[str] = "nobody", python: str = ""):
         """setup.sh with a fake python3 that finds wheels for the releases `wheels` names, and a fake
         useradd that records the users it is asked to make; user: GRADER_USER, None to leave it unset.
+        python: the Python the bundle was built for (settings.json's), by default the one running these tests.
         Returns setup.sh's result, the releases pip was asked for, and the users useradd was asked to make."""
         folder = tempfile.mkdtemp(prefix="setup-sh-")
         self.addCleanup(subprocess.run, ["rm", "-rf", folder])
@@ -299,7 +300,8 @@ class TestSetup(unittest.TestCase):
         with open(os.path.join(suite.HERE, "grader", "gradescope", "setup.sh")) as f, open(script, "w") as g:
             g.write(f.read())
         with open(os.path.join(folder, "settings.json"), "w") as f:
-            f.write('{"points": {}, "visibility": {}, "numpy": "%s"}' % numpy)
+            f.write('{"points": {}, "visibility": {}, "numpy": "%s", "python": "%s"}'
+                    % (numpy, python or "%d.%d" % sys.version_info[:2]))
         python = os.path.join(folder, "python")
         with open(python, "w") as f:
             f.write(FAKE_PYTHON)
@@ -342,6 +344,15 @@ class TestSetup(unittest.TestCase):
         self.assertIn("setup.sh: no numpy release from 1.23.0 on has a wheel for Python", result.stdout)
         self.assertEqual(made, [user])
         self.assertEqual(tries[0], "1.23.0")
+
+    def test_another_python_than_the_bundles_is_warned_about(self):
+        result, _, _ = self.setup_sh("1.23.0", user=None)
+        self.assertNotIn("warning", result.stdout)
+        result, _, _ = self.setup_sh("1.23.0", user=None, python="3.8")
+        running = "%d.%d.%d" % sys.version_info[:3]
+        self.assertIn(f"setup.sh: warning: this image runs Python {running}, but the bundle was built for Python 3.8 "
+                      "(--image-python)", result.stdout)
+        self.assertEqual(result.returncode, 0)
 
     def test_no_user_is_made_by_default(self):  # each grade runs the submission as a uid of its own
         result, tries, made = self.setup_sh("1.23.0", user=None)

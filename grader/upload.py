@@ -275,6 +275,7 @@ def helper_note(helpers: Sequence[str]) -> str:
 
 def results(reason: str, seconds: float) -> dict:
     """Gradescope's results.json for an upload that cannot be graded: 0, and what to fix."""
-    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text",
-            "output": f"not graded: {reason}",
-            "tests": [{"name": "upload", "score": 0, "max_score": 0, "output": reason, "visibility": "visible"}]}
+    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text", "stdout_visibility": "hidden",
+            "output": f"score: 0 (not graded)\nfix first: {reason}",
+            "tests": [{"name": "upload", "score": 0, "max_score": 0, "status": "failed", "output": reason,
+                       "visibility": "visible"}]}
