@@ -2,7 +2,7 @@
 
     sudo python3 benchmarks/bench_grade.py --python /opt/grader-venv/bin/python [--runs 5] [--user nobody]
 
-As root, grade.py isolates every run of the submission (grader/sandbox.py); as any
+As root, grade.py isolates every run of the submission (the package grader/sandbox); as any
 other user it does not. Both are timed here on one copy of the grader (the Gradescope
 bundle, unpacked into a world-readable temporary folder), with one interpreter that
 the unprivileged user can run (--python: a venv of the system Python with numpy), the

@@ -1,7 +1,7 @@
 """The choice of runner: the one place where the platform and the user decide which runner grades.
 
-It sits above both layers: grader/runner.py (portable) and, on Linux, grader/sandbox.py (which
-builds on the runner). Neither imports this module, so there is no cycle; grade.py asks here
+It sits above both layers: grader/runner.py (portable) and, on Linux, the package grader/sandbox/
+(which builds on the runner). Neither imports this module, so there is no cycle; grade.py asks here
 and nowhere else.
 """
 import os
@@ -14,7 +14,7 @@ from grader.runner import Limits, PosixProcesses, Runner, WindowsProcesses
 def make_runner(python: str, user: str, limits: Limits, hide: Sequence[str], namespaces: bool = True) -> Runner:
     """The runner for this platform and user.
 
-    As root on Linux, grader/sandbox.py's Sandbox (a user of this grade's own, the grader's files
+    As root on Linux, grader/sandbox's Sandbox (a user of this grade's own, the grader's files
     unreachable, namespaces where allowed, limits); on Linux otherwise, its LimitedRunner (resource
     limits, orphans collected); elsewhere the portable Runner with this platform's way of ending
     a process tree.
@@ -35,7 +35,7 @@ def make_runner(python: str, user: str, limits: Limits, hide: Sequence[str], nam
 
 
 def _linux_layer():
-    """grader/sandbox.py on Linux, where its modules (fcntl, pwd, resource) are there; else None."""
+    """The package grader/sandbox on Linux, where its modules (fcntl, pwd, resource) are there; else None."""
     if not sys.platform.startswith("linux"):
         return None
     try:

@@ -4,8 +4,8 @@ of its own, and everything it started ended when it ends.
 This is the portable part of grading, for macOS, Windows and Linux alike. It uses only the
 standard library's portable calls: subprocess, os.path, and per platform one way to end a
 process tree (Processes below). Linux's isolation (another user, namespaces, resource limits,
-the subreaper and /proc scans) builds on it in grader/sandbox.py, which is imported only on
-Linux. grader/isolation.py's make_runner() is the one place where the platform and the user
+the subreaper and /proc scans) builds on it in the package grader/sandbox, which is imported only
+on Linux. grader/isolation.py's make_runner() is the one place where the platform and the user
 decide which runner grades; this module imports neither.
 
 A runner reads back only the files it is asked for, never through a symbolic link and never
@@ -205,7 +205,7 @@ class Processes:
 class PosixProcesses(Processes):
     """macOS, Linux and the other POSIX systems: a session of its own, ended by killpg. Orphans that
     start a session of their own leave the group and cannot be collected here (on Linux the
-    subreaper collects them: grader/sandbox.py)."""
+    subreaper collects them: grader/sandbox)."""
 
     def popen_options(self) -> Dict[str, Any]:
         return {"start_new_session": True}

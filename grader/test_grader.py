@@ -671,8 +671,10 @@ class TestGradescopeBundle(unittest.TestCase):
             modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
             setup = z.read("setup.sh").decode()
         self.assertLessEqual({"setup.sh", "run_autograder", "settings.json", "grade.py", "neuralnet.py", "compare.py",
-                              "grader/probe.py", "grader/sandbox.py", "data/small_train.csv",
+                              "grader/probe.py", "grader/seccomp.py", "data/small_train.csv",
                               "data/unittest_data.pk", "benchmarks/naive_neuralnet.py"}, names)
+        package = os.path.join(HERE, "grader", "sandbox")  # a subpackage goes in whole
+        self.assertLessEqual({f"grader/sandbox/{n}" for n in os.listdir(package) if n.endswith(".py")}, names)
         self.assertFalse(any(n.startswith("grader/test") or n == "tests.py" for n in names))
         self.assertTrue(modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR)
         self.assertIn("--only-binary=:all:", setup)  # the course's numpy, or the nearest newer wheel

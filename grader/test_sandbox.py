@@ -19,9 +19,10 @@ import sys
 import tempfile
 import unittest
 
-from grader import sandbox, test_grader
+from grader import test_grader
 from grader import testing_container as standin
 from grader.runner import Limits, size
+from grader.sandbox import hiding, limits, users, written
 from grader.test_grader import AS_ROOT, GRADE, NEEDS_ROOT, Isolation
 from grader.testing import NEURALNET
 
@@ -181,7 +182,7 @@ class TestHiddenModes(unittest.TestCase):
         return [os.stat(p).st_mode & 0o777 for p in (self.folder, self.file)]
 
     def test_hidden_while_held_and_restored_after_the_last(self):
-        first, second = sandbox.HiddenModes(), sandbox.HiddenModes()
+        first, second = hiding.HiddenModes(), hiding.HiddenModes()
         first.hide([self.folder, self.file])
         self.assertEqual(self.modes(), [0o700, 0o600])
         second.hide([self.folder])
@@ -191,11 +192,11 @@ class TestHiddenModes(unittest.TestCase):
         self.assertEqual(self.modes(), [0o755, 0o644])
 
     def test_a_grade_that_died_is_undone_by_the_next(self):
-        code = (f"import sys; sys.path.insert(0, {test_grader.HERE!r})\nfrom grader import sandbox\n"
-                f"sandbox.HiddenModes().hide([{self.folder!r}])\n")  # exits without restoring
+        code = (f"import sys; sys.path.insert(0, {test_grader.HERE!r})\nfrom grader.sandbox import hiding\n"
+                f"hiding.HiddenModes().hide([{self.folder!r}])\n")  # exits without restoring
         subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
         self.assertEqual(self.modes()[0], 0o700)
-        later = sandbox.HiddenModes()
+        later = hiding.HiddenModes()
         later.hide([self.file])
         later.restore()
         self.assertEqual(self.modes(), [0o755, 0o644])
@@ -204,11 +205,11 @@ class TestHiddenModes(unittest.TestCase):
 @unittest.skipUnless(AS_ROOT, NEEDS_ROOT)
 class TestGradeIds(unittest.TestCase):
     def test_an_unused_uid_of_a_high_range_locked_for_the_grade(self):
-        uid, gid, lock = sandbox.choose_grade_ids()
+        uid, gid, lock = users.choose_grade_ids()
         try:
-            self.assertGreaterEqual(uid, sandbox.GRADE_IDS[0])
-            self.assertFalse(sandbox._uid_in_use(uid))
-            self.assertIsNone(sandbox.lock_user(uid, "again", wait=False))  # a second grade cannot take it
+            self.assertGreaterEqual(uid, users.GRADE_IDS[0])
+            self.assertFalse(users.uid_in_use(uid))
+            self.assertIsNone(users.lock_user(uid, "again", wait=False))  # a second grade cannot take it
         finally:
             os.close(lock)
 
@@ -222,15 +223,15 @@ class TestScratchRemoval(unittest.TestCase):
         target = os.path.join(top, "roots.txt")
         with open(target, "w") as f:
             f.write("root's")
-        uid = 1_999_998 if not sandbox._uid_in_use(1_999_998) else 1_999_997
+        uid = 1_999_998 if not users.uid_in_use(1_999_998) else 1_999_997
         code = (f"import os\nos.chdir({top!r})\nos.makedirs('mine/deeper')\n"
                 "open('mine/deeper/big.bin', 'wb').write(bytes(1 << 20))\n"
                 "os.symlink(os.path.abspath('roots.txt'), 'mine/link')\nos.symlink('/etc', 'etc-link')\n"
                 "open('file.bin', 'wb').write(bytes(4096))\n")
         subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-c", code],
                        check=True, timeout=60)
-        self.assertGreaterEqual(sandbox.bytes_written(uid, [top]), (1 << 20) + 4096)
-        sandbox.remove_owned(uid, [top])
+        self.assertGreaterEqual(written.bytes_written(uid, [top]), (1 << 20) + 4096)
+        written.remove_owned(uid, [top])
         self.assertEqual(os.listdir(top), ["roots.txt"])
         with open(target) as f:
             self.assertEqual(f.read(), "root's")
@@ -249,7 +250,7 @@ class TestContainerMemory(unittest.TestCase):
                 f.write(text)
         with open(os.path.join(root, "proc-cgroup"), "w") as f:
             f.write(proc_cgroup)
-        return sandbox.ContainerMemory(os.path.join(root, "proc-cgroup"), os.path.join(root, "fs"))
+        return limits.ContainerMemory(os.path.join(root, "proc-cgroup"), os.path.join(root, "fs"))
 
     def test_v2_the_lowest_limit_on_the_way_up(self):
         memory = self.layout("0::/docker/abc\n", {"fs/cgroup.controllers": "memory",
@@ -277,10 +278,10 @@ class TestClampedLimits(unittest.TestCase):
 
     def test_hard_limits_below_the_defaults(self):
         code = (f"import resource, sys; sys.path.insert(0, {test_grader.HERE!r})\n"
-                "from grader import sandbox\nfrom grader.runner import Limits\n"
+                "from grader.sandbox import limits\nfrom grader.runner import Limits\n"
                 "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
                 "resource.setrlimit(resource.RLIMIT_NPROC, (50, 50))\n"
-                "planned = sandbox.Rlimits.plan(Limits(60, 150, 4 << 30, 256 << 20, 64, 60, 512 << 20), True)\n"
+                "planned = limits.Rlimits.plan(Limits(60, 150, 4 << 30, 256 << 20, 64, 60, 512 << 20), True)\n"
                 "print(planned.limits.memory, planned.limits.processes)\nprint('; '.join(planned.held))\n"
                 "print(all(soft <= hard and hard <= resource.getrlimit(which)[1] or"
                 " resource.getrlimit(which)[1] == resource.RLIM_INFINITY for which, soft, hard in planned.settings))\n")
@@ -293,11 +294,11 @@ class TestClampedLimits(unittest.TestCase):
         self.assertEqual(fits, "True")
 
     def test_limits_within_the_hard_limits_are_as_asked(self):
-        limits = Limits(60, 150, 1 << 20, 1 << 20, 1, 1, 1 << 20)
+        asked = Limits(60, 150, 1 << 20, 1 << 20, 1, 1, 1 << 20)
         hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-        if hard != resource.RLIM_INFINITY and hard < limits.memory:
+        if hard != resource.RLIM_INFINITY and hard < asked.memory:
             self.skipTest("this system's hard limit is below 1 MiB")
-        self.assertEqual(sandbox.Rlimits.plan(limits, processes=False).held, [])
+        self.assertEqual(limits.Rlimits.plan(asked, processes=False).held, [])
 
 
 class TestLayers(unittest.TestCase):
