@@ -237,19 +237,21 @@ class Grading:
 
     def hung_too(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
         """A shortened run (after a hang) that took its time: why it had so little, said in full once, then
-        referred to."""
+        referred to. Where the hang was a run of the command line (it may be slow code, not a loop), how slow
+        against this project follows, as for any run that timed out."""
         head = why_run_failed(run)
-        if self.first_shortened:
-            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.first_shortened}"], weight)
-        self.first_shortened = name
         budget = self.runner.budget
         assert budget.hang is not None
+        slow = self.pace.explain(config, run, name) if budget.hang.cause.startswith("the run ") else []
+        if self.first_shortened:
+            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.first_shortened}", *slow], weight)
+        self.first_shortened = name
         where = f" under {budget.hang.check}" if budget.hang.check and budget.hang.check != name else ""
         return failed(name, [head, (
             f"shortened: {budget.hang.cause}{where}, so each run since has {budget.STARTUP:g} s and "
             f"{budget.PACE:g} times what this project takes for it ({self.pace.reference_seconds(config):.2f} s here "
             f"for this one), at most half of the {budget.per_run:g} s per run: a run that does not hang needs "
-            "less")], weight)
+            "less"), *slow], weight)
 
     def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,
