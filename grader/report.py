@@ -199,11 +199,11 @@ def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> s
     return "\n".join(lines)
 
 
-def score_line(results: Sequence[Result]) -> str:
+def score_line(results: Sequence[Result], what: str = "score") -> str:
     """'score: 25/55 (18 of 25 checks passed; 1 warning)'."""
     scored_checks = [r for r in results if r.max_score]
     warnings = sum(not r.passed for r in results if not r.max_score)
-    return (f"score: {points(score(results))}/{points(max_score(results))} "
+    return (f"{what}: {points(score(results))}/{points(max_score(results))} "
             f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
             + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
 
@@ -228,10 +228,14 @@ def first_fix(results: Sequence[Result]) -> str:
     return f"{'fix first' if first.max_score else 'warning'}: {first.name}: {said}"
 
 
-def summary(results: Sequence[Result]) -> List[str]:
-    """The score, then what to fix first (cut to one line's width, escaped)."""
+def summary(results: Sequence[Result], held_back: bool = False) -> List[str]:
+    """The score, then what to fix first (cut to one line's width, escaped). With tests held back, only what the
+    visible tests say, so that nothing of a held-back test shows before its time."""
+    if held_back:
+        results = [r for r in results if r.visibility == "visible"]
     fix = first_fix(causes_once(results))
-    return [score_line(results), *([cut(escape(fix), 1, OUTPUT_WIDTH)] if fix else [])]
+    line = score_line(results, "score on the tests shown now" if held_back else "score")
+    return [line, *([cut(escape(fix), 1, OUTPUT_WIDTH)] if fix else [])]
 
 
 HELD_BACK = "Some tests are held back until the due date or until grades are published: this score is not final."
@@ -241,9 +245,10 @@ def gradescope(notes: Sequence[str], results: Sequence[Result], seconds: float) 
     """Gradescope's results.json: score, execution_time, output_format, output and one entry per check
     (with status, and the ids of the mistakes it names in extra_data), at most JSON_LIMIT bytes.
 
-    The top-level output opens with the score and what to fix first, then `notes` (the upload's, the limits)
-    and whether tests are held back. Every test has its status: a check that fails is "failed" whatever its
-    points, so that a warning (0 points) never shows as passed. stdout_visibility "hidden" keeps
+    The top-level output opens with the score and what to fix first (of the visible tests alone, when some are
+    held back: it is shown at once), then `notes` (the upload's, the limits) and whether tests are held back.
+    Every test has its status: a check that fails is "failed" whatever its points, so that a warning (0 points)
+    never shows as passed. stdout_visibility "hidden" keeps
     run_autograder's stdout (the text report, with how the submission was isolated) to instructors.
     Outputs are plain text ("text"): Gradescope shows a test's output in a <pre> box, which keeps the
     report's indentation and the submission's quoted lines as written; "md" would read the underscores,
@@ -259,7 +264,7 @@ def gradescope(notes: Sequence[str], results: Sequence[Result], seconds: float) 
         tests.append(entry)
     data = {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
             "stdout_visibility": "hidden",
-            "output": "\n".join([*summary(results), *notes, *[HELD_BACK] * held_back]), "tests": tests}
+            "output": "\n".join([*summary(results, held_back), *notes, *[HELD_BACK] * held_back]), "tests": tests}
     return bounded(data)
 
 

@@ -341,8 +341,11 @@ class TestGradeReport(unittest.TestCase):
         self.assertNotIn("extra_data", data["tests"][1])
         self.assertEqual(data["tests"][1]["visibility"], "after_due_date")
         self.assertEqual(data["output"].splitlines(), [
-            "score: 5/9 (1 of 2 checks passed)", f"fix first: {line.splitlines()[0]} (named under cli:small 1)",
-            "header", report.HELD_BACK])
+            "score on the tests shown now: 0/4 (0 of 1 checks passed)",
+            f"fix first: {line.splitlines()[0]} (named under cli:small 1)", "header", report.HELD_BACK])
+        hidden = [results[0]._replace(visibility="after_due_date"), results[1]._replace(visibility="visible")]
+        self.assertEqual(report.gradescope([], hidden, 1.0)["output"].splitlines(), [
+            "score on the tests shown now: 5/5 (1 of 1 checks passed)", report.HELD_BACK])  # nothing of it shows
 
     def test_every_test_has_its_status_and_a_warning_shows_failed(self):
         results = [Result("env:imports", False, "imports matplotlib (line 3)", 0), Result("env:runs", True, "", 0),

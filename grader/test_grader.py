@@ -781,6 +781,7 @@ class TestGradescopeBundle(unittest.TestCase):
         cli = {t["name"].split()[0]: t["visibility"] for t in results["tests"] if t["name"].startswith("cli")}
         self.assertEqual(cli, {"cli:small": "visible", "cli:medium": "after_due_date"})
         self.assertIn("this score is not final", results["output"])
+        self.assertTrue(results["output"].startswith("score on the tests shown now: 45.76/45.76 ("))  # not medium
 
     def test_a_catalogued_mistake_is_named(self):
         results, _ = self.autograde(naive_with("no-shuffle"))
