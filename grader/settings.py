@@ -29,6 +29,7 @@ import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from grader import numpy_releases
+from grader.crashes import GRADESCOPE_DEFAULT_MINUTES, GRADESCOPE_MAX_MINUTES
 from grader.report import Result, hundredths, points_number
 from grader.report import points as report_points
 from grader.runner import Budget
@@ -41,9 +42,9 @@ DEFAULT_SPLIT = {"api": 15, "trace": 5, "cli": 35}
 DEFAULT_NUMPY = "1.23.0"  # the autograder's numpy, as the handout gives it
 DEFAULT_PYTHON = "3.9"  # the autograder's Python, as the handout gives it (3.9.12)
 OLDEST_PYTHON = (3, 9)  # the oldest Python grade.py runs on
-# Gradescope's autograder documentation, "Troubleshooting: Your submission timed out": a default overall timeout
-# of 10 minutes per submission, which a course can raise up to 40 minutes (grader/crashes.py quotes it too).
-GRADESCOPE_DEFAULT_SECONDS, GRADESCOPE_MAX_SECONDS = 10 * 60, 40 * 60
+# Gradescope's default overall timeout per submission, and the most a course can raise it to (grader/crashes.py
+# quotes its documentation).
+GRADESCOPE_DEFAULT_SECONDS, GRADESCOPE_MAX_SECONDS = GRADESCOPE_DEFAULT_MINUTES * 60, GRADESCOPE_MAX_MINUTES * 60
 OVERHEAD_SECONDS = 60  # what a grade takes besides its runs' budget: this project's outputs, the diagnosis
 
 
