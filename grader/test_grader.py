@@ -110,7 +110,8 @@ def run_grade(submission_source, *options, timeout=240, env=None, measure=False)
             f.write(MEASURED)
         env = {**(env or {}), "GRADE_PEAK_RSS": peak}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, *wrapper, GRADE, path, "--json", report, *user_options(), *options],
+    defaults = user_options()[2:] if "--python" in options else user_options()  # (an option is given once)
+    result = subprocess.run([sys.executable, *wrapper, GRADE, path, "--json", report, *defaults, *options],
                             capture_output=True, text=True, timeout=timeout,
                             env=None if env is None else {**os.environ, **env})
     seconds = time.monotonic() - started
