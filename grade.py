@@ -160,9 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "e.g. cli-medium=after_due_date (default: all visible); given several times, the groups "
                              "merge")
     parser.add_argument("--numpy", action=Once, metavar="VERSION",
-                        help=f"with --make-autograder: the course's numpy, which setup.sh installs where a wheel "
-                             f"exists for the image's Python, else the nearest newer release with one (default "
-                             f"{settings.DEFAULT_NUMPY}); it must have a wheel for --image-python")
+                        help=f"with --make-autograder: the course's numpy, which setup.sh installs; it must have a "
+                             f"wheel for --image-python (default {settings.DEFAULT_NUMPY}, or the nearest release "
+                             "with one, said)")
     parser.add_argument("--image-python", action=Once, metavar="VERSION",
                         help=f"with --make-autograder: the Python that the Gradescope image's python3 runs (default "
                              f"{settings.DEFAULT_PYTHON}, the handout's; another is warned about)")
