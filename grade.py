@@ -1,7 +1,9 @@
 """Grade any neuralnet.py against this one, and name the classic mistake when it differs.
 
     python3 grade.py PATH/TO/neuralnet.py [--quick] [--json PATH] [--timeout SECONDS] [--tol TOL]
-    python3 grade.py A.py B.py ... [--jobs N] [--csv PATH]      # a class: a line each, a summary
+    python3 grade.py EXPORT_FOLDER [--config settings.json] [--jobs N] [--csv PATH] [--reports DIR]
+                                                                # a class from Gradescope's export
+    python3 grade.py A.py B.py ... [--jobs N] [--csv PATH]      # several files: a line each, a summary
     python3 grade.py --make-autograder autograder.zip
 
 Four sections, each check named "section:what":
@@ -36,7 +38,7 @@ import re
 import shutil
 import sys
 import time
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 # isort: off
 from grader import reference  # standard library only
@@ -52,7 +54,7 @@ except ImportError as missing:  # no numpy: neuralnet's one line on how to set u
     raise SystemExit(f"grade.py: error: {missing}") from None
 # isort: on
 
-from grader import batch, bundle, pipeline, report, settings, upload
+from grader import batch, bundle, export, isolation, pipeline, report, settings, upload
 from grader.isolation import make_runner
 from grader.runner import Budget, Limits, SandboxError
 
@@ -81,11 +83,11 @@ def positive(kind: type) -> Callable[[str], object]:
     return parse
 
 
-class Parser(argparse.ArgumentParser):
-    """grade.py's arguments: a bad one is told in one line (argparse would print the usage first)."""
+class OneLineParser(argparse.ArgumentParser):
+    """grade.py's arguments: a bad one is one line on stderr naming it, and exit status 2 (the usage is --help's)."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (python3 {self.prog} --help lists the options)\n")
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 class Once(argparse.Action):
@@ -101,10 +103,11 @@ class Once(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="grade.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="grade.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="*",
                         help="the neuralnet.py to grade, or a folder as uploaded (the one neuralnet.py in it, at "
-                             "any depth, never through a link); several: a line each and a class summary")
+                             "any depth, never through a link); several, or Gradescope's export folder (its "
+                             "submission_metadata.yml and submission_* folders): a line each and a class summary")
     parser.add_argument("--quick", action="store_true", help="leave out the medium-set runs")
     parser.add_argument("--json", action=Once, metavar="PATH", help="also write Gradescope's results.json here")
     parser.add_argument("--timeout", action=Once, type=positive(float),
@@ -126,7 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "parallel grade")
     parser.add_argument("--jobs", action=Once, type=positive(int), default=os.cpu_count() or 1, metavar="N",
                         help="several submissions: how many to grade at once (default: the number of cores)")
-    parser.add_argument("--csv", action=Once, metavar="PATH", help="several submissions: also write a row each here")
+    parser.add_argument("--csv", action=Once, metavar="PATH",
+                        help="a class: also write a row per student here (name, sid, email, submission, score, "
+                             "max_score, ended, mistakes, detail), sorted by name, for a gradebook")
+    parser.add_argument("--reports", action=Once, metavar="DIR",
+                        help="a class: keep each upload's text report and results.json in this folder (made if it "
+                             "is not there), as SID.txt and SID.json, or by the folder's name without a SID")
     parser.add_argument("--memory", action=Once, type=byte_size, default=4 << 30, metavar="SIZE",
                         help="address space per process of the submission (default 4G, or the container's "
                              "memory limit where its cgroup says a lower one)")
@@ -194,53 +202,67 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                      "to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
-    for option, path in (("--json", args.json), ("--csv", args.csv)):
+    for option, path in (("--json", args.json), ("--csv", args.csv), ("--reports", args.reports)):
         if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             parser.error(f"{option} {path!r}: its directory does not exist")
+    if args.reports and os.path.exists(args.reports) and not os.path.isdir(args.reports):
+        parser.error(f"--reports {args.reports!r}: not a folder")
     if args.tol < 0:
         parser.error("--tol must be 0 or more")
+    archive = next((s for s in args.submission if os.path.isfile(s) and s.lower().endswith(".zip")), None)
+    if archive:
+        parser.error(f"{archive!r} is a zip archive: unzip it first (unzip -q {archive} -d export) and give the "
+                     "folder it makes")
     python = shutil.which(args.python)
     if python is None:
         parser.error(f"--python {args.python!r}: no such interpreter")
     users = [u for u in args.user.split(",") if u]
-    if len(args.submission) > 1:
+    if len(args.submission) > 1 or export.is_export(args.submission[0]) or export.export_within(args.submission[0]):
         if args.json:
-            parser.error("--json takes one submission; several are summarised, and --csv writes a row each")
-        return batch.run(os.path.abspath(__file__), args.submission, batch_options(parser, args, python), args.jobs,
-                         users, args.csv)
+            parser.error("--json takes one submission; a class is summarised, --csv writes a row per student and "
+                         "--reports keeps each results.json")
+        return grade_class(parser, args, python, users)
+    if args.csv or args.reports:
+        parser.error("--csv and --reports go with several submissions or an export folder; for one, --json")
     args.submission, args.user = args.submission[0], users[0] if users else ""
 
     def fail(error: str) -> int:
         print(f"grade.py: error: {error}", file=sys.stderr)
         if args.json:
-            report.write_json(args.json, report.failure(error, time.monotonic() - started))
+            report.write_json(args.json, report.failure(error, time.monotonic() - started, out_of(course)))
         return 2
+
+    def out_of(course: Optional[settings.Settings]) -> Optional[float]:
+        """The points this grade is out of, known before any run: the course's, else grade.py's own weights."""
+        return sum(course.points.values()) if course else pipeline.max_score(args.quick)
+
+    course: Optional[settings.Settings] = None
 
     if not os.path.lexists(args.submission):
         return fail(f"{args.submission!r} is not a file")
+    try:
+        course = settings.load(args.config) if args.config else None
+    except settings.SettingsError as e:
+        return fail(str(e))
     try:  # the student's upload: the one neuralnet.py in a folder, never read through a link
         found = upload.locate(args.submission)
         submission = upload.read_submission(found)
     except upload.UploadError as e:  # the student's 0, with what to fix: not the grader failing
         print(f"grading {report.escape(args.submission)}: not graded: {e}\nscore: 0")
         if args.json:
-            report.write_json(args.json, upload.results(str(e), time.monotonic() - started))
+            report.write_json(args.json, upload.results(str(e), time.monotonic() - started, out_of(course)))
         return 1
     notes = [*found.notes, upload.helper_note(upload.helper_imports(submission, found))]
-    try:
-        course = settings.load(args.config) if args.config else None
-    except settings.SettingsError as e:
-        return fail(str(e))
-    # --timeout and --total-timeout given win; else the bundle's settings, else Budget's defaults.
-    timeout = args.timeout or (course.timeout if course else Budget.DEFAULT_TIMEOUT)
-    total = args.total_timeout or (course.total_timeout if course and not args.timeout else
-                                   Budget.default_total(timeout, args.quick))
+    # --timeout and --total-timeout given win; else the bundle's settings (--config), else Budget's defaults.
+    timeout, total = times(args, course)
     limits = Limits(timeout=timeout, total=total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
                     cpu=args.cpu_time or int(-(-timeout // 1)), disk=args.disk)
     upload_folder = os.path.abspath(args.submission if os.path.isdir(args.submission) else found.root)
-    # The harness's record beside the submission's folder (Gradescope: names, earlier results) is hidden too.
-    hidden = [HERE, DATA, upload_folder, os.path.join(os.path.dirname(upload_folder), "submission_metadata.json")]
+    # The record of who submitted beside the submission's folder is hidden too: Gradescope's harness's (names,
+    # earlier results), and in an export, the yml that names the whole class.
+    hidden = [HERE, DATA, upload_folder, os.path.join(os.path.dirname(upload_folder), "submission_metadata.json"),
+              os.path.join(os.path.dirname(upload_folder), export.METADATA)]
     if args.json:
         hidden.append(os.path.dirname(os.path.abspath(args.json)))
     error = ""
@@ -271,10 +293,51 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if all(r.passed for r in results if r.max_score) else 1
 
 
+def times(args: argparse.Namespace, course: Optional[settings.Settings]) -> Tuple[float, float]:
+    """The seconds per run and for the whole grade: --timeout and --total-timeout where given, else the bundle's
+    settings (--config), else Budget's defaults (the whole grade's from the time per run and --quick)."""
+    timeout = args.timeout or (course.timeout if course else Budget.DEFAULT_TIMEOUT)
+    total = args.total_timeout or (course.total_timeout if course and not args.timeout else
+                                   Budget.default_total(timeout, args.quick))
+    return timeout, total
+
+
+def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str, users: List[str]) -> int:
+    """Several submissions, or Gradescope's export: each upload graded by grade.py in its own process (grader/batch.py),
+    after every argument and the export's yml have been checked, so that bad input writes nothing."""
+    try:
+        found = export.collect(args.submission)
+        course = settings.load(args.config) if args.config else None
+    except (export.ExportError, settings.SettingsError) as e:
+        print(f"grade.py: error: {e}", file=sys.stderr)
+        return 2
+    if not found.uploads:
+        parser.error(f"no submission to grade in {', '.join(repr(s) for s in args.submission)}")
+    header = list(found.notes)
+    if course is not None:
+        header.append(f"settings: {report.escape(args.config)}: {settings.describe(course)}"
+                      + ("; with --quick the medium-set runs are left out, so scores are not the bundle's"
+                         if args.quick else ""))
+    if not isolation.isolates():
+        header.append(isolation.UNISOLATED)
+    else:
+        header += [f"export {report.escape(path)!r}: other users can reach it, so a submission run without a mount "
+                   "namespace could read the other uploads; unzip exports in a folder only you can read (mkdir -m 700)"
+                   for path in args.submission if (export.is_export(path) or export.export_within(path))
+                   and export.open_to_others(path)]
+    reports = None
+    if args.reports:
+        os.makedirs(args.reports, exist_ok=True)
+        reports = batch.Reports(args.reports)
+    _, total = times(args, course)
+    grade = batch.LocalGrade(os.path.abspath(__file__), batch_options(parser, args, python), users, 4 * total + 300)
+    return batch.run(found.uploads, grade, args.jobs, header, args.csv, reports)
+
+
 # Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
-# --csv), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
-BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "make_autograder", "total_points", "points",
-              "visibility", "numpy", "image_python", "help"}
+# --csv, --reports), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
+BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "reports", "make_autograder", "total_points",
+              "points", "visibility", "numpy", "image_python", "help"}
 
 
 def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:

@@ -1,9 +1,8 @@
 """The tools around neuralnet.py, in the student's suite (tests.py loads this module).
 
 experiments.py checks everything before it trains and draws figures whose legends cover
-nothing; grade.py's batch mode tells how each grade ended; benchmarks/bench.py labels and
-fails differing outputs; grader/advice.py names a numpy that has a wheel; the docs' examples
-leave nothing behind. Fast, no root, no network.
+nothing; benchmarks/bench.py labels and fails differing outputs; grader/advice.py names a
+numpy that has a wheel; the docs' examples leave nothing behind. Fast, no root, no network.
 """
 import contextlib
 import csv
@@ -11,7 +10,7 @@ import fnmatch
 import importlib.util
 import io
 import os
-import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -23,7 +22,7 @@ import numpy as np
 import course_data
 import experiments
 import neuralnet
-from grader import advice, api, batch, report, runner
+from grader import advice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = course_data.folder()
@@ -255,87 +254,6 @@ class TestFigures(unittest.TestCase):
 
 
 # ----------------------------------------------------------------------------
-# grade.py's batch mode: how each grade ended
-# ----------------------------------------------------------------------------
-
-def entry(name, output, passed=False, max_score=1.0):
-    return report.Result(name, passed, output, max_score)
-
-
-class TestBatchEndings(unittest.TestCase):
-    """Grades put together from the grader's own messages, as report.gradescope writes them to results.json."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.checks = api.all_checks(DATA)[:3]
-
-    def results(self, *entries):
-        return report.gradescope(["header"], list(entries), 1.0)["tests"]
-
-    def api_entries(self, verdicts):
-        return [entry(c.name, text, passed) for c, (passed, text) in zip(self.checks, verdicts)]
-
-    def test_a_syntax_error_did_not_import(self):
-        failed = api.verdicts(self.checks, {f"import/{api.ERROR}": np.array(
-            '  File "neuralnet.py", line 1\n    def broken(:\nSyntaxError: invalid syntax')})
-        tests = self.results(*self.api_entries(failed), entry("cli:small 2 4 2 0.1", "exit status 1", max_score=4))
-        self.assertIn("(the same as", tests[1]["output"])  # the repeats refer back: followed, not misread
-        self.assertEqual(batch.ending(tests),
-                         (batch.NOT_IMPORTED, f"{self.checks[0].name}: cannot import the submission: "
-                                              "SyntaxError: invalid syntax"))
-
-    def test_a_run_that_exits_with_an_error_crashed(self):
-        crash = report.why_run_failed(runner.RunResult(1, "Traceback (most recent call last):\nValueError: boom",
-                                                       "", {}))
-        tests = self.results(entry("api:random_init", "", passed=True),
-                             entry("cli:small 2 4 2 0.1", crash, max_score=4))
-        self.assertEqual(batch.ending(tests), (batch.CRASHED, "cli:small 2 4 2 0.1: exit status 1: ValueError: boom"))
-        killed = report.why_run_failed(runner.RunResult(-9, "", "hit the memory limit (4 GiB of address space)", {}))
-        self.assertEqual(batch.ending(self.results(entry("cli:x", killed)))[0], batch.CRASHED)
-
-    def test_a_run_that_takes_its_time_timed_out(self):
-        budget = runner.Budget(3, 20)
-        budget.next_run()
-        first = runner.RunResult(None, "", budget.timed_out(3, "the api checks"), {})
-        budget.hung("importing the submission did not finish within 3 s", "api:random_init", stop=True)
-        _, not_run = budget.next_run()
-        after = runner.RunResult(None, "", not_run, {})
-        tests = self.results(entry("api:random_init", report.why_run_failed(first)),
-                             entry("cli:small 2 4 2 0.1", report.why_run_failed(after)))
-        self.assertEqual(batch.ending(tests), (batch.TIMED_OUT, "api:random_init: timed out after 3 s"))
-        self.assertEqual(batch.ending(tests[1:])[0], batch.TIMED_OUT)
-        cpu = report.why_run_failed(runner.RunResult(-9, "", "hit the CPU-time limit (3 s)", {}))
-        self.assertEqual(batch.ending(self.results(entry("cli:x", cpu)))[0], batch.TIMED_OUT)
-
-    def test_wrong_answers_are_graded_and_quoted_text_decides_nothing(self):
-        forged = "labels differ" + report.quote("exit status 1\ncannot import the submission\ntimed out after 3 s")
-        tests = self.results(entry("api:random_init", "", passed=True), entry("cli:small 2 4 2 0.1", forged),
-                             entry("cli:small 1 10 1 0.1", "train_out.labels: 3 of 500 lines differ"))
-        self.assertEqual(batch.ending(tests), (batch.GRADED, ""))
-
-    def test_the_line_the_summary_and_the_csv_say_how_each_ended(self):
-        graded = [batch.Graded("a.py", 50, 50, [], "", batch.GRADED),
-                  batch.Graded("c.py", 0, 50, [], "", batch.NOT_IMPORTED, "api:x: cannot import the submission"),
-                  batch.Graded("d.py", 25, 50, ["no-shuffle"], "", batch.CRASHED, "cli:y: exit status 1"),
-                  batch.Graded("e.py", 0, 50, [], "", batch.TIMED_OUT, "api:x: timed out after 5 s"),
-                  batch.Graded("f.py", None, 0, [], "no such file", batch.NOT_GRADED)]
-        for g in graded[:4]:
-            self.assertRegex(batch.line(g, 4), rf"^{g.submission}  +{g.score}/50  {g.ended} +mistakes: ")
-        self.assertEqual(batch.line(graded[4], 4), "f.py  not graded: no such file")
-        self.assertIn("class summary: 5 submissions: 1 graded, 1 did not import, 1 crashed, 1 timed out, "
-                      "1 not graded", batch.summary(graded))
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "class.csv")
-            batch.write_csv(path, graded)
-            with open(path, newline="") as f:
-                text = f.read()
-            rows = list(csv.DictReader(io.StringIO(text)))
-        self.assertNotIn("\r", text)
-        self.assertEqual([(r["submission"], r["ended"], r["detail"]) for r in rows],
-                         [(g.submission, g.ended, g.error or g.detail) for g in graded])
-
-
-# ----------------------------------------------------------------------------
 # benchmarks/bench.py --compare
 # ----------------------------------------------------------------------------
 
@@ -437,19 +355,30 @@ def readme_outputs():
 
 
 def created_and_removed(steps):
-    """The files a console block's commands create (`> f`, `cp a f`, `--csv f`, `--json f`, neuralnet.py's three
-    outputs) and those it removes."""
+    """The files a console block's commands create (`> f`, `cp a f`, `mkdir f`, `--csv f`, `--json f`,
+    `--reports f`, `unzip ... f`, neuralnet.py's three outputs) and those it removes (a folder removed takes what
+    is in it)."""
     created, removed = [], set()
     for command, _ in steps:
-        words = command.split()
+        words = shlex.split(command)
         if words[0] == "rm":
-            removed.update(w for w in words[1:] if not w.startswith("-"))
-        if words[0] == "cp":
+            removed.update(w.rstrip("/") for w in words[1:] if not w.startswith("-"))
+        if words[0] in ("cp", "unzip"):
             created.append(words[-1])
+        if words[0] == "mkdir":
+            created += [w for w in words[1:] if not w.startswith("-")]
         if words[1:2] == ["neuralnet.py"]:
             created += words[4:7]
-        created += re.findall(r"(?:^|\s)(?:>|--csv|--json)\s+(?!/dev/)(\S+)", command)
+        created += [after for before, after in zip(words, words[1:])
+                    if before in (">", "--csv", "--json", "--reports", "--make-autograder")
+                    and not after.startswith("/dev/")]
     return created, removed
+
+
+def is_removed(name, removed):
+    """Whether a name is removed: itself, or a folder it is in."""
+    parts = name.split("/")
+    return any("/".join(parts[:i]) in removed for i in range(1, len(parts) + 1))
 
 
 class TestDocsLeaveNothing(unittest.TestCase):
@@ -463,7 +392,7 @@ class TestDocsLeaveNothing(unittest.TestCase):
             created, removed = created_and_removed(steps)
             checked += bool(created)
             with self.subTest(document, block=steps[0][0]):
-                kept = [name for name in created if name not in removed
+                kept = [name for name in created if not is_removed(name, removed)
                         and not (document == "README.md" and any(fnmatch.fnmatch(name, p) for p in readme))]
                 self.assertEqual(kept, [], "made and not removed")
         self.assertGreaterEqual(checked, 4)

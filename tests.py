@@ -661,6 +661,14 @@ def readme_setup():
 
 
 class TestReadme(unittest.TestCase):
+    def test_the_readme_is_a_students_first_five_minutes(self):
+        # Course staff's material is docs/staff.md's, the grader's internals docs/grading.md's.
+        with open(os.path.join(HERE, "README.md")) as f:
+            lines = f.read().splitlines()
+        self.assertLessEqual(len(lines), 250)
+        self.assertIn("- [docs/staff.md](docs/staff.md): course staff: the Gradescope bundle, and a class graded from "
+                      "its export;", lines)
+
     def test_setup_is_a_venv_in_two_commands_and_windows_spells_the_same(self):
         # CI runs these commands as printed, as an unprivileged user (.ci/run); Windows cannot be run here,
         # so its line is checked to be the same commands in Windows's spelling.
@@ -1675,7 +1683,8 @@ class TestLeftovers(unittest.TestCase):
                     names.update(f"{node.module}.{alias.name}" for alias in node.names)
             return names
         # tests.py loads grader/test_checks.py's tests (load_tests); none of the grader's suites imports tests.py
-        for path in ("grader/test_checks.py", "grader/test_submissions.py", "grader/test_grader.py"):
+        for path in ("grader/test_checks.py", "grader/test_batch.py", "grader/test_submissions.py",
+                     "grader/test_grader.py"):
             self.assertFalse({name for name in imported(path) if name.split(".")[0] == "tests"}, path)
             self.assertIn("grader.testing", imported(path), path)
         self.assertIn("grader.testing", imported("tests.py"))
@@ -1772,9 +1781,11 @@ class TestGradeReference(unittest.TestCase):
 
 
 def load_tests(loader, standard_tests, pattern):
-    """This file's tests, and the grader's in-process ones, which live beside it (grader/test_checks.py)."""
-    from grader import test_checks
+    """This file's tests, and the grader's in-process ones, which live beside it (grader/test_checks.py,
+    grader/test_batch.py)."""
+    from grader import test_batch, test_checks
     standard_tests.addTests(loader.loadTestsFromModule(test_checks))
+    standard_tests.addTests(loader.loadTestsFromModule(test_batch))  # a class graded at once, in-process
     standard_tests.addTests(loader.loadTestsFromName("test_tools"))  # experiments, batch, bench, advice, docs
     return standard_tests
 

@@ -351,6 +351,11 @@ def trace_check(data_folder: str) -> Check:
     return Check(TRACE_NAME, "trace", inputs, judge)
 
 
+def check_weight(name: str) -> float:
+    """grade.py's own points for an api or trace check (a course's settings spread theirs in proportion)."""
+    return 0 if name in UNSCORED else POINTS[name.split(":", 1)[0]]
+
+
 def all_checks(data_folder: str) -> List[Check]:
     return api_checks(data_folder) + [trace_check(data_folder)]
 
@@ -772,9 +777,11 @@ class ProbeRuns:
         self.source = Source(submission.decode(errors="replace"))
         self.values: Arrays = {}
         self.failed: Dict[int, str] = {}  # probe index -> why its check fails without being judged
+        self.endings: Dict[int, str] = {}  # probe index -> how its run ended for it (report.TIMED_OUT, ...)
         self.hung_in: Dict[str, str] = {}  # a function that did not return -> the check that first showed it
         self.last: Optional[RunResult] = None  # the last run that went through its probes
         self.ended = ""  # how that run ended, when it ended otherwise than with exit status 0
+        self.last_ending = ""  # the same as a report ending (report.CRASHED, ...), for the checks it fails
 
     def slot_of(self, index: int) -> str:
         return slot(index, self.probes[index])
@@ -802,18 +809,20 @@ class ProbeRuns:
                 self.values.update(load_values(raw, sent))
             for index in left:
                 if self.slot_of(index) in progress.hung:
-                    self.failed[index] = self.did_not_return(index, progress)
+                    self.failed[index], self.endings[index] = self.did_not_return(index, progress), report.TIMED_OUT
             done = [i for i in left if self.slot_of(i) in progress.done]
             if f"import/{ERROR}" in self.values or len(done) == len(left):
                 self.last = run
                 if run.status != 0 and f"import/{ERROR}" not in self.values:  # it ended badly after its probes
                     self.ended = why_run_failed(run)
+                self.last_ending = report.run_ending(run) or (report.CRASHED if self.ended else "")
                 return
             if not progress.imported:  # the import itself did not finish: nothing can be run
                 self.import_failed(left, run)
                 return
             ended = next(i for i in left if i not in done)
             self.failed[ended] = self.ended_in(ended, run, progress)
+            self.endings[ended] = report.run_ending(run) or report.CRASHED
             left, per_call = [i for i in left if i > ended and i not in done], self.runner.budget.shortened(call=True)
 
     def did_not_return(self, index: int, progress: Progress, seconds: Optional[float] = None) -> str:
@@ -858,7 +867,7 @@ class ProbeRuns:
         else:
             why = f"the checks stopped before writing their values{report.quote(run.stderr)}"
         for index in left:
-            self.failed[index] = why
+            self.failed[index], self.endings[index] = why, report.run_ending(run) or report.CRASHED
 
 
 # The submission's function each probe calls (for a probe that ended before saying which it had called).
@@ -872,7 +881,7 @@ PROBE_CALLS = {"shuffle": "shuffle", "random_init": "random_init", "zero_init": 
 
 
 def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -> List[Result]:
-    weight = [0 if c.name in UNSCORED else POINTS[c.name.split(":", 1)[0]] for c in defined]
+    weight = [check_weight(c.name) for c in defined]
     runs = ProbeRuns(runner, submission, [*defined, *DIAGNOSTIC_PROBES])
     try:
         runs.run_all()
@@ -883,11 +892,12 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
         stderr = runs.last.stderr if runs.last else ""
         why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(stderr)}"
-        return [Result(c.name, False, why, w) for c, w in zip(defined, weight)]
+        return [Result(c.name, False, why, w, ended=report.CRASHED) for c, w in zip(defined, weight)]
+    imported = ERROR not in by_slot(values).get("import", {})
     other = catalog.weights_under_another_name(values)
     problem = (runs.last.problem if runs.last else "") or runs.ended
     results = []
-    for c, verdict, w in zip(defined, judged, weight):
+    for index, (c, verdict, w) in enumerate(zip(defined, judged, weight)):
         passed, text = verdict
         lines = [text] if text else []
         if c.name in explained:
@@ -899,5 +909,7 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         if problem:  # a limit hit during the last run fails every check, naming the limit
             passed = False
             lines.append(f"({problem})" if lines else problem)
-        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines)))
+        ended = "" if passed else report.NOT_IMPORTED if not imported else runs.endings.get(index, "") or \
+            (runs.last_ending if problem else "")
+        results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines), ended=ended))
     return results

@@ -80,9 +80,10 @@ def digest(run: RunResult) -> Optional[str]:
     return hashed.hexdigest()
 
 
-def failed(name: str, lines: Sequence[str], weight: float) -> Result:
-    """A failing check whose output is these lines; the mistakes they name travel with it as ids."""
-    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines))
+def failed(name: str, lines: Sequence[str], weight: float, ended: str = "") -> Result:
+    """A failing check whose output is these lines; the mistakes they name travel with it as ids, and how its run
+    ended (report.run_ending) when it did not run to its end."""
+    return Result(name, False, "\n".join(lines), weight, catalog.mistake_ids(lines), ended=ended)
 
 
 class Grading:
@@ -228,12 +229,13 @@ class Grading:
             return self.hung_too(name, config, run, weight)
         hang = self.runner.budget.hang
         if run.status is None and hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
-            return failed(name, [why_run_failed(run)], weight)
+            return failed(name, [why_run_failed(run)], weight, report.run_ending(run))
         if run.status is None:  # not run, or stopped: by time (how slow it is), or by a limit
-            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight)
+            return failed(name, [why_run_failed(run), *self.pace.explain(config, run, name)], weight,
+                          report.run_ending(run))
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
         lines = self.crashes.lines(self.crashes.explain(config, run, ran))
-        return self.said_once(name, why_run_failed(run), lines, weight)
+        return self.said_once(name, why_run_failed(run), lines, weight, report.run_ending(run))
 
     def hung_too(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
         """A shortened run (after a hang) that took its time: why it had so little, said in full once, then
@@ -244,24 +246,25 @@ class Grading:
         assert budget.hang is not None
         slow = self.pace.explain(config, run, name) if budget.hang.cause.startswith("the run ") else []
         if self.first_shortened:
-            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.first_shortened}", *slow], weight)
+            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.first_shortened}", *slow], weight,
+                          report.TIMED_OUT)
         self.first_shortened = name
         where = f" under {budget.hang.check}" if budget.hang.check and budget.hang.check != name else ""
         return failed(name, [head, (
             f"shortened: {budget.hang.cause}{where}, so each run since has {budget.STARTUP:g} s and "
             f"{budget.PACE:g} times what this project takes for it ({self.pace.reference_seconds(config):.2f} s here "
             f"for this one), at most half of the {budget.per_run:g} s per run: a run that does not hang needs "
-            "less"), *slow], weight)
+            "less"), *slow], weight, report.TIMED_OUT)
 
-    def said_once(self, name: str, head: str, lines: List[str], weight: float) -> Result:
+    def said_once(self, name: str, head: str, lines: List[str], weight: float, ended: str = "") -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,
         its causes by id, referred back to the check that explained them."""
         key = " ".join(catalog.mistake_ids(lines)) or "\n".join([head, *lines])
         if key in self.explained:
             return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.explained[key]}",
-                                 *crashes.referred(lines, self.explained[key])], weight)
+                                 *crashes.referred(lines, self.explained[key])], weight, ended)
         self.explained[key] = name
-        return failed(name, [head, *lines], weight)
+        return failed(name, [head, *lines], weight, ended)
 
     def cli_check(self, config: Config) -> Result:
         name, weight = config.check_name(), POINTS[config.dataset]
@@ -277,7 +280,7 @@ class Grading:
                 return self.said_once(name, lines[0], lines[1:], weight)
             return failed(name, lines, weight)
         if run.problem:
-            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight)
+            return Result(name, False, f"{run.problem}{report.quote(run.stderr)}", weight, ended=report.run_ending(run))
         got, reference = reading.outputs, runs.expected_outputs(config, self.data)
         found = runs.differences(got, reference, self.tol)
         worst = found[2][1].worst

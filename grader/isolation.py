@@ -28,10 +28,21 @@ def make_runner(python: str, user: str, limits: Limits, hide: Sequence[str], nam
     """
     linux = _linux_layer()
     if linux is not None:
-        if os.geteuid() == 0:
+        if isolates():
             return linux.Sandbox(python, user, limits, hide, namespaces)
         return linux.LimitedRunner(python, limits)
     return Runner(python, limits, PosixProcesses() if hasattr(os, "killpg") else WindowsProcesses())
+
+
+def isolates() -> bool:
+    """Whether make_runner's runner isolates the submission (another uid, the grader's files hidden, the network
+    cut): as root on Linux only. A batch says so in its header before any grade."""
+    return _linux_layer() is not None and os.geteuid() == 0
+
+
+UNISOLATED = ("not isolated: grade.py is not running as root on Linux, so each submission runs as you, can read "
+              "what you can read (the other submissions too) and reach the network; grade a class as root to "
+              "isolate each submission")
 
 
 def _linux_layer():

@@ -11,7 +11,7 @@
 grade() takes the submission's bytes: whoever calls it reads the file (grade.py's command).
 """
 import os
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import course_data
 from grader import api, cli, env, runs
@@ -31,11 +31,27 @@ def data_files(datasets: List[str]) -> Dict[str, bytes]:
     return csvs
 
 
+def cli_configs(quick: bool) -> List[runs.Config]:
+    """The command lines the cli section runs: every configuration, or with --quick the small set's."""
+    return [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
+
+
+def max_score(quick: bool) -> Optional[float]:
+    """What grade() is out of with grade.py's own weights, known before any run (for an upload that cannot be
+    graded, which still has the points it would have been out of); None where the data that defines the api
+    checks cannot be read (the grade then fails on its own, saying why)."""
+    try:
+        checks = api.all_checks(DATA)
+    except Exception:  # noqa: BLE001  (a missing or broken data file: not this function's to report)
+        return None
+    return sum(api.check_weight(c.name) for c in checks) + sum(cli.POINTS[c.dataset] for c in cli_configs(quick))
+
+
 def grade(submission: bytes, name: str, runner: Runner, quick: bool, tol: float,
           progress: Callable[[str], None] = lambda text: None) -> List[Result]:
     """Every check of the submission (its source as bytes; `name` is what progress calls it), in order; the
     runner's runs leave nothing behind. `progress` is told each step as it starts."""
-    configs = [c for c in runs.CONFIGS if not quick or c.dataset in runs.QUICK_DATASETS]
+    configs = cli_configs(quick)
     datasets = sorted({c.dataset for c in configs})
     data = runs.load_datasets(DATA, datasets)
     results = env.env_checks(submission)

@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from typing import Dict, Iterable, List, NamedTuple, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from grader.runner import RunResult
 
@@ -28,6 +28,12 @@ SECTIONS = ("env", "api", "trace", "cli")
 QUOTE_LINES, QUOTE_WIDTH = 6, 200  # of a submission's stderr, quoted under a check
 OUTPUT_LINES, OUTPUT_WIDTH = 40, 400  # of any check's output
 JSON_LIMIT = 60 * 1024  # bytes of results.json (PrairieLearn takes 100 KiB, Coursera 64 KB)
+
+
+# How a grade ended, from the first that any check shows, in this order (ENDINGS); a grade none of whose runs
+# ended early was GRADED (its score says how well); NOT_GRADED is an upload that cannot be graded, or grade.py failing.
+NOT_GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, GRADED = "not graded", "did not import", "timed out", "crashed", "graded"
+ENDINGS = (NOT_GRADED, NOT_IMPORTED, TIMED_OUT, CRASHED, GRADED)
 
 
 class Result(NamedTuple):
@@ -38,6 +44,7 @@ class Result(NamedTuple):
     max_score: float
     mistakes: Sequence[str] = ()  # the ids of the mistakes its output names, in order
     visibility: str = "visible"  # Gradescope's: visible, after_due_date, after_published or hidden
+    ended: str = ""  # how the check's run ended when it did not run to its end: NOT_IMPORTED, TIMED_OUT or CRASHED
 
 
 def escape(text: str) -> str:
@@ -131,10 +138,11 @@ def own_outputs(tests: Sequence[dict]) -> List[str]:
     return own
 
 
-def hundredths(value: float) -> int:
+def hundredths(value: object) -> int:
     """Points as a whole number of hundredths, the unit every grade is kept in (settings.spread hands points out
-    in hundredths): 5.47 -> 547, and float noise such as 55.00000000000001 -> 5500."""
-    return round(value * 100)
+    in hundredths, so this is exact): 5.47 -> 547, and float noise such as 55.00000000000001 -> 5500; what a batch
+    adds and compares."""
+    return int(round(float(value) * 100))  # type: ignore[arg-type]
 
 
 def points(value: float) -> str:
@@ -143,6 +151,11 @@ def points(value: float) -> str:
     0.50; float noise is rounded away (55.00000000000001 -> 55). Sum points with total_points first."""
     cents = hundredths(value)
     return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
+
+
+def points_text(cents: Optional[int]) -> str:
+    """Hundredths as points are written (points()): '55', '5.47', '27.50'; '' for None."""
+    return "" if cents is None else points(cents / 100)
 
 
 def points_number(value: float) -> Union[int, float]:
@@ -264,7 +277,8 @@ def gradescope(notes: Sequence[str], results: Sequence[Result], seconds: float) 
         tests.append(entry)
     data = {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
             "stdout_visibility": "hidden",
-            "output": "\n".join([*summary(results, held_back), *notes, *[HELD_BACK] * held_back]), "tests": tests}
+            "output": "\n".join([*summary(results, held_back), *notes, *[HELD_BACK] * held_back]), "tests": tests,
+            "extra_data": ending(results).as_json()}
     return bounded(data)
 
 
@@ -279,12 +293,66 @@ def bounded(data: dict) -> dict:
     return data
 
 
-def failure(error: str, seconds: float) -> dict:
-    """results.json when grading itself failed: score 0, and why."""
+def failure(error: str, seconds: float, max_score: Optional[float] = None) -> dict:
+    """results.json when grading itself failed: score 0, and why; max_score: what the grade would have been out of."""
     return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text", "stdout_visibility": "hidden",
             "output": f"score: 0 (not graded)\nthe grader failed: {error}",
             "tests": [{"name": "grader", "score": 0, "max_score": 0, "status": "failed", "output": error,
-                       "visibility": "visible"}]}
+                       "visibility": "visible"}],
+            "extra_data": Ending(NOT_GRADED, f"the grader failed: {one_line(error)}", max_score=max_score).as_json()}
+
+
+class Ending(NamedTuple):
+    """How a grade ended, as results.json's top-level extra_data carries it to a batch (grader/batch.py), which
+    never reads it back from the report's text."""
+    kind: str  # one of ENDINGS
+    detail: str  # why, on one line: the check that shows how it ended and what it says; what to fix; or ''
+    unexplained: str = ""  # GRADED with a failing check but no mistake named anywhere: the first failing check
+    max_score: Optional[float] = None  # for NOT_GRADED: the points it would have been out of (None: not known)
+
+    def as_json(self) -> dict:
+        data = {"ended": self.kind, "detail": self.detail}
+        if self.unexplained:
+            data["unexplained"] = self.unexplained
+        if self.max_score is not None:
+            data["max_score"] = self.max_score
+        return data
+
+
+DETAIL_WIDTH = 300  # characters of an ending's detail
+
+
+def one_line(text: str) -> str:
+    """Text on one line, escaped and cut to DETAIL_WIDTH characters: for an ending's detail, a CSV cell."""
+    text = " ".join(escape(text).split())
+    return text if len(text) <= DETAIL_WIDTH else text[:DETAIL_WIDTH] + "..."
+
+
+def said(result: Result) -> str:
+    """A failing check on one line: its name, the grader's first line, and the last line it quotes of the
+    submission ('cli:small 2 4 2 0.1 (...): exit status 1: ValueError: boom')."""
+    lines = result.output.split("\n")
+    own = next((line for line in lines if line.strip() and not line.startswith("  | ")), "")
+    quoted = [line[4:] for line in lines if line.startswith("  | ")]
+    return one_line(f"{result.name}: {own.rstrip(':')}" + (f": {quoted[-1].strip()}" if quoted else ""))
+
+
+def ending(results: Sequence[Result]) -> Ending:
+    """How the grade ended: the first kind of early end (ENDINGS' order) that a failing check shows, with that
+    check; else GRADED, with the first mistake named, or where none is, the first failing check that has points
+    (marked unexplained); else GRADED with every check passed."""
+    for kind in (NOT_IMPORTED, TIMED_OUT, CRASHED):
+        first = next((r for r in results if r.ended == kind and not r.passed), None)
+        if first is not None:
+            return Ending(kind, said(first))
+    failing = next((r for r in results if r.max_score and not r.passed), None)
+    if failing is None:
+        return Ending(GRADED, "every check passed")
+    named = next((r for r in results if r.mistakes and not r.passed), None)
+    if named is None:
+        return Ending(GRADED, said(failing), failing.name)
+    mistake = next((line.strip() for line in named.output.split("\n") if line.strip().startswith("mistake: ")), "")
+    return Ending(GRADED, one_line(f"{named.name}: {mistake}") if mistake else said(named))
 
 
 def write_json(path: str, data: dict) -> None:
@@ -302,6 +370,15 @@ def write_json(path: str, data: dict) -> None:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def run_ending(run: RunResult) -> str:
+    """How a run that did not run to its end ended, for Result.ended: TIMED_OUT (not run, stopped by its time,
+    or the CPU-time limit), CRASHED (an exit status other than 0, a signal, another limit); '' for a run that
+    ended by itself with 0."""
+    if run.status is None or "CPU-time" in run.problem:
+        return TIMED_OUT
+    return CRASHED if run.status != 0 or run.problem else ""
 
 
 def why_run_failed(run: RunResult) -> str:

@@ -10,6 +10,7 @@ allowed (every capability, no filter): TestBundleWithNamespaces.
 The stand-in needs root (CI runs this module as root); otherwise every class here but TestSeccomp
 skips with the reason. TestSeccomp tests grader/seccomp.py in forked children of this process.
 """
+import csv
 import errno
 import os
 import re
@@ -23,8 +24,9 @@ import unittest
 from typing import Dict, List, Optional, Tuple
 from unittest import mock
 
-from grader import seccomp, settings, upload
+from grader import report, seccomp, settings, upload
 from grader import test_grader as suite
+from grader import test_submissions as submissions
 from grader import testing_container as standin
 from grader.test_submissions import hanging, naive_with
 from grader.testing import NEURALNET
@@ -775,6 +777,45 @@ class TestAHangInGradescopesContainer(StandInBundle, unittest.TestCase):
 class TestBundleWithNamespaces(BundleCases, unittest.TestCase):
     """The same with namespaces allowed: every capability, no filter."""
     docker_like = False
+
+
+@unittest.skipIf(UNAVAILABLE, UNAVAILABLE)
+class TestLocalClassEqualsTheBundle(unittest.TestCase):
+    """A class graded locally from an export with the bundle's settings.json (grade.py EXPORT --config) gives each
+    upload the score the bundle gives it in Gradescope's container (benchmarks/bench_class.py does the same on 21)."""
+
+    def test_each_local_score_is_the_bundles(self):
+        folder = tempfile.mkdtemp(prefix="standin-class-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", folder])
+        os.chmod(folder, 0o700)
+        bundle, settings_json = os.path.join(folder, "autograder.zip"), os.path.join(folder, "settings.json")
+        subprocess.run([sys.executable, suite.GRADE, "--make-autograder", bundle], check=True, capture_output=True,
+                       timeout=120)
+        subprocess.run(["unzip", "-q", bundle, "settings.json", "-d", folder], check=True, timeout=60)
+        crash = reference().replace("np.random.seed(epoch)", "np.random.seed(epoch - 1)")  # cli runs crash: a part
+        uploads = {"this project": cases()["this project"], "a crash": {"neuralnet.py": crash},
+                   "neuralnet (1).py": cases()["neuralnet (1).py"], "an empty upload": {}}
+        folders = {f"submission_{1000 + i}": (what, files, [(f"Student {i}", str(1000 + i), "")])
+                   for i, (what, files) in enumerate(uploads.items())}
+        exported = os.path.join(folder, "export")
+        submissions.write_export(exported, folders)
+        table = os.path.join(folder, "class.csv")
+        result = subprocess.run([sys.executable, suite.GRADE, exported, "--config", settings_json, "--python",
+                                 suite.Isolation.python, "--jobs", "2", "--csv", table], capture_output=True,
+                                text=True, timeout=1200)
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        with open(table, newline="") as f:
+            local = {row["submission"]: row for row in csv.DictReader(f)}
+        for name, (what, files, _) in folders.items():
+            with self.subTest(what), standin.Container(bundle, suite.Isolation.python,
+                                                       keep=[suite.Isolation.folder]) as container:
+                container.submit(files)
+                outcome = container.run()
+                assert outcome.results is not None
+                self.assertEqual(local[name]["score"], report.points_text(report.hundredths(outcome.results["score"])))
+                self.assertEqual(local[name]["ended"], outcome.results["extra_data"]["ended"])
+        self.assertEqual([local[n]["score"] for n in folders][0], "55")
+        self.assertNotIn(local["submission_1001"]["score"], ("0", "55"))  # the crash: the points of what ran
 
 
 if __name__ == "__main__":

@@ -27,11 +27,12 @@ import unittest
 import zipfile
 
 from grader import catalog
-from grader.report import own_outputs
+from grader import test_submissions as submissions
+from grader.report import ENDINGS, own_outputs
 from grader.test_checks import SIMULATIONS
 from grader.test_diagnosis import TestEvidence, TestNearMisses  # noqa: F401  (part of this suite)
 from grader.test_submissions import REAL_MISTAKES, SHAPES, hanging, naive_variant, naive_with, student_source
-from grader.testing import DATA, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
+from grader.testing import DATA, GRADESCOPE_TOP_LEVEL, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
 
 GRADE = os.path.join(HERE, "grade.py")
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -143,9 +144,7 @@ def user_processes():
     return [line for line in result.stdout.splitlines() if line.split()[1:2] != ["Z"]]
 
 
-# Gradescope's results.json fields (its autograder specification, "Output format"), top level and per test
-GRADESCOPE_FIELDS = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
-                     "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
+# Gradescope's fields of a test in results.json (its autograder specification, "Output format")
 GRADESCOPE_TEST_FIELDS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
                           "tags", "visibility", "extra_data"}
 
@@ -155,7 +154,9 @@ def assert_valid_results(test, results):
     name, points, status, output and visibility; points in hundredths that add up exactly."""
     test.assertIsNotNone(results, "no results.json")
     test.assertLessEqual({"score", "execution_time", "output_format", "tests"}, set(results))
-    test.assertLessEqual(set(results), GRADESCOPE_FIELDS)
+    test.assertLessEqual(set(results), GRADESCOPE_TOP_LEVEL)  # nothing Gradescope's specification does not name
+    if "extra_data" in results:  # how the grade ended, as a class's batch reads it (grader/report.py Ending)
+        test.assertIn(results["extra_data"]["ended"], ENDINGS)
     test.assertEqual(results["output_format"], "text")
     test.assertEqual(results.get("stdout_visibility"), "hidden")  # the text report, with the isolation: staff's
     for entry in results["tests"]:
@@ -850,6 +851,16 @@ class TestGradeFailures(unittest.TestCase):
 # The README's and docs/' console blocks that run grade.py, as a student runs them
 # ----------------------------------------------------------------------------
 
+def project_copy(test: unittest.TestCase, prefix: str) -> str:
+    """A temporary folder holding what grade.py needs of the project (removed after the test), for the docs' blocks."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, folder, True)
+    for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader", "benchmarks"):
+        source = os.path.join(HERE, name)
+        (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+    return folder
+
+
 class TestDocumentedGrades(unittest.TestCase):
     """Each shown grade.py output is what grade.py prints, for a normal user (as root: the one made here)."""
 
@@ -858,12 +869,7 @@ class TestDocumentedGrades(unittest.TestCase):
         self.assertGreaterEqual(len(blocks), 3)
         for document, steps in blocks:
             with self.subTest(document, command=steps[-1][0]):
-                folder = tempfile.mkdtemp(prefix="grade-docs-")
-                self.addCleanup(shutil.rmtree, folder, True)
-                for name in ("neuralnet.py", "compare.py", "course_data.py", "grade.py", "data", "grader",
-                             "benchmarks"):
-                    source = os.path.join(HERE, name)
-                    (shutil.copytree if os.path.isdir(source) else shutil.copyfile)(source, os.path.join(folder, name))
+                folder = project_copy(self, "grade-docs-")
                 os.chmod(folder, 0o777)  # the user writes its outputs there
                 subprocess.run(["chmod", "-R", "a+rX", folder], check=True)
                 python = [Isolation.python]
@@ -871,6 +877,30 @@ class TestDocumentedGrades(unittest.TestCase):
                     python = ["setpriv", f"--reuid={Isolation.user}", f"--regid={Isolation.group}", "--clear-groups",
                               *python]
                 assert_console_block(self, steps, folder, python)
+
+
+class TestStaffGuide(unittest.TestCase):
+    """docs/staff.md's ```sh blocks run as printed, each as one bash script, in a folder holding the project, as root
+    as its reader runs them; each leaves nothing behind. (Its ```console blocks are TestDocumentedGrades'.)"""
+
+    @unittest.skipUnless(AS_ROOT, "the staff guide's commands try the bundle as root, as its reader does (CI runs "
+                                  "this suite as root)")
+    def test_every_sh_block_runs_as_printed(self):
+        with open(os.path.join(HERE, "docs", "staff.md")) as f:
+            blocks = re.findall(r"^```sh\n(.*?)^```$", f.read(), re.M | re.S)
+        self.assertGreaterEqual(len(blocks), 1)
+        for block in blocks:
+            with self.subTest(block=block.splitlines()[0]):
+                folder = project_copy(self, "grade-staff-")
+                before = sorted(os.listdir(folder))
+                result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=folder, capture_output=True,
+                                        text=True, timeout=1800)
+                self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+                self.assertEqual(sorted(os.listdir(folder)), before, "left behind")
+                if "run_autograder" in block:  # the bundle tried: full marks, the ending carried as data
+                    self.assertRegex(result.stdout, r"setup\.sh: numpy \d+\.\d+\.\d+")
+                    self.assertEqual(result.stdout.splitlines()[-1],
+                                     "55 {'ended': 'graded', 'detail': 'every check passed'}")
 
 
 # ----------------------------------------------------------------------------
@@ -989,36 +1019,54 @@ class TestGradeRealCode(unittest.TestCase):
         self.assertEqual({t["max_score"] for t in env}, {0})
 
 
-class TestGradeBatch(unittest.TestCase):
-    def test_a_class_of_variants_gets_a_line_each_and_a_summary(self):
-        folder = private_folder()
-        sources = {"correct.py": student_source("column"), "offset.py": naive_with("shuffle-seed-offset"),
-                   "offset_too.py": student_source("row", ("np.random.seed(epoch)", "np.random.seed(epoch + 1)")),
-                   "unshuffled.py": naive_with("no-shuffle"), "broken.py": "def broken(:\n"}
-        paths = []
-        for name, text in sources.items():
-            paths.append(os.path.join(folder, name))
-            with open(paths[-1], "w") as f:
-                f.write(text)
-        table = os.path.join(folder, "class.csv")
-        result = subprocess.run([sys.executable, GRADE, *paths, "--quick", *user_options(), "--jobs", "2",
-                                 "--csv", table], capture_output=True, text=True, timeout=600)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith(folder)}
-        self.assertEqual(set(lines), set(paths))
-        self.assertRegex(lines[paths[1]], r"\d+/50  graded +mistakes: shuffle-seed-offset$")
-        self.assertRegex(lines[paths[3]], r"\d+/50  graded +mistakes: no-shuffle$")
-        self.assertRegex(lines[paths[4]], r" 0/50  did not import +mistakes: -$")
+class TestGradeExport(unittest.TestCase):
+    """A class as Gradescope's export lays it out (grader/test_submissions.py export_class, 10 of its 21 uploads),
+    graded at once: a line each saying how its grade ended, a summary, a CSV row per student and the reports."""
+
+    CHOSEN = ("student code, column vectors, a group of two", "catalogued: shuffle-seed-offset, a group of three",
+              "uncatalogued: the sigmoid's derivative without (1 - z)", "misnamed: neuralnet (1).py",
+              "an empty upload", "a zip inside the upload", "a syntax error",
+              "a crash: the shuffle seeded with epoch - 1", "a hang at import",
+              "a zipped folder, unpacked by Gradescope")
+
+    def test_an_export_gets_a_row_per_student_and_says_how_each_ended(self):
+        everyone, described = submissions.export_class()
+        folders = {folder: entry for (folder, entry), what in zip(everyone.items(), described) if what in self.CHOSEN}
+        self.assertEqual(len(folders), len(self.CHOSEN))
+        root = private_folder()
+        exported = os.path.join(root, "assignment_31415_export")
+        submissions.write_export(exported, folders)
+        table, reports = os.path.join(root, "class.csv"), os.path.join(root, "reports")
+        # (as root, no --user: each grade runs its submission as a uid of its own, so two run at once)
+        # (5 s per run for the hang, and time enough for the diagnoses, two at once on a busy machine)
+        result = subprocess.run([sys.executable, GRADE, exported, "--quick", "--timeout", "5", "--total-timeout",
+                                 "300", "--python", Isolation.python, "--jobs", "2", "--csv", table, "--reports",
+                                 reports],
+                                capture_output=True, text=True, timeout=900)
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        header, _, rest = result.stdout.partition("\nsubmission_")
+        self.assertTrue(header.startswith("grading 10 uploads, 2 at a time"), header)
+        self.assertEqual("not isolated: grade.py is not running as root" in header, not AS_ROOT)
+        lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("submission_")}
+        for folder, (kind, _, people) in folders.items():
+            with self.subTest(folder=folder, kind=kind):
+                self.assertRegex(lines[folder], rf"^{folder}  {re.escape(people[0][0])} .* {kind} +mistakes: ")
         summary = result.stdout.split("class summary:")[1]
-        self.assertIn("5 submissions: 4 graded, 1 did not import", summary)
-        self.assertRegex(summary, r"scores out of 50 \(mean \d+\.\d\): 50: 1 \|")
-        self.assertRegex(summary, r"\n  shuffle-seed-offset +2\n")
-        self.assertRegex(summary, r"\n  no-shuffle +1\n?")
-        with open(table) as f:
+        self.assertIn("10 uploads (13 students): 4 graded, 1 crashed, 1 timed out, 1 did not import, 3 not graded",
+                      summary)
+        self.assertRegex(summary, r"\n  shuffle-seed-offset +1\n")
+        self.assertRegex(summary, r"failures no catalogued mistake explains \(uploads, by first failing check\):"
+                                  r"\n  api:Sigmoid.backward +1\n")
+        self.assertIn("is an archive, which is not unpacked here: upload neuralnet.py itself", summary)
+        with open(table, newline="") as f:
             rows = list(csv.DictReader(f))
-        self.assertEqual([row["submission"] for row in rows], paths)
-        self.assertEqual(rows[1]["mistakes"], "shuffle-seed-offset")
-        self.assertEqual([row["ended"] for row in rows], ["graded"] * 4 + ["did not import"])
+        expected = sorted((name, sid, email, folder, kind) for folder, (kind, _, people) in folders.items()
+                          for name, sid, email in people)
+        self.assertEqual([(r["name"], r["sid"], r["email"], r["submission"], r["ended"]) for r in rows], expected)
+        self.assertTrue(all(r["detail"] for r in rows), "every row says why")
+        self.assertEqual({r["max_score"] for r in rows}, {"50"})
+        self.assertEqual(sorted(os.listdir(reports)), sorted(f"{sid}.{kind}" for _, (_, _, people) in folders.items()
+                                                            for _, sid, _ in people for kind in ("txt", "json")))
 
 
 def load_tests(loader, standard_tests, pattern):

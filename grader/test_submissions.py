@@ -299,3 +299,100 @@ def hanging(source: str, function: str) -> str:
     indent = " " * first.col_offset
     lines.insert(first.lineno - 1, f"{indent}while True:  # a hang\n{indent}    pass\n")
     return "".join(lines)
+
+
+# ----------------------------------------------------------------------------
+# A class as Gradescope's "Export Submissions" lays it out: what grader/test_grader.py (a part) and
+# benchmarks/bench_class.py (all of it) grade locally and, in the bundle, one upload at a time
+# ----------------------------------------------------------------------------
+
+def _reference() -> str:
+    with open(os.path.join(HERE, "neuralnet.py")) as f:
+        return f.read()
+
+
+def _zipped(name: str, text: str) -> bytes:
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+HANG_IN_TRAIN = ("    def train(self, X_tr, y_tr, X_test, y_test, n_epochs):\n",
+                 "    def train(self, X_tr, y_tr, X_test, y_test, n_epochs):\n        while n_epochs >= 0:\n"
+                 "            pass\n")
+HANG_AT_IMPORT = "import time\nwhile True:\n    time.sleep(1)\n"
+
+
+def export_class():
+    """Gradescope's export of a class of 21 uploads, as {folder: (kind, {file in the upload: content}, submitters)};
+    each submitter (name, sid, email), a group listing several. The kinds: what the upload is, and how its grade
+    must end."""
+    reference = _reference()
+    rows = [
+        ("this project", "graded", {"neuralnet.py": reference}),
+        ("student code, column vectors, a group of two", "graded", {"neuralnet.py": student_source("column")}),
+        ("student code, row vectors", "graded", {"neuralnet.py": student_source("row")}),
+        ("a zipped folder, unpacked by Gradescope", "graded",
+         {"hw5/neuralnet.py": reference, "__MACOSX/hw5/._neuralnet.py": b"\0\5\26\7junk",
+          "hw5/.DS_Store": b"\0\0\0\1Bud1"}),
+        ("catalogued: no-shuffle", "graded", {"neuralnet.py": naive_with("no-shuffle")}),
+        ("catalogued: shuffle-seed-offset, a group of three", "graded",
+         {"neuralnet.py": naive_with("shuffle-seed-offset")}),
+        ("catalogued: loss-summed", "graded", {"neuralnet.py": naive_with("loss-summed")}),
+        ("found otherwise: hard-coded-settings", "graded", {"neuralnet.py": REAL_MISTAKES["hard-coded-settings"][0]}),
+        ("found otherwise: metrics-rounded", "graded", {"neuralnet.py": REAL_MISTAKES["metrics-rounded"][0]}),
+        ("uncatalogued: the learning rate applied twice", "graded",
+         {"neuralnet.py": student_source("column", ("self.w = self.w - self.lr * self.dw",
+                                                    "self.w = self.w - 2 * self.lr * self.dw"))}),
+        ("uncatalogued: the sigmoid's derivative without (1 - z)", "graded",
+         {"neuralnet.py": student_source("column", ("return dz * z * (1.0 - z)", "return dz * z"))}),
+        ("misnamed: neuralnet (1).py", "not graded", {"neuralnet (1).py": reference, "README.md": "my notes\n"}),
+        ("misnamed: NeuralNet.py", "not graded", {"NeuralNet.py": reference}),
+        ("an empty upload", "not graded", {}),
+        ("a zip inside the upload", "not graded", {"hw5.zip": _zipped("hw5/neuralnet.py", reference)}),
+        ("a syntax error", "did not import", {"neuralnet.py": "def broken(:\n"}),
+        ("an exception at import", "did not import", {"neuralnet.py": "raise RuntimeError('not finished')\n"}),
+        ("a crash: the shuffle seeded with epoch - 1", "crashed",
+         {"neuralnet.py": reference.replace("np.random.seed(epoch)", "np.random.seed(epoch - 1)")}),
+        ("a helper module uploaded beside it", "did not import",
+         {"neuralnet.py": "from helper import *\n" + reference, "helper.py": "X = 1\n"}),
+        ("a hang at import", "timed out", {"neuralnet.py": HANG_AT_IMPORT}),
+        ("a hang in NN.train", "timed out", {"neuralnet.py": student_source("column", HANG_IN_TRAIN)}),
+    ]
+    names = ["Ada Example", "Alan Example", "Grace Example", "Edsger Example", "Barbara Example", "Donald Example",
+             "Frances Example", "John Example", "Margaret Example", "Niklaus Example", "Radia Example",
+             "Tony Example", "Ken Example", "Dennis Example", "Leslie Example", "Shafi Example", "Silvio Example",
+             "Whitfield Example", "Martin Example", "Ron Example", "Adi Example", "Len Example", "Ivan Example",
+             "Sophie Example"]
+    people = iter((name, f"{2026000 + i:07d}", f"{name.split()[0].lower()}@example.edu")
+                  for i, name in enumerate(names))
+    group = {1: 2, 5: 3}  # rows submitted by a group: how many members
+    return {f"submission_{31415000 + i}": (kind, files, [next(people) for _ in range(group.get(i, 1))])
+            for i, (_, kind, files) in enumerate(rows)}, [what for what, _, _ in rows]
+
+
+def export_metadata(folders) -> str:
+    """submission_metadata.yml for export_class()'s folders, as Gradescope writes it (Ruby's YAML)."""
+    lines = []
+    for folder, (_, _, people) in folders.items():
+        lines += [f"{folder}:", "  :submitters:"]
+        for name, sid, email in people:
+            lines += [f"  - :name: {name}", f"    :sid: '{sid}'", f"    :email: {email}"]
+        lines += ["  :created_at: 2026-11-30 14:22:32.365935000 -05:00", "  :score: 0.0", "  :history: []"]
+    return "\n".join(lines) + "\n"
+
+
+def write_export(root: str, folders) -> None:
+    """The export in root: a folder per upload holding its files, and submission_metadata.yml."""
+    for folder, (_, files, _) in folders.items():
+        os.makedirs(os.path.join(root, folder))
+        for name, content in files.items():
+            path = os.path.join(root, folder, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(content.encode() if isinstance(content, str) else content)
+    with open(os.path.join(root, "submission_metadata.yml"), "w") as f:
+        f.write(export_metadata(folders))

@@ -18,6 +18,9 @@ OUTPUT_NAMES = ("train.labels", "validation.labels", "metrics.txt")
 
 DOCUMENTS = ["README.md"] + sorted(os.path.join("docs", name) for name in os.listdir(os.path.join(HERE, "docs"))
                                    if name.endswith(".md"))
+# Gradescope's results.json, top level (its autograder specification): any other key is not Gradescope's.
+GRADESCOPE_TOP_LEVEL = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
+                        "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
 NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
 

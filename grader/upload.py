@@ -11,6 +11,9 @@ depth, skipping hidden files and folders and __MACOSX/; when it cannot, UploadEr
 one line what was uploaded and what to fix. That is the student's grade (0), not the grader
 failing.
 
+An archive inside the upload (hw5.zip within the folder Gradescope unpacked) is never opened: it
+is named as the thing to fix, so that nothing a student packed is unpacked where the grader runs.
+
 A link is never followed: folders are walked and the file opened with O_NOFOLLOW at every
 step (each folder opened relative to the last), and only a regular file is read, at most
 MAX_SIZE bytes. A link named neuralnet.py is named as a link and gets 0; nothing it points
@@ -23,7 +26,7 @@ import re
 import stat
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from grader.report import escape
+from grader.report import NOT_GRADED, Ending, escape, one_line
 
 NAME = "neuralnet.py"
 MAX_SIZE = 1 << 20  # bytes: the reference is 30 KB; a larger neuralnet.py is refused, not read
@@ -32,6 +35,7 @@ MAX_DEPTH = 8
 NAMES_SHOWN = 8  # uploaded names listed in a message
 NAME_WIDTH = 60  # characters of a name shown
 SKIPPED_FOLDERS = ("__MACOSX",)
+ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".gz", ".7z", ".rar")  # named as the thing to fix, never opened
 FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 REQUIRED = f"upload one file named {NAME} (the course keeps only that file; other files are deleted)"
 
@@ -153,9 +157,13 @@ def locate(path: str) -> Found:
         if not entries:
             raise UploadError(f"the upload is empty: {REQUIRED}")
         near = [e for e in entries if near_miss(e.parts[-1]) and not stat.S_ISDIR(e.mode)]
+        archives = [e for e in entries if e.parts[-1].lower().endswith(ARCHIVES) and stat.S_ISREG(e.mode)]
         hint = ""
         if near:
             hint = f"; {shown_name('/'.join(near[0].parts))} is not named {NAME}: rename it to {NAME}"
+        elif archives:  # never opened: what is inside a student's archive is theirs to upload unpacked
+            hint = (f"; {shown_name('/'.join(archives[0].parts))} is an archive, which is not unpacked here: upload "
+                    f"{NAME} itself")
         scope = " (listing cut short)" if cut_short else ""
         raise UploadError(f"no file named {NAME} in the upload (uploaded{scope}: {_listing(entries)}){hint}; "
                           f"{REQUIRED}")
@@ -273,9 +281,12 @@ def helper_note(helpers: Sequence[str]) -> str:
             f"here; put its code into {NAME}")
 
 
-def results(reason: str, seconds: float) -> dict:
-    """Gradescope's results.json for an upload that cannot be graded: 0, and what to fix."""
+def results(reason: str, seconds: float, max_score: Optional[float] = None) -> dict:
+    """Gradescope's results.json for an upload that cannot be graded: 0, and what to fix (first, as every top-level
+    output opens: report.summary); max_score: the points the grade would have been out of, for a batch's row
+    (Gradescope takes the assignment's own)."""
     return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text", "stdout_visibility": "hidden",
             "output": f"score: 0 (not graded)\nfix first: {reason}",
             "tests": [{"name": "upload", "score": 0, "max_score": 0, "status": "failed", "output": reason,
-                       "visibility": "visible"}]}
+                       "visibility": "visible"}],
+            "extra_data": Ending(NOT_GRADED, one_line(reason), max_score=max_score).as_json()}
