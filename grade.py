@@ -41,7 +41,7 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 # isort: off
 from grader import reference  # standard library only
@@ -93,6 +93,18 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class Once(argparse.Action):
+    """An option that takes one value: given twice, it is refused, where argparse would keep the last value and
+    lose the first without a word (--points api=10 --points cli=45)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = vars(namespace).setdefault("_given", {})
+        if self.dest in given:
+            parser.error(f"{option_string} is given twice ({given[self.dest]} and {values}): give it once")
+        given[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="grade.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="*",
@@ -100,75 +112,82 @@ def build_parser() -> argparse.ArgumentParser:
                              "any depth, never through a link); several, or Gradescope's export folder (its "
                              "submission_metadata.yml and submission_* folders): a line each and a class summary")
     parser.add_argument("--quick", action="store_true", help="leave out the medium-set runs")
-    parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
-    parser.add_argument("--timeout", type=positive(float), default=Budget.DEFAULT_TIMEOUT,
-                        help=f"seconds per run of the submission (default {Budget.DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--total-timeout", type=positive(float), metavar="SECONDS",
+    parser.add_argument("--json", action=Once, metavar="PATH", help="also write Gradescope's results.json here")
+    parser.add_argument("--timeout", action=Once, type=positive(float),
+                        help=f"seconds per run of the submission (default {Budget.DEFAULT_TIMEOUT:g}, or --config's; "
+                             "with --make-autograder, the bundle's)")
+    parser.add_argument("--total-timeout", action=Once, type=positive(float), metavar="SECONDS",
                         help="seconds for the whole grade; then the checks left fail as not run (default "
                              f"{Budget.QUICK_TOTAL:g} with --quick, else {Budget.FULL_TOTAL:g}; at most 10 x "
-                             "--timeout)")
-    parser.add_argument("--tol", type=float, default=GRADING_TOLERANCE,
+                             "--timeout; or --config's; with --make-autograder, the bundle's)")
+    parser.add_argument("--tol", action=Once, type=float, default=GRADING_TOLERANCE,
                         help=f"largest absolute metric difference allowed (default {GRADING_TOLERANCE:g})")
-    parser.add_argument("--python", default=sys.executable,
+    parser.add_argument("--python", action=Once, default=sys.executable,
                         help="the Python that runs the submission (default: the one running grade.py)")
-    parser.add_argument("--user", default="",
+    parser.add_argument("--user", action=Once, default="",
                         help="as root, the user the submission runs as; it must have no processes (each run ends "
                              "with every process of it killed) and its process limit counts host-wide. Default: a "
                              "uid chosen for each grade, unused and with no passwd entry, which concerns that grade "
                              "only. For several submissions graded at once, a comma-separated list, one user per "
                              "parallel grade")
-    parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, metavar="N",
+    parser.add_argument("--jobs", action=Once, type=positive(int), default=os.cpu_count() or 1, metavar="N",
                         help="several submissions: how many to grade at once (default: the number of cores)")
-    parser.add_argument("--csv", metavar="PATH",
+    parser.add_argument("--csv", action=Once, metavar="PATH",
                         help="a class: also write a row per student here (name, sid, email, submission, score, "
                              "max_score, ended, mistakes, detail), sorted by name, for a gradebook")
-    parser.add_argument("--reports", metavar="DIR",
+    parser.add_argument("--reports", action=Once, metavar="DIR",
                         help="a class: keep each upload's text report and results.json in this folder (made if it "
                              "is not there), as SID.txt and SID.json, or by the folder's name without a SID")
-    parser.add_argument("--memory", type=byte_size, default=4 << 30, metavar="SIZE",
+    parser.add_argument("--memory", action=Once, type=byte_size, default=4 << 30, metavar="SIZE",
                         help="address space per process of the submission (default 4G, or the container's "
                              "memory limit where its cgroup says a lower one)")
-    parser.add_argument("--max-file-size", type=byte_size, default=256 << 20, metavar="SIZE",
+    parser.add_argument("--max-file-size", action=Once, type=byte_size, default=256 << 20, metavar="SIZE",
                         help="size of any file it writes (default 256M)")
-    parser.add_argument("--max-processes", type=positive(int), default=64, metavar="N",
+    parser.add_argument("--max-processes", action=Once, type=positive(int), default=64, metavar="N",
                         help="as root, processes of the user at once (default 64)")
-    parser.add_argument("--cpu-time", type=positive(int), metavar="SECONDS",
+    parser.add_argument("--cpu-time", action=Once, type=positive(int), metavar="SECONDS",
                         help="CPU seconds per process (default: --timeout, rounded up)")
-    parser.add_argument("--disk", type=byte_size, default=512 << 20, metavar="SIZE",
+    parser.add_argument("--disk", action=Once, type=byte_size, default=512 << 20, metavar="SIZE",
                         help="as root: everything a run writes, in its folder and in /tmp, /var/tmp, /dev/shm "
                              "(default 512M)")
-    parser.add_argument("--config", metavar="PATH",
-                        help="the points and visibility of the sections, as the bundle's settings.json holds them "
-                             "(default: 1 point per api check, 5 for the trace, 4 per small-set and 5 per "
-                             "medium-set run, every test visible)")
+    parser.add_argument("--config", action=Once, metavar="PATH",
+                        help="the bundle's settings.json: the points and visibility of the sections, and the "
+                             "seconds per run and per grade unless --timeout or --total-timeout is given (default: "
+                             "1 point per api check, 5 for the trace, 4 per small-set and 5 per medium-set run, "
+                             "every test visible)")
     parser.add_argument("--docker", action="store_true",
                         help="grade in the bundle's own Docker image, as Gradescope will: the image built once per "
                              "bundle and base (setup.sh as root) and reused, each submission in a container of its "
                              "own with Gradescope's 768 MB and half a CPU, results.json read back from it; needs "
                              "docker and a daemon it can reach")
-    parser.add_argument("--bundle", metavar="ZIP",
+    parser.add_argument("--bundle", action=Once, metavar="ZIP",
                         help="with --docker: the autograder.zip to grade with (default: one made from this "
                              "checkout, with --config's settings where given)")
-    parser.add_argument("--image", metavar="BASE", default=docker.GRADESCOPE_BASE,
+    parser.add_argument("--image", action=Once, metavar="BASE", default=docker.GRADESCOPE_BASE,
                         help=f"with --docker: the base image the bundle's image is built on (default "
                              f"{docker.GRADESCOPE_BASE}, Gradescope's default)")
-    parser.add_argument("--make-autograder", metavar="ZIP",
+    parser.add_argument("--make-autograder", action=Once, metavar="ZIP",
                         help="write a Gradescope autograder bundle (setup.sh, run_autograder, the grader, "
                              "settings.json) and exit")
-    parser.add_argument("--total-points", type=float, default=settings.DEFAULT_TOTAL, metavar="POINTS",
-                        help=f"with --make-autograder: the points of the whole grade (default "
-                             f"{settings.DEFAULT_TOTAL}, the handout's programming points)")
-    parser.add_argument("--points", metavar="SPLIT",
-                        help="with --make-autograder: how the total is split between the sections, e.g. "
-                             "api=10,trace=10,cli=35 (default api=15,trace=5,cli=35)")
-    parser.add_argument("--visibility", metavar="GROUPS",
+    parser.add_argument("--total-points", action=Once, type=float, metavar="POINTS",
+                        help=f"with --make-autograder: the points of the whole grade (default: what --points adds up "
+                             f"to, else {settings.DEFAULT_TOTAL}, the handout's programming points); with --points, "
+                             "they must add up to it")
+    parser.add_argument("--points", action=Once, metavar="SPLIT",
+                        help="with --make-autograder: the points of every section, e.g. api=10,trace=10,cli=35 "
+                             "(default api=15,trace=5,cli=35, scaled to --total-points)")
+    parser.add_argument("--visibility", action="append", metavar="GROUPS",
                         help="with --make-autograder: Gradescope's visibility per group (env, api, trace, cli-small, "
                              "cli-medium, or cli for both): visible, after_due_date, after_published or hidden, "
-                             "e.g. cli-medium=after_due_date (default: all visible)")
-    parser.add_argument("--numpy", metavar="VERSION",
-                        help=f"with --make-autograder: the course's numpy, which setup.sh installs where a wheel "
-                             f"exists for the image's Python, else the nearest newer release with one (default "
-                             f"{settings.DEFAULT_NUMPY})")
+                             "e.g. cli-medium=after_due_date (default: all visible); given several times, the groups "
+                             "merge")
+    parser.add_argument("--numpy", action=Once, metavar="VERSION",
+                        help=f"with --make-autograder: the course's numpy, which setup.sh installs; it must have a "
+                             f"wheel for --image-python (default {settings.DEFAULT_NUMPY}, or the nearest release "
+                             "with one, said)")
+    parser.add_argument("--image-python", action=Once, metavar="VERSION",
+                        help=f"with --make-autograder: the Python that the Gradescope image's python3 runs (default "
+                             f"{settings.DEFAULT_PYTHON}, the handout's; another is warned about)")
     return parser
 
 
@@ -178,11 +197,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.make_autograder:
         try:
-            course = settings.Settings(settings.parse_points(args.points, args.total_points),
-                                       settings.parse_visibility(args.visibility), settings.parse_numpy(args.numpy))
+            course, warnings = settings.build(args.total_points, args.points, args.visibility, args.numpy,
+                                              args.image_python, args.timeout, args.total_timeout)
         except settings.SettingsError as e:
             print(f"grade.py: error: {e}", file=sys.stderr)
             return 2
+        for warning in warnings:
+            print(f"grade.py: warning: {warning}", file=sys.stderr)
         try:
             bundle.make(args.make_autograder, HERE, DATA, course.as_json())
         except OSError as e:
@@ -190,8 +211,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         print(f"wrote {args.make_autograder}: {settings.describe(course)}")
         return 0
-    if args.points or args.visibility or args.numpy:
-        parser.error("--points, --visibility and --numpy go with --make-autograder; to grade with them, pass --config")
+    if args.points or args.visibility or args.numpy or args.total_points is not None or args.image_python:
+        parser.error("--points, --total-points, --visibility, --numpy and --image-python go with --make-autograder; "
+                     "to grade with them, pass --config")
     if not args.submission:
         parser.error("the submission (a neuralnet.py) is required")
     if (args.bundle or args.image != docker.GRADESCOPE_BASE) and not args.docker:
@@ -249,10 +271,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             report.write_json(args.json, upload.results(str(e), time.monotonic() - started, out_of(course)))
         return 1
     notes = [*found.notes, upload.helper_note(upload.helper_imports(submission, found))]
-    total = args.total_timeout or Budget.default_total(args.timeout, args.quick)
-    limits = Limits(timeout=args.timeout, total=total, memory=args.memory,
+    # --timeout and --total-timeout given win; else the bundle's settings (--config), else Budget's defaults.
+    timeout, total = times(args, course)
+    limits = Limits(timeout=timeout, total=total, memory=args.memory,
                     file_size=args.max_file_size, processes=args.max_processes,
-                    cpu=args.cpu_time or int(-(-args.timeout // 1)), disk=args.disk)
+                    cpu=args.cpu_time or int(-(-timeout // 1)), disk=args.disk)
     upload_folder = os.path.abspath(args.submission if os.path.isdir(args.submission) else found.root)
     # The record of who submitted beside the submission's folder is hidden too: Gradescope's harness's (names,
     # earlier results), and in an export, the yml that names the whole class.
@@ -267,7 +290,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             show = sys.stderr.isatty()  # progress on a terminal only
             results = pipeline.grade(submission, found.path, runner, args.quick, args.tol,
                                      lambda text: show and print(f"grade.py: {text}", file=sys.stderr, flush=True))
-            header = [runner.isolation, f"limits: {runner.describe_limits()}", *filter(None, notes)]
+            limits_line = f"limits: {runner.describe_limits()}"
+            header = [runner.isolation, limits_line, *filter(None, notes)]
             if runner.retried:  # never silent: a run ended from outside its limits was run again
                 header.append(f"note: {len(runner.retried)} run(s) killed by SIGKILL from outside their limits "
                               f"were run again ({', '.join(sorted(set(runner.retried)))})")
@@ -283,8 +307,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = settings.apply(course, results)
     print(report.text(args.submission, header, results))
     if args.json:
-        report.write_json(args.json, report.gradescope(header, results, time.monotonic() - started))
+        # results.json's output is the student's: the upload's notes and the limits, never how the submission was
+        # isolated (that is staff's, in the text report above: run_autograder's stdout)
+        report.write_json(args.json, report.gradescope([*filter(None, notes), limits_line], results,
+                                                       time.monotonic() - started))
     return 0 if all(r.passed for r in results if r.max_score) else 1
+
+
+def times(args: argparse.Namespace, course: Optional[settings.Settings]) -> Tuple[float, float]:
+    """The seconds per run and for the whole grade: --timeout and --total-timeout where given, else the bundle's
+    settings (--config), else Budget's defaults (the whole grade's from the time per run and --quick)."""
+    timeout = args.timeout or (course.timeout if course else Budget.DEFAULT_TIMEOUT)
+    total = args.total_timeout or (course.total_timeout if course and not args.timeout else
+                                   Budget.default_total(timeout, args.quick))
+    return timeout, total
 
 
 def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str, users: List[str]) -> int:
@@ -320,7 +356,7 @@ def grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace, pytho
     if args.reports:
         os.makedirs(args.reports, exist_ok=True)
         reports = batch.Reports(args.reports)
-    total = args.total_timeout or Budget.default_total(args.timeout, args.quick)
+    _, total = times(args, course)
     grade = image or batch.LocalGrade(os.path.abspath(__file__), batch_options(parser, args, python), users,
                                       4 * total + 300)
     return batch.run(found.uploads, grade, args.jobs, header, args.csv, reports)
@@ -336,8 +372,7 @@ def image_grade(args: argparse.Namespace) -> Optional[docker.ImageGrade]:
         client.check_daemon()
         zip_path = args.bundle
         if not zip_path:  # this checkout's bundle, with the course's settings where --config gives them
-            course = settings.load(args.config) if args.config else settings.Settings(
-                settings.parse_points(None), settings.parse_visibility(None), settings.parse_numpy(None))
+            course = settings.load(args.config) if args.config else settings.build()[0]
             zip_path = os.path.join(folder, "autograder.zip")
             bundle.make(zip_path, HERE, DATA, course.as_json())
         image = docker.AutograderImage(client, zip_path, args.image)
@@ -373,7 +408,7 @@ def grade_in_image(args: argparse.Namespace) -> int:
 # Options a batch does not pass on to each submission's grade: the batch's own (its submissions, --jobs,
 # --csv, --reports), what each grade is given apart (--json, --user, the resolved --python), and the bundle's.
 BATCH_ONLY = {"submission", "json", "user", "python", "jobs", "csv", "reports", "make_autograder", "total_points",
-              "points", "visibility", "numpy", "help", "docker", "bundle", "image"}
+              "points", "visibility", "numpy", "image_python", "help", "docker", "bundle", "image"}
 
 
 def batch_options(parser: argparse.ArgumentParser, args: argparse.Namespace, python: str) -> List[str]:

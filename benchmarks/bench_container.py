@@ -35,8 +35,8 @@ def first_line(results) -> str:
     """What a 0 says first: the upload's reason, or the first failing check's output."""
     if not results:
         return "no results.json"
-    if results.get("output", "").startswith("not graded: "):
-        text = results["output"]
+    if results.get("output", "").startswith("score: 0 (not graded)"):
+        text = results["output"].split("\n", 1)[-1].replace("fix first: ", "", 1)
     else:
         text = next((t["output"] for t in results["tests"] if t["max_score"] and t["output"]), "")
     return text.splitlines()[0][:90] if text else ""

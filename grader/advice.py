@@ -5,17 +5,28 @@ Python 3.11 (Debian 12's) finds no 1.23.0 wheel and starts a source build. numpy
 the last 1.23, has wheels for 3.8 to 3.11; no numpy 1.23 has a wheel for 3.12 (Ubuntu
 24.04's) or later, nor builds there. numpy 1.26.4, the last numpy 1, has wheels for 3.9
 to 3.12 and still has what numpy 2 removed (np.mat, int() of a one-element array).
-Checked with pip download --only-binary=:all: --python-version X.Y for each case.
+Checked with pip download --only-binary=:all: --python-version X.Y for each case; the Pythons each
+release has wheels for are grader/numpy_releases.py's table, which the bundle's settings are checked
+against too.
 """
 import subprocess
 from typing import Optional, Tuple
 
+from grader import numpy_releases
+
 COURSE_NUMPY = "1.23.0"  # the autograder's
 LAST_123 = "1.23.5"  # the last numpy 1.23: the course's API, with wheels for Python 3.11 too
 LAST_NUMPY_1 = "1.26.4"  # the last numpy 1: wheels up to Python 3.12
-COURSE_WHEELS = ((3, 8), (3, 10))  # the Pythons numpy 1.23.0 has wheels for, first and last
-LAST_123_WHEELS = ((3, 8), (3, 11))
-LAST_NUMPY_1_WHEELS = ((3, 9), (3, 12))
+
+
+def wheels(release: str) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """The first and last Python a release of the table has wheels for."""
+    found = numpy_releases.pythons(release)
+    assert found is not None, release
+    return found
+
+
+COURSE_WHEELS, LAST_123_WHEELS, LAST_NUMPY_1_WHEELS = wheels(COURSE_NUMPY), wheels(LAST_123), wheels(LAST_NUMPY_1)
 
 
 def python_version(python: str) -> Optional[Tuple[int, int]]:

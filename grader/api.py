@@ -15,7 +15,7 @@ import pickle
 import random as random_module
 import re
 import zipfile
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 # isort: off
 import neuralnet  # before numpy: it keeps BLAS to one thread
@@ -26,7 +26,7 @@ from grader import catalog, crashes, probe, report
 from grader.crashes import Source
 from grader.probe import ERROR
 from grader.report import Result, why_run_failed
-from grader.runner import OUTPUT_LIMIT, Runner, size
+from grader.runner import OUTPUT_LIMIT, Budget, Runner, RunResult, size
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = os.path.join(HERE, "grader", "probe.py")
@@ -365,10 +365,13 @@ def slot(index: int, c: Check) -> str:
     return f"{index}-{c.probe}"
 
 
-def inputs_of(checks: Sequence[Check]) -> Arrays:
-    """Every check's inputs, keyed 'slot/name' as probe.py reads them; '_run' marks a check without any."""
+def inputs_of(checks: Sequence[Check], indices: Optional[Sequence[int]] = None) -> Arrays:
+    """Every check's inputs (or those of the checks at these indices), keyed 'slot/name' as probe.py reads them;
+    '_run' marks a check without any."""
     inputs = {}
     for index, c in enumerate(checks):
+        if indices is not None and index not in indices:
+            continue
         inputs[f"{slot(index, c)}/{probe.RUN}"] = np.array(0)
         inputs.update({f"{slot(index, c)}/{name}": np.asarray(value) for name, value in c.inputs.items()})
     return inputs
@@ -745,38 +748,209 @@ def run_in_process(module, checks: Sequence[Check]) -> List[Verdict]:
 
 
 # ----------------------------------------------------------------------------
-# api and trace: one run of probe.py; its values judged here
+# api and trace: probe.py's runs; their values judged here
 # ----------------------------------------------------------------------------
 
-def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -> List[Result]:
-    sent = inputs_of([*defined, *DIAGNOSTIC_PROBES])
-    inputs = io.BytesIO()
-    np.savez(inputs, **sent)
-    with open(PROBE, "rb") as f:
-        files = {"neuralnet.py": submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
-    run = runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz"], files, ["values.npz"],
-                      "importing the submission")
-    weight = [check_weight(c.name) for c in defined]
-    raw = run.outputs.get("values.npz")
-    older = catalog.older_api(Source(submission.decode(errors="replace")).tree or ast.Module(body=[], type_ignores=[]))
-    if run.status != 0 or raw is None:
+PROGRESS = "progress.txt"  # what probe.py says it is doing, as it goes
+PROGRESS_LIMIT = 256 * 1024  # bytes of it read (an honest one holds a few KiB)
+
+
+class Progress(NamedTuple):
+    """probe.py's progress.txt, read: what the run got through before it ended (written by the submission's
+    process, so it decides nothing: only which checks to run again and how a check that hung is told)."""
+    imported: bool
+    started: Dict[str, float]  # slot -> seconds into the probe when it started
+    calls: Dict[str, List[Tuple[str, int, float]]]  # slot -> the submission's functions it called: name, line, when
+    hung: Dict[str, Tuple[float, str, int]]  # slot -> (its limit, the function and line it was at when interrupted)
+    done: Set[str]
+
+
+def read_progress(raw: Optional[bytes]) -> Progress:
+    """progress.txt's lines (probe.Progress), leniently: a line that is not one of its forms is skipped."""
+    progress = Progress(False, {}, {}, {}, set())
+    slot = ""
+    for line in (raw or b"")[:PROGRESS_LIMIT].decode(errors="replace").splitlines():
+        words = line.split()
+        try:
+            if words == ["imported"]:
+                progress = progress._replace(imported=True)
+            elif words[0] == "probe" and len(words) == 3:
+                slot = words[1]
+                progress.started[slot] = float(words[2])
+            elif words[0] == "call" and len(words) == 4 and slot:
+                progress.calls.setdefault(slot, []).append((words[1], int(words[2]), float(words[3])))
+            elif words[0] == "hung" and len(words) == 5:
+                progress.hung[words[1]] = (float(words[2]), words[3], int(words[4]))
+            elif words[0] == "done" and len(words) == 2:
+                progress.done.add(words[1])
+        except (IndexError, ValueError):
+            continue
+    return progress
+
+
+def function_at(source: Source, name: str, line: int) -> str:
+    """The qualified name ('NN.train') of the function `name` defined around `line` of the source (its def, a
+    decorator or a line of its body); `name` alone when the source does not tell."""
+    def visit(node: ast.AST, prefix: str) -> Optional[str]:
+        for child in ast.iter_child_nodes(node):
+            qualified = f"{prefix}{getattr(child, 'name', '')}"
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and child.name == name:
+                first = min([child.lineno, *[d.lineno for d in child.decorator_list]])
+                if first <= line <= (child.end_lineno or child.lineno):
+                    return visit(child, qualified + ".") or qualified
+            if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = visit(child, qualified + ".")
+                if found:
+                    return found
+        return None
+    return (visit(source.tree, "") if source.tree is not None else None) or name
+
+
+class ProbeRuns:
+    """The api and trace checks' probes, run until each has returned or is known not to.
+
+    The first run has --timeout, as every run does. When it is stopped for its time, progress.txt says which
+    probe was running and which of the submission's functions it had called: that check fails, naming the
+    function that did not return; the values of the probes done are kept; and the probes after it are run
+    again, each with Budget.CALL seconds (they take milliseconds for a function that returns), interrupted in
+    the submission's process and told as not returning when they take more, so that one more run is enough.
+    A run that ends otherwise before its probes are done (a crash, a limit) is told the same way, at the probe
+    it ended in. An import that never finishes fails every check, and no later run is started: every run of
+    the submission imports it.
+
+    Args:
+        runner: the grade's runner; its budget hears of the first hang (later runs are shortened after it).
+        submission: the submission's source, as bytes.
+        probes: the checks and the diagnostic probes, in order (their index is their slot's).
+    """
+
+    def __init__(self, runner: Runner, submission: bytes, probes: Sequence[Check]):
+        self.runner, self.submission, self.probes = runner, submission, list(probes)
+        self.source = Source(submission.decode(errors="replace"))
+        self.values: Arrays = {}
+        self.failed: Dict[int, str] = {}  # probe index -> why its check fails without being judged
+        self.endings: Dict[int, str] = {}  # probe index -> how its run ended for it (report.TIMED_OUT, ...)
+        self.hung_in: Dict[str, str] = {}  # a function that did not return -> the check that first showed it
+        self.last: Optional[RunResult] = None  # the last run that went through its probes
+        self.ended = ""  # how that run ended, when it ended otherwise than with exit status 0
+        self.last_ending = ""  # the same as a report ending (report.CRASHED, ...), for the checks it fails
+
+    def slot_of(self, index: int) -> str:
+        return slot(index, self.probes[index])
+
+    def check_of(self, index: int) -> str:
+        name = self.probes[index].name
+        return "" if name.startswith("diagnostic:") else name
+
+    def run_all(self) -> None:
+        left, per_call = list(range(len(self.probes))), 0.0
+        while left:
+            sent = inputs_of(self.probes, left)
+            inputs = io.BytesIO()
+            np.savez(inputs, **sent)
+            with open(PROBE, "rb") as f:
+                files = {"neuralnet.py": self.submission, "probe.py": f.read(), "inputs.npz": inputs.getvalue()}
+            limit = Budget.STARTUP + per_call * len(left) if per_call else None
+            run = self.runner.run(["probe.py", "neuralnet.py", "inputs.npz", "values.npz", PROGRESS, f"{per_call:g}"],
+                                  files, ["values.npz", PROGRESS], "the api checks", limit)
+            progress = read_progress(run.outputs.get(PROGRESS))
+            raw = run.outputs.get("values.npz")
+            if raw is not None:
+                if len(raw) > OUTPUT_LIMIT:
+                    raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
+                self.values.update(load_values(raw, sent))
+            for index in left:
+                if self.slot_of(index) in progress.hung:
+                    self.failed[index], self.endings[index] = self.did_not_return(index, progress), report.TIMED_OUT
+            done = [i for i in left if self.slot_of(i) in progress.done]
+            if f"import/{ERROR}" in self.values or len(done) == len(left):
+                self.last = run
+                if run.status != 0 and f"import/{ERROR}" not in self.values:  # it ended badly after its probes
+                    self.ended = why_run_failed(run)
+                self.last_ending = report.run_ending(run) or (report.CRASHED if self.ended else "")
+                return
+            if not progress.imported:  # the import itself did not finish: nothing can be run
+                self.import_failed(left, run)
+                return
+            ended = next(i for i in left if i not in done)
+            self.failed[ended] = self.ended_in(ended, run, progress)
+            self.endings[ended] = report.run_ending(run) or report.CRASHED
+            left, per_call = [i for i in left if i > ended and i not in done], self.runner.budget.shortened(call=True)
+
+    def did_not_return(self, index: int, progress: Progress, seconds: Optional[float] = None) -> str:
+        """'timed out: `NN.train` did not return within 59 s', with where it was when that is another function,
+        and the check that first showed that function not returning."""
+        slot_name = self.slot_of(index)
+        calls = progress.calls.get(slot_name, [])
+        called = function_at(self.source, calls[-1][0], calls[-1][1]) if calls else PROBE_CALLS.get(
+            self.probes[index].probe, self.probes[index].name)
+        if seconds is None:  # interrupted by probe.py at its limit: it says where
+            limit, name, line = progress.hung[slot_name]
+            inner, within = function_at(self.source, name, line) if line else called, f"{limit:g}"
+        else:  # the run was stopped: the seconds from the call to the run's end, whole ones
+            inner, within = called, f"{int(seconds)}"
+        said = f"timed out: `{called}` did not return within {within} s"
+        if inner != called:
+            said += f" (it was at {self.source.at(line)}, in `{inner}`)"
+        if inner in self.hung_in:
+            said += f": the same cause as {self.hung_in[inner]}"
+        elif self.check_of(index):
+            self.hung_in[inner] = self.check_of(index)
+        self.runner.budget.hung(f"`{inner}` did not return", self.check_of(index))
+        return said
+
+    def ended_in(self, index: int, run: RunResult, progress: Progress) -> str:
+        """Why the probe a run ended in fails: its call did not return in the run's time, or the run ended."""
+        if run.status is None and run.problem.startswith("timed out after"):
+            calls = progress.calls.get(self.slot_of(index), [])
+            since = calls[-1][2] if calls else progress.started.get(self.slot_of(index), 0.0)
+            return self.did_not_return(index, progress, max(self.runner.budget.granted - since, 0.0))
         why = why_run_failed(run) if run.status != 0 else \
             f"the checks stopped before writing their values{report.quote(run.stderr)}"
-        ended = report.run_ending(run) or report.CRASHED
-        return named_once([Result(c.name, False, why, w, ended=ended) for c, w in zip(defined, weight)], older)
+        return f"{why} (while calling {self.probes[index].name.split(':', 1)[-1]})"
+
+    def import_failed(self, left: Sequence[int], run: RunResult) -> None:
+        """Every check left fails: the import did not finish (or no run could start)."""
+        if run.status is None and run.problem.startswith("timed out after"):
+            why = f"timed out: importing the submission did not finish within {self.runner.budget.granted:g} s"
+            self.runner.budget.hung(why.split(": ", 1)[1], self.check_of(left[0]), stop=True)
+        elif run.status != 0:
+            why = why_run_failed(run)
+        else:
+            why = f"the checks stopped before writing their values{report.quote(run.stderr)}"
+        for index in left:
+            self.failed[index], self.endings[index] = why, report.run_ending(run) or report.CRASHED
+
+
+# The submission's function each probe calls (for a probe that ended before saying which it had called).
+PROBE_CALLS = {"shuffle": "shuffle", "random_init": "random_init", "zero_init": "zero_init",
+               "linear_weights": "Linear.__init__", "linear_forward": "Linear.forward", "linear_step": "Linear.step",
+               "sigmoid_forward": "Sigmoid.forward", "softmax": "SoftMaxCrossEntropy._softmax",
+               "cross_entropy": "SoftMaxCrossEntropy._cross_entropy",
+               "softmax_cross_entropy_forward": "SoftMaxCrossEntropy.forward",
+               "softmax_cross_entropy_backward": "SoftMaxCrossEntropy.backward", "nn_train": "NN.train",
+               "nn_test": "NN.test"}
+
+
+def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -> List[Result]:
+    weight = [check_weight(c.name) for c in defined]
+    runs = ProbeRuns(runner, submission, [*defined, *DIAGNOSTIC_PROBES])
+    older = catalog.older_api(runs.source.tree or ast.Module(body=[], type_ignores=[]))
     try:
-        if len(raw) > OUTPUT_LIMIT:
-            raise ValueError(f"values.npz is larger than {size(OUTPUT_LIMIT)}")
-        values = load_values(raw, sent)
-        judged = verdicts(defined, values)
-        explained = explain_values(defined, judged, values, Source(submission.decode(errors="replace")))
+        runs.run_all()
+        values = runs.values
+        judged = [Verdict(False, runs.failed[i]) if i in runs.failed else verdict
+                  for i, verdict in enumerate(verdicts(defined, values))]
+        explained = explain_values(defined, judged, values, runs.source)
     except Exception as e:  # noqa: BLE001  (whatever the submission wrote there)
-        why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(run.stderr)}"
+        stderr = runs.last.stderr if runs.last else ""
+        why = f"unreadable values from the checks ({type(e).__name__}: {e}){report.quote(stderr)}"
         return [Result(c.name, False, why, w, ended=report.CRASHED) for c, w in zip(defined, weight)]
     imported = ERROR not in by_slot(values).get("import", {})
     other = catalog.weights_under_another_name(values)
+    problem = (runs.last.problem if runs.last else "") or runs.ended
     results = []
-    for c, verdict, w in zip(defined, judged, weight):
+    for index, (c, verdict, w) in enumerate(zip(defined, judged, weight)):
         passed, text = verdict
         lines = [text] if text else []
         if c.name in explained:
@@ -785,10 +959,11 @@ def api_and_trace(runner: Runner, submission: bytes, defined: Sequence[Check]) -
         if other and not passed and "Linear.w" in text:  # no w, but a matrix of its shape under another name
             lines.append(catalog.mistake_line("weights-attribute-name",
                                               f"Linear(6, 4, ...) has no w, but a 4 x 7 matrix named {other[:100]}"))
-        if run.problem:  # a limit hit during the run fails every check, naming the limit
+        if problem:  # a limit hit during the last run fails every check, naming the limit
             passed = False
-            lines.append(f"({run.problem})" if lines else run.problem)
-        ended = "" if passed else report.NOT_IMPORTED if not imported else report.run_ending(run)
+            lines.append(f"({problem})" if lines else problem)
+        ended = "" if passed else report.NOT_IMPORTED if not imported else runs.endings.get(index, "") or \
+            (runs.last_ending if problem else "")
         results.append(Result(c.name, passed, "\n".join(lines), w, catalog.mistake_ids(lines), ended=ended))
     own = by_slot(values).get(slot(len(defined) + 1, DIAGNOSTIC_PROBES[1]), {})
     return named_once(results, older, older_functions_judged(own) if older else [])

@@ -142,18 +142,28 @@ class Grading:
         self.fed_back = ""  # the check that gave the feedback past a blocking import, once per grade
         # a ZERO-init explanation -> the names given, their details, and why any is withheld
         self.confirmed: Dict[Tuple[str, ...], Tuple[Tuple[str, ...], Dict[str, str], str]] = {}
+        self.shortened: Dict[Config, float] = {}  # the runs given less than --timeout, after a hang: their seconds
+        self.first_shortened = ""  # the check whose shortened run was first told as timing out
 
     def run(self, config: Config, extra: Optional[Dict[str, bytes]] = None) -> RunResult:
-        """One run of the configuration (`extra`: more files for its folder, the stand-ins of feedback runs, whose
-        runs are not recorded as the configuration's)."""
+        """A run of the command line on config (`extra`: more files for its folder, the stand-ins of feedback runs,
+        whose runs are not recorded as the configuration's); once something has hung (the budget knows), a
+        shortened one, and the first run that takes its whole --timeout is recorded as the grade's hang."""
         files = {"neuralnet.py": self.submission,
                  **{k: v for k, v in self.csvs.items() if k.startswith(config.dataset + "_")}, **(extra or {})}
+        budget = self.runner.budget
+        limit = budget.shortened(self.pace.reference_seconds(config)) if budget.hang else None
         started = time.monotonic()
         run = self.runner.run(["neuralnet.py", f"{config.dataset}_train.csv", f"{config.dataset}_validation.csv",
                                *runs.OUTPUT_NAMES, str(config.epochs), str(config.hidden), str(config.init_flag),
-                               str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}")
+                               str(config.lr)], files, runs.OUTPUT_NAMES, f"the run {config.describe()}", limit)
         if extra:
             return run
+        if limit is not None:
+            self.shortened[config] = limit
+        elif run.status is None and run.problem.startswith("timed out after"):
+            budget.hung(f"the run {config.describe()} did not finish within {budget.granted:g} s",
+                        config.check_name() if config in runs.CONFIGS else "")
         self.pace.record(config, time.monotonic() - started, run)
         self.exited.setdefault(config, run.status)
         self.first_runs.setdefault(config, digest(run))
@@ -281,9 +291,14 @@ class Grading:
         return self.confirmed[named]
 
     def run_failed(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
-        """A run that exited non-zero or was ended by time: why, from its traceback and the source; how slow it is
-        only where nothing else explains a run the time ended. An explanation given in full for an earlier
+        """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
+        is (only where nothing else explains a run the time ended); an explanation given in full for an earlier
         configuration is referred back to."""
+        if run.status is None and config in self.shortened and run.problem.startswith("timed out after"):
+            return self.hung_too(name, config, run, weight)
+        hang = self.runner.budget.hang
+        if run.status is None and hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
+            return failed(name, [why_run_failed(run)], weight, report.run_ending(run))
         if run.status is None:  # not run, or stopped: by time, or by a limit
             # (a file that hangs at its import never reaches its main, on any machine: nothing to say of it here)
             ended_by_time = run.problem.startswith(("timed out", "not run")) and "importing" not in run.problem
@@ -339,6 +354,25 @@ class Grading:
         ran = any(status == 0 for c, status in self.exited.items() if c.epochs > 0)
         return lines + [why_run_failed(again), *self.crashes.lines(self.crashes.explain(config, again, ran)),
                         *self.written_before(config, again)]
+
+    def hung_too(self, name: str, config: Config, run: RunResult, weight: float) -> Result:
+        """A shortened run (after a hang) that took its time: why it had so little, said in full once, then
+        referred to. Where the hang was a run of the command line (it may be slow code, not a loop), how slow
+        against this project follows, as for any run that timed out."""
+        head = why_run_failed(run)
+        budget = self.runner.budget
+        assert budget.hang is not None
+        slow = self.pace.explain(config, run, name) if budget.hang.cause.startswith("the run ") else []
+        if self.first_shortened:
+            return failed(name, [f"{head.splitlines()[0]}: the same cause as {self.first_shortened}", *slow], weight,
+                          report.TIMED_OUT)
+        self.first_shortened = name
+        where = f" under {budget.hang.check}" if budget.hang.check and budget.hang.check != name else ""
+        return failed(name, [head, (
+            f"shortened: {budget.hang.cause}{where}, so each run since has {budget.STARTUP:g} s and "
+            f"{budget.PACE:g} times what this project takes for it ({self.pace.reference_seconds(config):.2f} s here "
+            f"for this one), at most half of the {budget.per_run:g} s per run: a run that does not hang needs "
+            "less"), *slow], weight, report.TIMED_OUT)
 
     def said_once(self, name: str, head: str, lines: List[str], weight: float, ended: str = "") -> Result:
         """The failure in full the first time its causes (or, with none named, its output) are met; after that,

@@ -1,6 +1,6 @@
 """Call a submission's functions and record what they return: nothing more.
 
-    python probe.py neuralnet.py inputs.npz values.npz
+    python probe.py neuralnet.py inputs.npz values.npz progress.txt SECONDS
 
 This file runs inside the sandbox, in the submission's own process, so it decides
 nothing: it imports the submission, calls each probe below on the inputs grade.py
@@ -9,12 +9,25 @@ grade.py reads them back and judges them in its own process (grader/api.py).
 A probe that raises records its error text instead of its values; the values it
 recorded before the error are kept. Standard library and numpy only: this file is
 copied into the sandbox, where nothing of the grader can be read.
+
+So that a call that never returns costs only the checks that need it, the probe says
+as it goes what it is doing, in progress.txt (Progress below): the import started and
+finished, each probe started and done, and each of the submission's functions it calls;
+and it rewrites values.npz after each probe. When the run is stopped for its time,
+grade.py reads there which call did not return, judges the values of the probes done,
+and runs the probes left again without it. SECONDS, when not 0, is how long each
+probe may take before it is interrupted here and recorded as not returning, so that
+the probes after it still run (grade.py gives it once a call has been seen to hang).
 """
 import importlib.util
+import os
 import re
+import signal
 import sys
+import threading
+import time
 import traceback
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import numpy as np
 
@@ -191,6 +204,7 @@ RUN = "_run"  # an input that only says: run this probe
 TEXT = "text:"  # a value recorded as text, not numbers
 TEXT_LIMIT = 2000
 IMPORTED = "(no argument: the grader imported the file, it did not run it)"
+HUNG = "did not return within"  # a probe interrupted for its time: its error, before the seconds
 
 
 def missing_name(error: BaseException) -> str:
@@ -222,13 +236,106 @@ def as_array(value: object) -> np.ndarray:
     return array
 
 
-def run_probe(module, name: str, inputs: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """One probe on a module: {value name: float array}, plus ERROR's text if it raised."""
+class DidNotReturn(BaseException):
+    """Raised into a probe whose time is up (a BaseException, so that the submission's `except Exception` lets
+    it through)."""
+
+
+class Limit:
+    """At most `seconds` for the block: then DidNotReturn is raised in this (the main) thread, between two of its
+    bytecodes or out of a sleep. POSIX: SIGALRM from a real-time timer. Windows, which has neither: a timer
+    thread that interrupts the main thread (a sleep there is not cut short). 0 seconds: no limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.fired = seconds, False
+
+    def _fire(self, *_) -> None:
+        self.fired = True
+        if hasattr(signal, "setitimer"):
+            raise DidNotReturn()
+        import _thread
+        _thread.interrupt_main()
+
+    def __enter__(self) -> "Limit":
+        if self.seconds > 0:
+            if hasattr(signal, "setitimer"):
+                self.before = signal.signal(signal.SIGALRM, self._fire)
+                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            else:
+                self.timer = threading.Timer(self.seconds, self._fire)
+                self.timer.daemon = True
+                self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.seconds > 0:
+            if hasattr(signal, "setitimer"):
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, self.before)
+            else:
+                self.timer.cancel()
+
+
+class Progress:
+    """What the probe is doing, one line each, flushed as it goes (grade.py reads it when a run is stopped):
+        imported                        the submission imported
+        probe SLOT SECONDS              a probe started, SECONDS after the probe did
+        call NAME LINE SECONDS          it called the submission's function NAME (defined at LINE)
+        hung SLOT SECONDS NAME LINE     the probe's limit of SECONDS ran out while at LINE, in NAME
+        done SLOT                       the probe is done, its values written
+    Only calls made by the probe itself are listed (a profile hook sees each call's caller), not those made
+    inside the submission."""
+
+    def __init__(self, path: Optional[str], submission: str):
+        self.file = open(path, "w") if path else None  # noqa: SIM115  (open for the whole run)
+        self.submission, self.started = submission, time.monotonic()
+
+    def say(self, *words: object) -> None:
+        if self.file is not None:
+            self.file.write(" ".join(str(w).replace("\n", " ")[:200] for w in words) + "\n")
+            self.file.flush()
+
+    def seconds(self) -> str:
+        return f"{time.monotonic() - self.started:.3f}"
+
+    def watch_calls(self) -> None:
+        """Say each call of the submission's functions that this file makes."""
+        here, submission = watch_calls_from, self.submission
+
+        def profile(frame, event, arg):
+            if event == "call" and frame.f_code.co_filename == submission and frame.f_back is not None and \
+                    frame.f_back.f_code.co_filename == here:
+                self.say("call", frame.f_code.co_name, frame.f_code.co_firstlineno, self.seconds())
+        if self.file is not None:
+            sys.setprofile(profile)
+
+
+watch_calls_from = sys._getframe().f_code.co_filename  # this file, as its code objects name it
+
+
+def where_in(error: BaseException, submission: str) -> str:
+    """'NAME LINE' of the submission's innermost frame when the error was raised ('? 0' when none)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == submission]
+    return f"{frames[-1].name} {frames[-1].lineno}" if frames else "? 0"
+
+
+def run_probe(module, name: str, inputs: Dict[str, np.ndarray], seconds: float = 0,
+              progress: Optional[Progress] = None, slot: str = "") -> Dict[str, np.ndarray]:
+    """One probe on a module: {value name: float array}, plus ERROR's text if it raised; with `seconds`, a probe
+    still running then is interrupted and its error says it did not return (progress hears where it was)."""
     out: Values = {}
     values: Dict[str, np.ndarray] = {}
+    limit = Limit(seconds)
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), limit:
             PROBES[name](module, {k: v.copy() for k, v in inputs.items()}, out)
+    except (DidNotReturn, KeyboardInterrupt) as e:
+        if not limit.fired:  # a KeyboardInterrupt of the submission's own
+            values[ERROR] = np.array(describe_error(e))
+        else:
+            values[ERROR] = np.array(f"{HUNG} {seconds:g} s")
+            if progress is not None:
+                progress.say("hung", slot, f"{seconds:g}", where_in(e, getattr(module, "__file__", "")))
     except BaseException as e:  # noqa: B036  (the submission's code may raise anything, SystemExit too)
         values[ERROR] = np.array(describe_error(e))
     for key, value in out.items():
@@ -251,8 +358,16 @@ def load_submission(path: str):
     return module
 
 
+def write_values(path: str, values: Dict[str, np.ndarray]) -> None:
+    """values.npz replaced whole, so that a run stopped meanwhile leaves the last complete one."""
+    with open(path + ".partial", "wb") as f:
+        np.savez(f, **values)
+    os.replace(path + ".partial", path)
+
+
 def main(argv) -> int:
-    submission, inputs_path, values_path = argv
+    submission, inputs_path, values_path, progress_path, seconds = (list(argv) + ["", "0"])[:5]
+    progress = Progress(progress_path or None, submission)
     with np.load(inputs_path, allow_pickle=False) as f:
         inputs = {key: f[key] for key in f.files}
     by_slot: Dict[str, Dict[str, np.ndarray]] = {}  # 'index-probe' -> its inputs
@@ -270,10 +385,18 @@ def main(argv) -> int:
         lines = "".join(traceback.format_exception_only(type(e), e)).rstrip().splitlines()[-6:]
         values["import/" + ERROR] = np.array("\n".join(line[:TEXT_LIMIT] for line in lines))  # quoted by grade.py
     else:
+        progress.say("imported")
+        progress.submission = getattr(module, "__file__", submission)  # as its code objects name it
+        progress.watch_calls()
         for slot, slot_inputs in by_slot.items():
+            progress.say("probe", slot, progress.seconds())
             probe = slot.split("-", 1)[1]
-            values.update({f"{slot}/{key}": value for key, value in run_probe(module, probe, slot_inputs).items()})
-    np.savez(values_path, **values)
+            found = run_probe(module, probe, slot_inputs, float(seconds), progress, slot)
+            values.update({f"{slot}/{key}": value for key, value in found.items()})
+            write_values(values_path, values)
+            progress.say("done", slot)
+        sys.setprofile(None)
+    write_values(values_path, values)
     return 0
 
 

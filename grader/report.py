@@ -5,7 +5,16 @@ has its control and format characters, line and paragraph separators, private-us
 unassigned code points escaped (ESCAPED: a terminal escape reaches nobody's terminal, and no U+2028,
 U+2029 or U+202E makes a line of the submission's look like one of the grader's), and is cut
 to a fixed number of lines and characters per line; an output that repeats an earlier
-check's is shown once and referred back to; and results.json stays under JSON_LIMIT bytes.
+check's is shown once and referred back to, and a mistake explained under one check is named
+in one line under the others (causes_once); and results.json stays under JSON_LIMIT bytes.
+
+Points are kept in hundredths (settings.spread hands them out so) and written by points():
+the text report, results.json, the build's line, the batch and its CSV all go through it.
+
+On Gradescope, results.json's top-level output is the first thing a student reads: it opens
+with the score and what to fix first (summary). How the submission was isolated is for
+staff: it is in the text report, which run_autograder prints to its stdout, which Gradescope
+shows to instructors only (stdout_visibility "hidden").
 """
 import contextlib
 import json
@@ -13,7 +22,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from grader.runner import RunResult
 
@@ -78,18 +87,51 @@ def clean(output: str) -> str:
 
 
 def shown_outputs(results: Sequence[Result]) -> List[str]:
-    """Each check's output as shown in results.json: clean, and where it repeats an earlier one that quotes
-    the submission or is long, a reference to that check (a short line of the grader's own stays whole)."""
-    first: Dict[str, str] = {}
+    """Each check's output as shown in results.json: clean, and where it repeats an earlier one (of the same
+    visibility) that quotes the submission or is long, a reference to that check (a short line of the grader's
+    own stays whole)."""
+    first: Dict[Tuple[str, str], str] = {}
     shown = []
-    for r in results:
+    for r in causes_once(results):
         output = clean(r.output)
-        if output in first and ("\n  | " in output or len(output) > QUOTE_WIDTH):
-            shown.append(f"(the same as {first[output]})")
+        if (output, r.visibility) in first and ("\n  | " in output or len(output) > QUOTE_WIDTH):
+            shown.append(f"(the same as {first[output, r.visibility]})")
         else:
-            first.setdefault(output, r.name)
+            first.setdefault((output, r.visibility), r.name)
             shown.append(output)
     return shown
+
+
+MISTAKE_LINE = re.compile(r"mistake: ([a-z0-9-]+): ")  # catalog.mistake_line's first line
+OLDER_HANDOUT = "  this follows an older handout's"  # its second line, for a mistake an older handout asked for
+
+
+def causes_once(results: Sequence[Result]) -> List[Result]:
+    """The results with each mistake explained in full under the first check that names it, and named in one line
+    under the others: 'mistake: no-shuffle (explained under cli:small 2 4 2 0.1 (...))', the lines of detail of
+    each check kept. Checks of another visibility explain it again, so that no student is referred to a check
+    held back from them. Only the grader's own lines are shortened: a line is taken for a mistake's only when its
+    check names that mistake (Result.mistakes, from the catalog's lines, never from the submission's text)."""
+    explained: Dict[Tuple[str, str], str] = {}  # (mistake id, visibility) -> the check that explained it
+    told = []
+    for r in results:
+        lines: List[str] = []
+        referred = False
+        for line in r.output.split("\n"):
+            if referred and line.startswith(OLDER_HANDOUT):
+                continue  # part of the explanation, given under the first check
+            referred = False
+            match = MISTAKE_LINE.match(line)
+            if match and match.group(1) in r.mistakes:
+                key = (match.group(1), r.visibility)
+                if key in explained:
+                    lines.append(f"mistake: {match.group(1)} (explained under {explained[key]})")
+                    referred = True
+                    continue
+                explained[key] = r.name
+            lines.append(line)
+        told.append(r._replace(output="\n".join(lines)))
+    return told
 
 
 def own_outputs(tests: Sequence[dict]) -> List[str]:
@@ -104,34 +146,56 @@ def own_outputs(tests: Sequence[dict]) -> List[str]:
     return own
 
 
+def hundredths(value: object) -> int:
+    """Points as a whole number of hundredths, the unit every grade is kept in (settings.spread hands points out
+    in hundredths, so this is exact): 5.47 -> 547, and float noise such as 55.00000000000001 -> 5500; what a batch
+    adds and compares."""
+    return int(round(float(value) * 100))  # type: ignore[arg-type]
+
+
 def points(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
-
-
-def hundredths(points: object) -> int:
-    """Points as a whole number of hundredths (a course's settings spread points in hundredths, so this is exact):
-    what a batch adds and compares, free of float noise."""
-    return int(round(float(points) * 100))  # type: ignore[arg-type]
+    """Points as every report writes them: the text report, results.json's top-level output, the build's line, and
+    the batch's lines and CSV. Whole points bare, others with two decimals (hundredths, never more): 55, 5.47,
+    0.50; float noise is rounded away (55.00000000000001 -> 55). Sum points with total_points first."""
+    cents = hundredths(value)
+    return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
 
 
 def points_text(cents: Optional[int]) -> str:
-    """Hundredths as points are written: '55', '5.47', '27.50'; '' for None."""
-    if cents is None:
-        return ""
-    whole, part = divmod(abs(cents), 100)
-    return ("-" if cents < 0 else "") + (str(whole) if not part else f"{whole}.{part:02d}")
+    """Hundredths as points are written (points()): '55', '5.47', '27.50'; '' for None."""
+    return "" if cents is None else points(cents / 100)
 
 
-def score(results: Sequence[Result]) -> float:
-    total = round(sum(r.max_score for r in results if r.passed), 6)
-    return int(total) if total == int(total) else total
+def points_number(value: float) -> Union[int, float]:
+    """Points as results.json holds them: an int when whole, else the float of its hundredths (5.47)."""
+    cents = hundredths(value)
+    return cents // 100 if cents % 100 == 0 else cents / 100
+
+
+def total_points(values: Iterable[float]) -> Union[int, float]:
+    """The exact sum of points given in hundredths, added as whole hundredths: 0.59 + 0.58 + ... never leaves
+    float noise; as points_number writes it."""
+    return points_number(sum(hundredths(v) for v in values) / 100)
+
+
+def score(results: Sequence[Result]) -> Union[int, float]:
+    """The points of the checks passed, exactly."""
+    return total_points(r.max_score for r in results if r.passed)
+
+
+def max_score(results: Sequence[Result]) -> Union[int, float]:
+    """The points of every check, exactly."""
+    return total_points(r.max_score for r in results)
 
 
 def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> str:
+    """The report a person reads on a terminal (and staff in run_autograder's stdout): the header, each section's
+    checks with the output of those that fail, then the score and what to fix first."""
     lines = [f"grading {escape(submission)} against this project's neuralnet.py", *header, ""]
     first: Dict[str, str] = {}  # each output shown, and the check that showed it first
+    told = causes_once(results)
     for section in SECTIONS:
-        members = [r for r in results if r.name.startswith(section + ":")]
+        members = [r for r in told if r.name.startswith(section + ":")]
         if not members:
             continue
         lines.append(f"{section} ({sum(r.passed for r in members)} of {len(members)} passed)")
@@ -152,30 +216,76 @@ def text(submission: str, header: Sequence[str], results: Sequence[Result]) -> s
                     first[output] = r.name
                 shown = output
         lines.append("")
+    lines += summary(results)
+    return "\n".join(lines)
+
+
+def score_line(results: Sequence[Result], what: str = "score") -> str:
+    """'score: 25/55 (18 of 25 checks passed; 1 warning)'."""
     scored_checks = [r for r in results if r.max_score]
     warnings = sum(not r.passed for r in results if not r.max_score)
-    lines.append(f"score: {points(score(results))}/{points(sum(r.max_score for r in scored_checks))} "
-                 f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
-                 + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
-    return "\n".join(lines)
+    return (f"{what}: {points(score(results))}/{points(max_score(results))} "
+            f"({sum(r.passed for r in scored_checks)} of {len(scored_checks)} checks passed"
+            + (f"; {warnings} warning{'s' * (warnings > 1)})" if warnings else ")"))
+
+
+def first_fix(results: Sequence[Result]) -> str:
+    """What to fix first, in one line ('' when nothing fails): the first mistake named by a check that fails
+    (a warning's too: import-side-effects behind an import that hangs), in the order of the checks, with
+    how many checks name it; else the first failing check's first line; else the first warning's."""
+    failing = [r for r in results if not r.passed]
+    named = [(r, m) for r in failing for m in r.mistakes]
+    if named:
+        r, mistake = named[0]
+        explanation = next((line for line in r.output.split("\n") if line.startswith(f"mistake: {mistake}:")),
+                           f"mistake: {mistake}")
+        others = sum(mistake in other.mistakes for other in failing) - 1
+        where = f"{r.name}" + (f" and {others} other check{'s' * (others > 1)}" if others else "")
+        return f"fix first: {explanation} (named under {where})"
+    first = next((r for r in failing if r.max_score), failing[0] if failing else None)
+    if first is None:
+        return ""
+    said = next((line for line in first.output.split("\n") if line.strip()), "it fails")
+    return f"{'fix first' if first.max_score else 'warning'}: {first.name}: {said}"
+
+
+def summary(results: Sequence[Result], held_back: bool = False) -> List[str]:
+    """The score, then what to fix first (cut to one line's width, escaped). With tests held back, only what the
+    visible tests say, so that nothing of a held-back test shows before its time."""
+    if held_back:
+        results = [r for r in results if r.visibility == "visible"]
+    fix = first_fix(causes_once(results))
+    line = score_line(results, "score on the tests shown now" if held_back else "score")
+    return [line, *([cut(escape(fix), 1, OUTPUT_WIDTH)] if fix else [])]
 
 
 HELD_BACK = "Some tests are held back until the due date or until grades are published: this score is not final."
 
 
-def gradescope(header: Sequence[str], results: Sequence[Result], seconds: float) -> dict:
+def gradescope(notes: Sequence[str], results: Sequence[Result], seconds: float) -> dict:
     """Gradescope's results.json: score, execution_time, output_format, output and one entry per check
-    (with the ids of the mistakes it names in extra_data), at most JSON_LIMIT bytes."""
+    (with status, and the ids of the mistakes it names in extra_data), at most JSON_LIMIT bytes.
+
+    The top-level output opens with the score and what to fix first (of the visible tests alone, when some are
+    held back: it is shown at once), then `notes` (the upload's, the limits) and whether tests are held back.
+    Every test has its status: a check that fails is "failed" whatever its points, so that a warning (0 points)
+    never shows as passed. stdout_visibility "hidden" keeps
+    run_autograder's stdout (the text report, with how the submission was isolated) to instructors.
+    Outputs are plain text ("text"): Gradescope shows a test's output in a <pre> box, which keeps the
+    report's indentation and the submission's quoted lines as written; "md" would read the underscores,
+    asterisks and '#' of identifiers and quoted code as markup, and "simple_format" folds the indentation."""
     held_back = any(r.visibility != "visible" for r in results)
     tests = []
     for r, output in zip(results, shown_outputs(results)):
-        entry = {"name": r.name, "score": r.max_score if r.passed else 0, "max_score": r.max_score,
+        entry = {"name": r.name, "score": points_number(r.max_score) if r.passed else 0,
+                 "max_score": points_number(r.max_score), "status": "passed" if r.passed else "failed",
                  "output": output, "visibility": r.visibility}
         if r.mistakes:
             entry["extra_data"] = {"mistakes": list(r.mistakes)}
         tests.append(entry)
     data = {"score": score(results), "execution_time": round(seconds, 3), "output_format": "text",
-            "output": "\n".join([*header, *[HELD_BACK] * held_back]), "tests": tests,
+            "stdout_visibility": "hidden",
+            "output": "\n".join([*summary(results, held_back), *notes, *[HELD_BACK] * held_back]), "tests": tests,
             "extra_data": ending(results).as_json()}
     return bounded(data)
 
@@ -208,9 +318,10 @@ def bounded(data: dict) -> dict:
 
 def failure(error: str, seconds: float, max_score: Optional[float] = None) -> dict:
     """results.json when grading itself failed: score 0, and why; max_score: what the grade would have been out of."""
-    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text",
-            "output": f"the grader failed: {error}",
-            "tests": [{"name": "grader", "score": 0, "max_score": 0, "output": error, "visibility": "visible"}],
+    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text", "stdout_visibility": "hidden",
+            "output": f"score: 0 (not graded)\nthe grader failed: {error}",
+            "tests": [{"name": "grader", "score": 0, "max_score": 0, "status": "failed", "output": error,
+                       "visibility": "visible"}],
             "extra_data": Ending(NOT_GRADED, f"the grader failed: {one_line(error)}", max_score=max_score).as_json()}
 
 

@@ -57,18 +57,32 @@ class Limits(NamedTuple):
         return ", ".join(parts)
 
 
+class Hang(NamedTuple):
+    """The first thing of a grade that did not finish in its time."""
+    cause: str  # "`NN.train` did not return", "importing the submission did not finish within 60 s", ...
+    check: str  # the check that showed it ('' when none did: a run made only to explain another)
+
+
 class Budget:
     """A grade's time: --timeout per run and --total-timeout for the whole grade, the one home of both.
 
-    After a run times out no other is started, so that a hang costs one timeout; once the whole
-    grade's time is spent, every run left is not run. The clock starts when the budget is made,
-    and again at restart() (once the runner's user is this grade's own).
+    A hang costs only what depends on it. The first one is recorded (hung()); after it, each run gets a
+    shortened time (shortened(): a run that does not hang needs a fraction of it), so that runs hitting the
+    same cause cost little and those that do not still finish. A hang that every later run would hit (the
+    import: every run imports the file) stops them all instead. Once the whole grade's time is spent, every
+    run left is not run. The clock starts when the budget is made, and again at restart() (once the
+    runner's user is this grade's own).
     """
     DEFAULT_TIMEOUT = 60.0  # seconds per run
     QUICK_TOTAL, FULL_TOTAL = 50.0, 150.0  # seconds for a whole grade, with --quick and without
+    # After a hang, a run of the command line gets STARTUP s (Python, numpy and the submission's import, at half a
+    # CPU) and PACE times what this project takes for its configuration, and each call of the handout's
+    # functions CALL s (this project's take milliseconds); never more than half (a quarter) of --timeout.
+    STARTUP, PACE, CALL = 3.0, 10.0, 5.0
 
     def __init__(self, per_run: float, total: float):
         self.per_run, self.total = per_run, total
+        self.hang: Optional[Hang] = None
         self.restart()
 
     @classmethod
@@ -79,25 +93,43 @@ class Budget:
     def restart(self) -> None:
         self.deadline = time.monotonic() + self.total
         self.stopped = ""  # why no run is started any more ('' while they are)
+        self.granted = self.per_run  # the time the last run was given, before the deadline cut it
 
     def spent(self) -> bool:
         return self.deadline - time.monotonic() <= 0
 
-    def next_run(self) -> Tuple[Optional[float], str]:
-        """The seconds the next run may take, or None and why it is not run."""
+    def hung(self, cause: str, check: str, stop: bool = False) -> None:
+        """Something did not finish in its time: the first is kept, and with stop no run is started after it."""
+        if self.hang is None:
+            self.hang = Hang(cause, check)
+        if stop:
+            self.stopped = cause + (f" (see {check})" if check else "")
+
+    def shortened(self, reference_seconds: float = 0.0, call: bool = False) -> float:
+        """The time a run gets once something has hung: a run of the command line STARTUP s and PACE times
+        this project's time for it (reference_seconds), never more than half of --timeout; a call of the
+        handout's functions CALL s, never more than a quarter of it (so that a run holds several)."""
+        if call:
+            return min(self.per_run / 4, self.CALL)
+        return min(self.per_run / 2, self.STARTUP + self.PACE * reference_seconds)
+
+    def next_run(self, limit: Optional[float] = None) -> Tuple[Optional[float], str]:
+        """The seconds the next run may take (--timeout, or a shorter `limit`, never past the deadline), or None
+        and why it is not run."""
         if self.stopped:
             return None, f"not run: {self.stopped}"
         if self.spent():
             return None, "not run: time budget spent"
-        return min(self.per_run, self.deadline - time.monotonic()), ""
+        self.granted = self.per_run if limit is None else min(self.per_run, limit)
+        return min(self.granted, self.deadline - time.monotonic()), ""
 
     def timed_out(self, timeout: float, what: str) -> str:
-        """A run given `timeout` seconds took them all: what happened; no run is started after it."""
-        if timeout < self.per_run:
+        """A run given `timeout` seconds took them all: what happened. The deadline cutting it stops every run
+        after it; a run that took its own time says how long it had (its cause is for the caller to tell)."""
+        if timeout < self.granted:
             self.stopped = "time budget spent"
             return f"timed out: the time budget ({self.total:g} s) was spent"
-        self.stopped = f"{what} timed out after {self.per_run:g} s"
-        return f"timed out after {self.per_run:g} s"
+        return f"timed out after {round(timeout, 1):g} s"
 
 
 def size(n: int) -> str:
@@ -243,7 +275,7 @@ class Runner:
         python: the interpreter that runs the submission (grade.py's --python): never a
             hard-coded `python3`, which on Windows or in a venv may be another Python or none.
         limits: the time per run and for the whole grade; a run past its time is killed, and
-            after one timeout no other run starts, so that a hang costs one timeout.
+            after a hang the runs are given less (Budget), so that a hang costs about one timeout.
         processes: how this platform starts a run in a group of its own and ends the group.
     """
 
@@ -266,18 +298,20 @@ class Runner:
     def describe_limits(self) -> str:
         return self.limits.describe(resources=False)
 
-    def run(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str], what: str) -> RunResult:
-        """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back.
+    def run(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str], what: str,
+            limit: Optional[float] = None) -> RunResult:
+        """`python ARGS` in a fresh folder holding `files`; the `outputs` it wrote are read back. `limit`: fewer
+        seconds than --timeout for this run (a run after a hang).
 
         A run killed by SIGKILL with none of its limits named (not the out-of-memory killer, not its CPU time:
         nothing of the run's own) was ended from outside it, and that must never cost a student points
         silently: it is run once more, and noted in self.retried (the report's header says so); killed so
         again, its problem names it, so that the check that fails says why."""
-        result = self._run_once(args, files, outputs, what)
+        result = self._run_once(args, files, outputs, what, limit)
         if not self._killed_from_outside(result):
             return result
         self.retried.append(what)
-        again = self._run_once(args, files, outputs, what)
+        again = self._run_once(args, files, outputs, what, limit)
         if again.problem.startswith("not run"):  # (the time budget was spent): the first run's end stands
             again = result
         if self._killed_from_outside(again):
@@ -289,8 +323,8 @@ class Runner:
         return result.status is not None and result.status == -getattr(signal, "SIGKILL", -1) and not result.problem
 
     def _run_once(self, args: Sequence[str], files: Dict[str, bytes], outputs: Sequence[str],
-                  what: str) -> RunResult:
-        timeout, not_run = self.budget.next_run()
+                  what: str, limit: Optional[float]) -> RunResult:
+        timeout, not_run = self.budget.next_run(limit)
         if timeout is None:
             return RunResult(None, "", not_run, {})
         self.count += 1

@@ -39,12 +39,14 @@ NEEDS_PYYAML = "PyYAML not installed (the staff tools' optional dependency): pip
 
 
 class StubRunner:
-    """A runner whose every run ended as given: what the checks make of such an end, without running anything."""
+    """A runner whose every run ended as given: what the checks make of such an end, without running anything.
+    Its budget is a real one, which hears of hangs (grader/runner.py Budget)."""
 
     def __init__(self, run: RunResult):
         self.result = run
+        self.budget = Budget(60, 150)
 
-    def run(self, args, files, outputs, what) -> RunResult:
+    def run(self, args, files, outputs, what, limit=None) -> RunResult:
         return self.result
 
 
@@ -68,7 +70,9 @@ class TestEndingsAsData(unittest.TestCase):
     def test_each_end_of_a_run_is_named(self):
         budget = Budget(3, 20)
         timed_out = RunResult(None, "", budget.timed_out(3, "importing the submission"), {})
+        budget.hung("importing the submission did not finish within 3 s", "api:shuffle", stop=True)
         not_run = RunResult(None, "", budget.next_run()[1], {})
+        self.assertTrue(not_run.problem.startswith("not run: "), not_run)
         cases = [(timed_out, TIMED_OUT), (not_run, TIMED_OUT),
                  (RunResult(-9, "", "hit the CPU-time limit (3 s)", {}), TIMED_OUT),
                  (RunResult(1, "ValueError: boom", "", {}), CRASHED),

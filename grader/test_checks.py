@@ -20,7 +20,7 @@ from unittest import mock
 import numpy as np
 
 import compare
-from grader import api, catalog, env, outputs, report, runner, runs, settings
+from grader import api, catalog, env, outputs, probe, report, runner, runs, settings
 from grader.report import Result, why_run_failed
 from grader.test_submissions import NAIVE_MISTAKES, REAL_MISTAKES, naive_with
 from grader.testing import DATA, HERE, NEURALNET, OUTPUT_NAMES
@@ -356,7 +356,51 @@ class TestGradeReport(unittest.TestCase):
         self.assertEqual(data["tests"][0]["extra_data"], {"mistakes": ["no-shuffle"]})
         self.assertNotIn("extra_data", data["tests"][1])
         self.assertEqual(data["tests"][1]["visibility"], "after_due_date")
-        self.assertEqual(data["output"].splitlines(), ["header", report.HELD_BACK])
+        self.assertEqual(data["output"].splitlines(), [
+            "score on the tests shown now: 0/4 (0 of 1 checks passed)",
+            f"fix first: {line.splitlines()[0]} (named under cli:small 1)", "header", report.HELD_BACK])
+        hidden = [results[0]._replace(visibility="after_due_date"), results[1]._replace(visibility="visible")]
+        self.assertEqual(report.gradescope([], hidden, 1.0)["output"].splitlines(), [
+            "score on the tests shown now: 5/5 (1 of 1 checks passed)", report.HELD_BACK])  # nothing of it shows
+
+    def test_every_test_has_its_status_and_a_warning_shows_failed(self):
+        results = [Result("env:imports", False, "imports matplotlib (line 3)", 0), Result("env:runs", True, "", 0),
+                   Result("api:a", True, "", 0.59), Result("api:b", False, "differs", 0.58),
+                   Result("upload", False, "the upload is empty", 0)]
+        tests = report.gradescope([], results, 1.0)["tests"]
+        self.assertEqual([t["status"] for t in tests], ["failed", "passed", "passed", "failed", "failed"])
+
+    def test_points_are_exact_in_hundredths(self):
+        results = [Result(f"api:{i}", True, "", share) for i, share in enumerate(settings.spread(10, [1] * 17))]
+        results += [Result(f"cli:small {i}", i > 0, "", share) for i, share in enumerate(settings.spread(35, [4] * 9))]
+        data = report.gradescope([], results, 1.0)
+        self.assertEqual(data["score"], 41.11)  # 10 + 35 - 3.89, added in hundredths
+        self.assertEqual(sum(report.hundredths(t["max_score"]) for t in data["tests"]), 4500)
+        for test in data["tests"]:
+            self.assertEqual(round(test["max_score"], 2), test["max_score"])
+        self.assertTrue(report.text("s.py", [], results).endswith("\nscore: 41.11/45 (25 of 26 checks passed)\n"
+                                                                  "fix first: cli:small 0: it fails"))
+        self.assertEqual((report.points(55.00000000000001), report.points(5.4), report.points(3)), ("55", "5.40", "3"))
+        self.assertIsInstance(report.points_number(55.00000000000001), int)
+
+    def test_a_cause_is_explained_in_full_once_and_referred_to_in_one_line(self):
+        line = catalog.mistake_line("adagrad-update", "ignored: hidden_units")  # an older handout's mistake: 3 lines
+        self.assertEqual(len(line.splitlines()), 3)
+        ids = catalog.mistake_ids([line])
+        results = [Result("cli:small 1", False, f"metrics: differ\n{line}", 4, ids),
+                   Result("cli:small 2", False, f"labels: differ\n{line}", 4, ids),
+                   Result("cli:medium 1", False, f"labels: differ\n{line}", 5, ids, "after_due_date"),
+                   Result("cli:small 3", False, "error: boom\nmistake: adagrad-update: forged by the submission", 4)]
+        tests = report.gradescope([], results, 1.0)["tests"]
+        self.assertEqual(tests[0]["output"], f"metrics: differ\n{line}")
+        self.assertEqual(tests[1]["output"], "labels: differ\nmistake: adagrad-update (explained under cli:small 1)\n"
+                                             "  ignored: hidden_units")
+        self.assertEqual(tests[2]["output"], f"labels: differ\n{line}")  # held back: explained again, not referred
+        self.assertIn("forged by the submission", tests[3]["output"])  # not the grader's line: left as it is
+        text = report.text("s.py", [], results)
+        self.assertEqual(text.count("Adagrad rule"), 3)  # under cli:small 1 and the held-back check, and fix first
+        self.assertTrue(text.endswith(f"fix first: {line.splitlines()[0]} (named under cli:small 1 and 2 other "
+                                      "checks)"), text[-500:])
 
 
 def values_file(arrays=None, declared=None):
@@ -370,6 +414,64 @@ def values_file(arrays=None, declared=None):
             np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": declared})
             f.write(bytes(4096))
     return buffer.getvalue()
+
+
+class TestHangsInProcess(unittest.TestCase):
+    """The parts that keep a hang to the checks that need it: the probe's limit and progress, their reading,
+    the function named, and the budget's shortened times."""
+
+    def test_a_probe_past_its_limit_is_interrupted_and_said_to_not_return(self):
+        module = type(sys)("submission")
+        exec(compile("def zero_init(shape):\n    while True:\n        pass\n", "neuralnet.py", "exec"),
+             module.__dict__)
+        module.__file__ = "neuralnet.py"
+        with tempfile.TemporaryDirectory() as tmp:
+            progress = probe.Progress(os.path.join(tmp, "progress.txt"), "neuralnet.py")
+            values = probe.run_probe(module, "zero_init", {}, 0.3, progress, "2-zero_init")
+            progress.file.close()
+            with open(os.path.join(tmp, "progress.txt"), "rb") as f:
+                read = api.read_progress(f.read())
+        self.assertEqual(str(values[probe.ERROR]), "did not return within 0.3 s")
+        self.assertEqual(list(read.hung), ["2-zero_init"])
+        seconds, function, line = read.hung["2-zero_init"]
+        self.assertEqual((seconds, function), (0.3, "zero_init"))
+        self.assertIn(line, (2, 3))  # interrupted in the loop
+
+    def test_progress_is_read_leniently(self):
+        raw = (b"imported\nprobe 16-nn_train 0.5\ncall __init__ 269 0.5\ncall train 340 0.51\ngarbage \xff line\n"
+               b"call x notaline 1\ndone 15-nn_forward_backward\nhung 17-nn_test 5 forward 230\n")
+        read = api.read_progress(raw)
+        self.assertTrue(read.imported)
+        self.assertEqual(read.started, {"16-nn_train": 0.5})
+        self.assertEqual(read.calls, {"16-nn_train": [("__init__", 269, 0.5), ("train", 340, 0.51)]})
+        self.assertEqual(read.hung, {"17-nn_test": (5.0, "forward", 230)})
+        self.assertEqual(read.done, {"15-nn_forward_backward"})
+        self.assertFalse(api.read_progress(None).imported)
+
+    def test_the_function_is_named_by_its_class(self):
+        source = api.Source("class NN:\n    @staticmethod\n    def train(x):\n        while True:\n            pass\n"
+                            "def train():\n    pass\n")
+        self.assertEqual(api.function_at(source, "train", 2), "NN.train")  # its decorator's line, as Python says
+        self.assertEqual(api.function_at(source, "train", 5), "NN.train")  # a line of its body
+        self.assertEqual(api.function_at(source, "train", 6), "train")
+        self.assertEqual(api.function_at(source, "gone", 9), "gone")
+
+    def test_after_a_hang_runs_are_shortened_and_an_import_hang_stops_them(self):
+        budget = runner.Budget(60, 150)
+        self.assertEqual(budget.next_run()[0], 60)
+        self.assertEqual(budget.timed_out(60, "the api checks"), "timed out after 60 s")
+        self.assertEqual(budget.next_run()[0], 60)  # a timeout alone stops nothing: its cause is the caller's
+        budget.hung("`NN.train` did not return", "api:NN.train")
+        budget.hung("the run small 2 4 2 0.1 did not finish within 60 s", "cli:small 2 4 2 0.1")
+        self.assertEqual(budget.hang, runner.Hang("`NN.train` did not return", "api:NN.train"))  # the first kept
+        self.assertEqual((budget.shortened(0.1), budget.shortened(100), budget.shortened(call=True)), (4, 30, 5))
+        self.assertEqual(budget.next_run(4)[0], 4)
+        self.assertEqual(budget.timed_out(4, "the run"), "timed out after 4 s")
+        budget.hung("importing the submission did not finish within 60 s", "api:shuffle", stop=True)
+        self.assertEqual(budget.next_run(), (None, "not run: importing the submission did not finish within 60 s "
+                                                 "(see api:shuffle)"))
+        short = runner.Budget(6, 50)
+        self.assertEqual((short.shortened(0.5), short.shortened(call=True)), (3, 1.5))
 
 
 class TestGradeValues(unittest.TestCase):
@@ -405,13 +507,14 @@ class TestGradeSettings(unittest.TestCase):
 
     def test_defaults_total_the_handouts_55_points(self):
         self.assertEqual(settings.parse_points(None), {"api": 15, "trace": 5, "cli": 35})
-        self.assertEqual(settings.parse_points("api=1,trace=1,cli=2", 100), {"api": 25, "trace": 25, "cli": 50})
+        self.assertEqual(settings.parse_points(None, 100), {"api": 27.27, "trace": 9.09, "cli": 63.64})
+        self.assertEqual(settings.parse_points("api=25,trace=25,cli=50", 100), {"api": 25, "trace": 25, "cli": 50})
         self.assertEqual(set(settings.parse_visibility(None).values()), {"visible"})
 
     def test_points_spread_within_a_section_as_the_weights_sum_exactly(self):
         shares = settings.spread(35, [4] * 7 + [5] * 2)
-        self.assertEqual(round(sum(shares), 2), 35)
-        self.assertEqual(sorted(set(shares)), [3.68, 3.69, 4.61])
+        self.assertEqual(shares, [3.68] * 7 + [4.62] * 2)  # equal checks, equal points: the total allows it
+        self.assertEqual(sum(round(s * 100) for s in shares), 3500)
         results = [Result("api:a", True, "", 1), Result("api:b", True, "", 1), Result("trace:t", True, "", 5),
                    Result("cli:small 1", True, "", 4), Result("cli:medium 1", False, "", 5)]
         course = settings.Settings(settings.parse_points("api=10,trace=10,cli=35"),
@@ -419,6 +522,87 @@ class TestGradeSettings(unittest.TestCase):
         applied = settings.apply(course, results)
         self.assertEqual([r.max_score for r in applied], [5, 5, 10, 15.56, 19.44])
         self.assertEqual([r.visibility for r in applied], ["visible"] * 4 + ["after_due_date"])
+
+    def test_equal_checks_differ_by_a_hundredth_at_most_where_the_total_does_not_divide(self):
+        shares = settings.spread(10, [0] + [1] * 17)  # api=10 over 17 scored checks and shuffle's 0
+        self.assertEqual(shares, [0.0] + [0.59] * 14 + [0.58] * 3)
+        for total, weights in ((55, [1] * 17 + [5]), (35, [4] * 7), (0.07, [1] * 9), (1000, [3, 1, 1]), (0, [1, 1])):
+            with self.subTest(total=total, weights=weights):
+                shares = settings.spread(total, weights)
+                self.assertEqual(sum(round(s * 100) for s in shares), round(total * 100))
+                for weight in set(weights):
+                    equal = {round(s * 100) for s, w in zip(shares, weights) if w == weight}
+                    self.assertLessEqual(max(equal) - min(equal), 1)
+
+    def test_points_must_add_up_and_name_every_section_once(self):
+        for points, total, message in (
+                ("api=10,trace=10,cli=35", 60, "--points: the sections add up to 55 points, not --total-points 60"),
+                ("api=10,cli=45", None, "--points: no points given for trace: give every section (api, trace, cli), "
+                                        "trace=0 to give it none"),
+                ("api=10,trace=5,cli=35,api=5", None, "--points: api is given twice (10 and 5)"),
+                ("api=10.555,trace=5,cli=35", None, "points are kept in hundredths"),
+                (None, -3, "--total-points -3: expected a number of points, 0 or more")):
+            with self.subTest(points=points, total=total):
+                with self.assertRaises(settings.SettingsError) as caught:
+                    settings.parse_points(points, total)
+                self.assertIn(message, str(caught.exception))
+                self.assertNotIn("\n", str(caught.exception))
+        self.assertEqual(settings.parse_points("api=10,trace=0,cli=50", 60), {"api": 10, "trace": 0, "cli": 50})
+
+    def test_repeated_visibility_flags_merge_and_a_group_set_two_ways_is_refused(self):
+        merged = settings.parse_visibility(["api=hidden", "cli-medium=after_due_date", "api=hidden"])
+        self.assertEqual((merged["api"], merged["cli-medium"], merged["cli-small"]), ("hidden", "after_due_date",
+                                                                                     "visible"))
+        for texts in (["api=hidden", "api=visible"], ["cli=hidden,cli-small=visible"]):
+            with self.subTest(texts=texts), self.assertRaises(settings.SettingsError) as caught:
+                settings.parse_visibility(texts)
+            self.assertRegex(str(caught.exception), r"^--visibility: (api|cli-small) is set twice, by \S+ and \S+: "
+                                                     r"set each group once$")
+
+    def test_numpy_is_checked_against_the_wheels_of_the_images_python(self):
+        self.assertEqual(settings.parse_numpy(None), ("1.23.0", []))
+        self.assertEqual(settings.parse_numpy("1.26.4", "3.12"), ("1.26.4", []))
+        release, notes = settings.parse_numpy(None, "3.12")  # the handout's 1.23.0 has no wheel for Python 3.12
+        self.assertEqual(release, "1.26.4")
+        self.assertEqual(notes, ["numpy 1.26.4 for Python 3.12: the handout's 1.23.0 has no wheel for it"])
+        for numpy, python, message in (
+                ("9.9.9", "3.9", "--numpy 9.9.9: not a numpy release this grader knows (its table: 1.23.0 to "),
+                ("1.23.6", "3.9", "--numpy 1.23.6: not a numpy release this grader knows"),
+                ("1.22.4", "3.9", "--numpy 1.22.4: grade.py needs numpy 1.23.0 or newer"),
+                ("2.4.0", "3.12", "--numpy 2.4.0: this release was withdrawn (yanked) on PyPI; 2.4.6 is the nearest"),
+                ("1.23.0", "3.12", "--numpy 1.23.0: no wheel for the image's Python 3.12 (its wheels: Python 3.8 to "
+                                   "3.10), so setup.sh could not install it; 1.26.4 is the nearest that has one"),
+                ("2.1.0", "3.9", "--numpy 2.1.0: no wheel for the image's Python 3.9 (its wheels: Python 3.10 to "
+                                 "3.13)")):
+            with self.subTest(numpy=numpy, python=python), self.assertRaises(settings.SettingsError) as caught:
+                settings.parse_numpy(numpy, python)
+            self.assertIn(message, str(caught.exception))
+
+    def test_the_images_python_is_said_and_warned_about_when_not_the_handouts(self):
+        self.assertEqual(settings.parse_python(None), ("3.9", []))
+        self.assertEqual(settings.parse_python("3.9.12"), ("3.9", []))
+        python, warnings = settings.parse_python("3.12")
+        self.assertEqual(python, "3.12")
+        self.assertEqual(len(warnings), 1)
+        self.assertIn("the image runs Python 3.12, not the handout's 3.9", warnings[0])
+        for bad, message in (("3.8", "grade.py runs on Python 3.9 or newer"), ("python3", "expected a Python version")):
+            with self.subTest(bad), self.assertRaises(settings.SettingsError) as caught:
+                settings.parse_python(bad)
+            self.assertIn("--image-python", str(caught.exception))
+            self.assertIn(message, str(caught.exception))
+
+    def test_the_time_per_run_and_per_grade_are_checked_against_gradescopes_limits(self):
+        self.assertEqual(settings.parse_time(None, None), (60, 150, []))
+        self.assertEqual(settings.parse_time(10, None), (10, 100, []))
+        per_run, whole, warnings = settings.parse_time(120, 900)
+        self.assertEqual((per_run, whole), (120, 900))
+        self.assertIn("raise the assignment's autograder timeout in Gradescope above its default 10 minutes",
+                      warnings[0])
+        for timeout, total, message in ((60, 30, "--total-timeout 30 is less than --timeout 60"),
+                                        (60, 2400, "could pass Gradescope's largest timeout (40 minutes)")):
+            with self.subTest(total=total), self.assertRaises(settings.SettingsError) as caught:
+                settings.parse_time(timeout, total)
+            self.assertIn(message, str(caught.exception))
 
     def test_bad_settings_are_one_line(self):
         for points, visibility, message in (
@@ -435,15 +619,21 @@ class TestGradeSettings(unittest.TestCase):
                 self.assertNotIn("\n", str(caught.exception))
 
     def test_a_config_file_round_trips(self):
-        course = settings.Settings(settings.parse_points("api=10,trace=10,cli=35"),
-                                   settings.parse_visibility("cli=hidden"))
+        course, _ = settings.build(points="api=10,trace=10,cli=35", visibility=["cli=hidden"], numpy="1.26.4",
+                                   python="3.11", timeout=20)
+        self.assertEqual((course.timeout, course.total_timeout, course.python, course.numpy), (20, 150, "3.11",
+                                                                                               "1.26.4"))
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "settings.json")
             with open(path, "w") as f:
                 f.write(course.as_json())
             self.assertEqual(settings.load(path), course)
+            with open(path, "w") as f:  # an older bundle's settings: no python, numpy or times
+                f.write('{"points": {"api": 15, "trace": 5, "cli": 35}, "visibility": {}}')
+            self.assertEqual(settings.load(path), settings.Settings({"api": 15, "trace": 5, "cli": 35},
+                                                                    settings.parse_visibility(None)))
             with open(path, "w") as f:
-                f.write('{"points": {"api": 1}, "visibility": {"api": "sometimes"}}')
+                f.write('{"points": {"api": 1, "trace": 1, "cli": 1}, "visibility": {"api": "sometimes"}}')
             with self.assertRaisesRegex(settings.SettingsError, r"^--config '.*': --visibility: api='sometimes'"):
                 settings.load(path)
 

@@ -31,7 +31,7 @@ from grader import test_grader as suite
 from grader import test_submissions as submissions
 from grader import testing_container as standin
 from grader.sandbox import syscall_filter
-from grader.test_submissions import naive_with
+from grader.test_submissions import hanging, naive_with
 from grader.testing import NEURALNET
 
 UNAVAILABLE = standin.unavailable()
@@ -274,14 +274,13 @@ class TestNumpySetting(unittest.TestCase):
     """The course's numpy is a bundle setting: grade.py --make-autograder --numpy, settings.json, setup.sh."""
 
     def test_round_trip_and_bad_values(self):
-        course = settings.Settings(settings.parse_points(None), settings.parse_visibility(None),
-                                   settings.parse_numpy("1.26.4"))
+        course, _ = settings.build(numpy="1.26.4")
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             f.write(course.as_json())
         self.addCleanup(os.unlink, f.name)
         self.assertEqual(settings.load(f.name), course)
-        self.assertTrue(settings.describe(course).endswith("; numpy 1.26.4"))
-        self.assertEqual(settings.parse_numpy(None), settings.DEFAULT_NUMPY)
+        self.assertIn("; Python 3.9 with numpy 1.26.4; ", settings.describe(course))
+        self.assertEqual(settings.parse_numpy(None), (settings.DEFAULT_NUMPY, []))
         for bad in ("1.23", "1.23.0; rm -rf /", "latest"):
             with self.subTest(bad), self.assertRaises(settings.SettingsError) as caught:
                 settings.parse_numpy(bad)
@@ -291,16 +290,18 @@ class TestNumpySetting(unittest.TestCase):
         result = subprocess.run([sys.executable, suite.GRADE, NEURALNET, "--numpy", "1.23.5"], capture_output=True,
                                 text=True, timeout=60)
         self.assertEqual(result.returncode, 2)
-        self.assertIn("--points, --visibility and --numpy go with --make-autograder", result.stderr.splitlines()[-1])
+        self.assertIn("--points, --total-points, --visibility, --numpy and --image-python go with --make-autograder",
+                      result.stderr.splitlines()[-1])
 
 
 class TestSetup(unittest.TestCase):
     """setup.sh: the user GRADER_USER names first, and none by default; the course's numpy where it has a wheel, else
     the nearest newer release with one."""
 
-    def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: Optional[str] = "nobody"):
+    def setup_sh(self, wheels: str, numpy: str = "1.23.0", user: Optional[str] = "nobody", python: str = ""):
         """setup.sh with a fake python3 that finds wheels for the releases `wheels` names, and a fake
         useradd that records the users it is asked to make; user: GRADER_USER, None to leave it unset.
+        python: the Python the bundle was built for (settings.json's), by default the one running these tests.
         Returns setup.sh's result, the releases pip was asked for, and the users useradd was asked to make."""
         folder = tempfile.mkdtemp(prefix="setup-sh-")
         self.addCleanup(subprocess.run, ["rm", "-rf", folder])
@@ -308,7 +309,8 @@ class TestSetup(unittest.TestCase):
         with open(os.path.join(suite.HERE, "grader", "gradescope", "setup.sh")) as f, open(script, "w") as g:
             g.write(f.read())
         with open(os.path.join(folder, "settings.json"), "w") as f:
-            f.write('{"points": {}, "visibility": {}, "numpy": "%s"}' % numpy)
+            f.write('{"points": {}, "visibility": {}, "numpy": "%s", "python": "%s"}'
+                    % (numpy, python or "%d.%d" % sys.version_info[:2]))
         python = os.path.join(folder, "python")
         with open(python, "w") as f:
             f.write(FAKE_PYTHON)
@@ -351,6 +353,15 @@ class TestSetup(unittest.TestCase):
         self.assertIn("setup.sh: no numpy release from 1.23.0 on has a wheel for Python", result.stdout)
         self.assertEqual(made, [user])
         self.assertEqual(tries[0], "1.23.0")
+
+    def test_another_python_than_the_bundles_is_warned_about(self):
+        result, _, _ = self.setup_sh("1.23.0", user=None)
+        self.assertNotIn("warning", result.stdout)
+        result, _, _ = self.setup_sh("1.23.0", user=None, python="3.8")
+        running = "%d.%d.%d" % sys.version_info[:3]
+        self.assertIn(f"setup.sh: warning: this image runs Python {running}, but the bundle was built for Python 3.8 "
+                      "(--image-python)", result.stdout)
+        self.assertEqual(result.returncode, 0)
 
     def test_no_user_is_made_by_default(self):  # each grade runs the submission as a uid of its own
         result, tries, made = self.setup_sh("1.23.0", user=None)
@@ -541,6 +552,9 @@ def cases(port: int = 9, addresses: Sequence[str] = LOOPBACK) -> Dict[str, Dict[
         "neuralnet.py.txt": {"neuralnet.py.txt": reference()},
         "neural_net.py": {"neural_net.py": reference()},
         "an empty upload": {},
+        "NN.train never returns": {"neuralnet.py": hanging(reference(), "NN.train")},
+        "Linear.forward never returns": {"neuralnet.py": hanging(reference(), "Linear.forward")},
+        "the import never finishes": {"neuralnet.py": reference() + "\nwhile True:\n    pass\n"},
     }
 
 
@@ -583,17 +597,19 @@ class Listener:
             s.close()
 
 
-class BundleCases:
-    """The bundle in the stand-in: docker_like says which (Gradescope's: no namespaces)."""
+class StandInBundle:
+    """A bundle graded in the stand-in: docker_like says which (Gradescope's: no namespaces); options, the
+    bundle's settings (grade.py --make-autograder's)."""
     docker_like = True
+    options: List[str] = []
 
     @classmethod
     def setUpClass(cls):
         cls.folder = tempfile.mkdtemp(prefix="standin-bundle-")
         os.chmod(cls.folder, 0o755)
         cls.bundle = os.path.join(cls.folder, "autograder.zip")
-        subprocess.run([sys.executable, suite.GRADE, "--make-autograder", cls.bundle], check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run([sys.executable, suite.GRADE, "--make-autograder", cls.bundle, *cls.options], check=True,
+                       capture_output=True, timeout=120)
         cls.listener = Listener()
         cls.uploads = cases(cls.listener.port)
         with open("/etc/shadow") as f:
@@ -637,6 +653,10 @@ class BundleCases:
         assert outcome.results is not None
         self.assertEqual(outcome.results["score"], 0)
         self.assertIn(says, self.text(outcome))
+
+
+class BundleCases(StandInBundle):
+    """Every case of cases() but the hangs (TestAHangInGradescopesContainer), graded by the default bundle."""
 
     def test_this_project_gets_full_marks(self):
         outcome = self.grade("this project")
@@ -747,6 +767,29 @@ class BundleCases:
 class TestBundleInGradescopesContainer(BundleCases, unittest.TestCase):
     """Gradescope's case: Docker's capabilities and seccomp profile, so no namespaces."""
     docker_like = True
+
+
+@unittest.skipIf(UNAVAILABLE, UNAVAILABLE)
+class TestAHangInGradescopesContainer(StandInBundle, unittest.TestCase):
+    """A correct file whose NN.train never returns, in Gradescope's case, graded by a bundle whose runs have 10 s
+    (a bundle setting; benchmarks/bench_container.py measures the default 60 s): only NN.train's check and the
+    runs of the command line, which train, lose their points, and the grade takes about one timeout."""
+    docker_like = True
+    options = ["--timeout", "10"]
+
+    def test_only_what_trains_loses_its_points(self):
+        outcome = self.grade("NN.train never returns")
+        assert outcome.results is not None
+        tests = {t["name"]: t for t in outcome.results["tests"]}
+        kept = [t for name, t in tests.items() if name.startswith(("api:", "trace:")) and name != "api:NN.train"]
+        self.assertEqual([t["name"] for t in kept if t["status"] != "passed"], [])
+        self.assertEqual(round(outcome.results["score"] * 100), sum(round(t["max_score"] * 100) for t in kept))
+        self.assertRegex(tests["api:NN.train"]["output"], r"^timed out: `NN.train` did not return within [89] s$")
+        cli = [t for name, t in tests.items() if name.startswith("cli:")]
+        self.assertEqual(len(cli), 9)
+        self.assertTrue(all(t["status"] == "failed" for t in cli))
+        self.assertTrue(outcome.results["output"].startswith(f"score: {outcome.results['score']}/55 "))
+        self.assertLess(outcome.seconds, 10 + 5 * 10 + 60)  # the timeout, 9 short runs and grade.py's own work
 
 
 @unittest.skipIf(UNAVAILABLE, UNAVAILABLE)

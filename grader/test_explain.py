@@ -585,8 +585,12 @@ class TestCrashesExplained(unittest.TestCase):
                       first.output)
         self.assertIn(f"Gradescope stops the whole autograder after {crashes.GRADESCOPE_DEFAULT_MINUTES} minutes",
                       first.output)
-        self.assertIn("not run", later.output)
-        self.assertIn(f"the run {config.describe()} took more than 2 s where this project takes", later.output)
+        # the next run is shortened (1 s: half of --timeout) and told why, then how slow, as the first
+        self.assertIn("timed out after 1 s", later.output)
+        self.assertIn(f"shortened: the run {config.describe()} did not finish within 2 s under {config.check_name()}",
+                      later.output)
+        self.assertIn("this run took more than 1 s; this project's neuralnet.py computes the same configuration in ",
+                      later.output)
         self.assertEqual(first.mistakes + later.mistakes, ())
 
 

@@ -31,11 +31,12 @@ from grader import test_submissions as submissions
 from grader.report import ENDINGS, own_outputs
 from grader.test_checks import SIMULATIONS
 from grader.test_diagnosis import TestEvidence, TestNearMisses  # noqa: F401  (part of this suite)
-from grader.test_submissions import REAL_MISTAKES, SHAPES, naive_variant, naive_with, student_source
+from grader.test_submissions import REAL_MISTAKES, SHAPES, hanging, naive_variant, naive_with, student_source
 from grader.testing import DATA, GRADESCOPE_TOP_LEVEL, HERE, NEURALNET, assert_console_block, console_blocks, runs_grade
 
 GRADE = os.path.join(HERE, "grade.py")
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+TRACE = "trace:first 5 SGD steps (small set, 4 hidden, RANDOM init, lr 0.1)"
 NEEDS_ROOT = "isolation needs root (CI runs this suite as root)"
 
 
@@ -110,7 +111,8 @@ def run_grade(submission_source, *options, timeout=240, env=None, measure=False)
             f.write(MEASURED)
         env = {**(env or {}), "GRADE_PEAK_RSS": peak}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, *wrapper, GRADE, path, "--json", report, *user_options(), *options],
+    defaults = user_options()[2:] if "--python" in options else user_options()  # (an option is given once)
+    result = subprocess.run([sys.executable, *wrapper, GRADE, path, "--json", report, *defaults, *options],
                             capture_output=True, text=True, timeout=timeout,
                             env=None if env is None else {**os.environ, **env})
     seconds = time.monotonic() - started
@@ -142,22 +144,35 @@ def user_processes():
     return [line for line in result.stdout.splitlines() if line.split()[1:2] != ["Z"]]
 
 
+# Gradescope's fields of a test in results.json (its autograder specification, "Output format")
+GRADESCOPE_TEST_FIELDS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
+                          "tags", "visibility", "extra_data"}
+
+
 def assert_valid_results(test, results):
-    """Gradescope's results.json: score, execution_time, output_format and tests with their five fields."""
+    """Gradescope's results.json: only its fields; score, execution_time, output_format and tests, each with its
+    name, points, status, output and visibility; points in hundredths that add up exactly."""
     test.assertIsNotNone(results, "no results.json")
     test.assertLessEqual({"score", "execution_time", "output_format", "tests"}, set(results))
     test.assertLessEqual(set(results), GRADESCOPE_TOP_LEVEL)  # nothing Gradescope's specification does not name
     if "extra_data" in results:  # how the grade ended, as a class's batch reads it (grader/report.py Ending)
         test.assertIn(results["extra_data"]["ended"], ENDINGS)
     test.assertEqual(results["output_format"], "text")
+    test.assertEqual(results.get("stdout_visibility"), "hidden")  # the text report, with the isolation: staff's
     for entry in results["tests"]:
-        test.assertEqual(set(entry) - {"extra_data"}, {"name", "score", "max_score", "output", "visibility"})
+        test.assertLessEqual(set(entry), GRADESCOPE_TEST_FIELDS)
+        test.assertEqual(set(entry) - {"extra_data"}, {"name", "score", "max_score", "status", "output", "visibility"})
         if "extra_data" in entry:  # the mistakes its output names, as ids of the catalog
             test.assertEqual(set(entry["extra_data"]), {"mistakes"})
             test.assertLessEqual(set(entry["extra_data"]["mistakes"]), set(catalog.MISTAKES))
         test.assertIn(entry["score"], (0, entry["max_score"]))
-    # (points in hundredths, as a course's settings spread them, add up in floats only to within rounding)
-    test.assertAlmostEqual(results["score"], sum(t["score"] for t in results["tests"]), places=9)
+        test.assertIn(entry["status"], ("passed", "failed"))  # (a 0-point warning is failed at 0/0)
+        if entry["score"] != entry["max_score"]:
+            test.assertEqual(entry["status"], "failed")
+        for value in (entry["score"], entry["max_score"]):
+            test.assertEqual(round(value, 2), value)  # hundredths, no float noise
+    test.assertEqual(round(results["score"] * 100), sum(round(t["score"] * 100) for t in results["tests"]))
+    test.assertEqual(round(results["score"], 2), results["score"])
 
 
 # ----------------------------------------------------------------------------
@@ -178,10 +193,11 @@ class TestGradeEndToEnd(unittest.TestCase):
         for test in results["tests"]:
             self.assertRegex(test["name"], r"^(env|api|trace|cli):")
         self.assertRegex(result.stdout, r"\nscore: 50/50 ")
+        self.assertEqual(results["output"].splitlines()[0], "score: 50/50 (25 of 25 checks passed)")
+        self.assertNotIn("isolated", results["output"])  # how it was isolated is staff's: stdout only
         if AS_ROOT:
             self.assertIn(f"isolated: runs as user {Isolation.user}", result.stdout)
             self.assertIn("network cut", result.stdout)
-            self.assertIn(f"isolated: runs as user {Isolation.user}", results["output"])
         else:
             self.assertIn("not isolated", result.stdout)
 
@@ -200,12 +216,13 @@ class TestGradeEndToEnd(unittest.TestCase):
         self.assertEqual(results["score"], 0)
         self.assertLess(seconds, 30)
 
-    def test_a_hang_costs_one_timeout(self):
+    def test_an_import_that_hangs_costs_one_timeout(self):
         result, results, seconds = run_grade("import time\ntime.sleep(600)\n", "--quick", "--timeout", "2")
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertLess(seconds, 15)  # one 2 s timeout, not one per check
-        self.assertIn("timed out after 2 s", result.stdout)
-        self.assertIn("not run: importing the submission timed out", result.stdout)
+        self.assertIn("timed out: importing the submission did not finish within 2 s", result.stdout)
+        self.assertIn("not run: importing the submission did not finish within 2 s (see api:shuffle)", result.stdout)
+        self.assertNotIn("did not return", result.stdout)
         self.assertEqual(results["score"], 0)
 
     def test_the_time_budget(self):
@@ -463,6 +480,84 @@ sys.exit(1)
 }
 
 
+
+class TestHangs(unittest.TestCase):
+    """A correct file with one function that never returns, graded end to end: only the checks that call it
+    lose their points, each says which function did not return, and the grade takes about one timeout.
+    (--timeout 6: each call has 1.5 s and each run 3 s once something has hung; Budget.shortened.)"""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(NEURALNET) as f:
+            cls.reference = f.read()
+
+    def grade(self, function, *options):
+        result, results, seconds = run_grade(hanging(self.reference, function), "--quick", "--timeout", "6", *options)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        assert_valid_results(self, results)
+        by_name = {t["name"]: (t, output) for t, output in zip(results["tests"], own_outputs(results["tests"]))}
+        return result, results, seconds, by_name
+
+    def test_nn_train_that_never_returns_costs_only_the_checks_that_train(self):
+        result, results, seconds, by_name = self.grade("NN.train")
+        api_checks = [name for name in by_name if name.startswith("api:")]
+        for name in api_checks + [TRACE]:
+            test, output = by_name[name]
+            with self.subTest(name):
+                if name == "api:NN.train":
+                    self.assertEqual((test["score"], test["status"]), (0, "failed"))
+                    self.assertRegex(output, r"^timed out: `NN.train` did not return within [56] s$")
+                else:  # random_init, Linear, Sigmoid, SoftMaxCrossEntropy, NN.forward/backward, NN.test, the trace
+                    self.assertEqual((test["score"], test["status"]), (test["max_score"], "passed"), output)
+        self.assertEqual(results["score"], 16 + 5)  # every api point but NN.train's, and the trace's
+        cli = [(t, output) for name, (t, output) in by_name.items() if name.startswith("cli:")]
+        self.assertEqual(len(cli), 7)
+        self.assertRegex(cli[0][1], r"^timed out after \d(\.\d)? s\nshortened: `NN.train` did not return under "
+                                    r"api:NN.train, so each run since has 3 s")
+        for _, output in cli[1:]:  # the cli runs all train: each refers to the first, in one line
+            self.assertRegex(output, r"^timed out after \d(\.\d)? s: the same cause as cli:small 2 4 2 0.1 ")
+        self.assertNotIn("importing the submission", result.stdout)  # the import took well under a second
+        self.assertEqual(results["output"].splitlines()[:2], [
+            "score: 21/50 (17 of 25 checks passed)",
+            next(line for line in results["output"].splitlines() if line.startswith("fix first: "))])
+        self.assertRegex(results["output"], r"\nfix first: api:NN.train: timed out: `NN.train` did not return")
+        self.assertLess(seconds, 6 + 2 * 6 + 7 * 3 + 25)  # the first timeout, one more probe run, 7 short runs
+
+    def test_linear_forward_that_never_returns_is_named_in_every_check_that_calls_it(self):
+        _, results, seconds, by_name = self.grade("Linear.forward", "--total-timeout", "30")
+        keeps = ["api:random_init", "api:zero_init", "api:Linear.w", "api:Sigmoid.forward", "api:Sigmoid.backward",
+                 "api:SoftMaxCrossEntropy._softmax", "api:SoftMaxCrossEntropy._cross_entropy",
+                 "api:SoftMaxCrossEntropy.forward", "api:SoftMaxCrossEntropy.backward"]
+        for name in keeps:
+            self.assertEqual(by_name[name][0]["score"], 1, by_name[name][1])
+        self.assertEqual(results["score"], len(keeps))
+        test, output = by_name["api:Linear.forward"]
+        self.assertRegex(output, r"^timed out: `Linear.forward` did not return within [56] s$")
+        for name in ("api:Linear.w assignable", "api:Linear.backward", "api:Linear.step", "api:NN.train",
+                     "api:NN.test", "api:NN.forward and NN.backward", TRACE):
+            with self.subTest(name):
+                test, output = by_name[name]
+                self.assertEqual(test["status"], "failed")
+                # the function the check called, and, where the alarm in the probe saw it, where it was
+                self.assertRegex(output, r"^timed out: `(Linear\.forward|NN\.\w+)` did not return within [\d.]+ s"
+                                         r"( \(it was at neuralnet\.py line \d+: while True:  # a hang, in "
+                                         r"`Linear\.forward`\))?(: the same cause as api:[\w .,]+)?$")
+        self.assertLess(seconds, 30 + 25)
+
+    def test_shuffle_that_never_returns_costs_only_what_shuffles(self):
+        _, results, _, by_name = self.grade("shuffle")
+        test, output = by_name["api:shuffle"]
+        self.assertEqual((test["max_score"], test["status"]), (0, "failed"))  # a warning, shown as failed
+        self.assertRegex(output, r"^timed out: `shuffle` did not return within [56] s$")
+        test, output = by_name["api:NN.train"]  # it shuffles: interrupted in the probe, where it was is said
+        self.assertEqual(test["score"], 0)
+        self.assertRegex(output, r"^timed out: `NN.train` did not return within 1.5 s \(it was at neuralnet\.py line "
+                                 r"\d+: while True:  # a hang, in `shuffle`\): the same cause as api:shuffle$")
+        zero_epochs = by_name["cli:small 0 4 1 0.1 (0 epochs)"][0]  # no epoch, no shuffle: it runs in its short time
+        self.assertEqual(zero_epochs["score"], zero_epochs["max_score"])
+        self.assertEqual(results["score"], 16 + 5 + 4)  # every scored api check but NN.train, the trace, 0 epochs
+
+
 class TestGradeBounds(unittest.TestCase):
     """grade.py's memory, results.json and report stay bounded whatever the submission writes."""
 
@@ -595,7 +690,22 @@ class TestGradescopeBundle(unittest.TestCase):
     def test_a_bad_setting_fails_the_build_with_one_line(self):
         for options, message in ((["--points", "api=10,tests=5"], "--points: unknown section 'tests'"),
                                  (["--points", "api=-3"], "--points: api='-3': expected a number of points"),
-                                 (["--visibility", "cli=soon"], "--visibility: cli='soon': expected one of")):
+                                 (["--visibility", "cli=soon"], "--visibility: cli='soon': expected one of"),
+                                 (["--total-points", "60", "--points", "api=10,trace=10,cli=35"],
+                                  "--points: the sections add up to 55 points, not --total-points 60"),
+                                 (["--points", "api=10,cli=45"], "--points: no points given for trace"),
+                                 (["--points", "api=10,trace=10,cli=35", "--points", "api=5,trace=5,cli=45"],
+                                  "--points is given twice (api=10,trace=10,cli=35 and api=5,trace=5,cli=45)"),
+                                 (["--numpy", "1.26.4", "--numpy", "1.23.5"], "--numpy is given twice"),
+                                 (["--timeout", "30", "--timeout", "60"], "--timeout is given twice"),
+                                 (["--visibility", "api=hidden", "--visibility", "api=visible"],
+                                  "--visibility: api is set twice, by api=hidden and api=visible"),
+                                 (["--numpy", "9.9.9"], "--numpy 9.9.9: not a numpy release this grader knows"),
+                                 (["--image-python", "3.12", "--numpy", "1.23.0"],
+                                  "--numpy 1.23.0: no wheel for the image's Python 3.12"),
+                                 (["--image-python", "3.8"], "--image-python 3.8: grade.py runs on Python 3.9"),
+                                 (["--timeout", "60", "--total-timeout", "20"],
+                                  "--total-timeout 20 is less than --timeout 60")):
             with self.subTest(options=options):
                 path = os.path.join(self.folder, "bad.zip")
                 result = subprocess.run([sys.executable, GRADE, "--make-autograder", path, *options],
@@ -604,6 +714,27 @@ class TestGradescopeBundle(unittest.TestCase):
                 self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
                 self.assertIn(message, result.stderr)
                 self.assertFalse(os.path.exists(path))
+
+    def test_settings_that_merge_or_give_way_build_and_say_so(self):
+        path = os.path.join(self.folder, "merged.zip")
+        result = subprocess.run([sys.executable, GRADE, "--make-autograder", path, "--visibility", "api=hidden",
+                                 "--visibility", "cli-medium=after_due_date", "--image-python", "3.12", "--timeout",
+                                 "20"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("held back: api hidden, cli-medium after_due_date; Python 3.12 with numpy 1.26.4; 20 s per run, "
+                      "150 s for the whole grade", result.stdout)
+        warnings = result.stderr.splitlines()
+        self.assertEqual(len(warnings), 2, result.stderr)
+        self.assertTrue(warnings[0].startswith("grade.py: warning: the image runs Python 3.12, not the handout's 3.9"))
+        self.assertEqual(warnings[1], "grade.py: warning: numpy 1.26.4 for Python 3.12: the handout's 1.23.0 has no "
+                                      "wheel for it")
+        with zipfile.ZipFile(path) as z:
+            bundled = json.loads(z.read("settings.json"))
+            run_autograder = z.read("run_autograder").decode()
+        self.assertEqual((bundled["python"], bundled["numpy"], bundled["timeout"], bundled["total_timeout"]),
+                         ("3.12", "1.26.4", 20, 150))
+        self.assertNotIn("--timeout", run_autograder)  # the time is the bundle's setting, read with --config
+        os.remove(path)
 
     def autograde(self, source, bundle=None):
         """run_autograder on a submission, in a fresh AUTOGRADER_ROOT: (its results.json, seconds)."""
@@ -652,6 +783,7 @@ class TestGradescopeBundle(unittest.TestCase):
         cli = {t["name"].split()[0]: t["visibility"] for t in results["tests"] if t["name"].startswith("cli")}
         self.assertEqual(cli, {"cli:small": "visible", "cli:medium": "after_due_date"})
         self.assertIn("this score is not final", results["output"])
+        self.assertTrue(results["output"].startswith("score on the tests shown now: 45.76/45.76 ("))  # not medium
 
     def test_a_catalogued_mistake_is_named(self):
         results, _ = self.autograde(naive_with("no-shuffle"))

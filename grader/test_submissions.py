@@ -284,6 +284,23 @@ REAL_MISTAKES = {  # id: (submission, what its report must say)
 }
 
 
+def hanging(source: str, function: str) -> str:
+    """The source with a loop that never ends as the first statement of `function` ("NN.train", "shuffle"): a
+    call of it never returns, and nothing else changes. The loop is pure Python, as a student's is."""
+    import ast
+    tree = ast.parse(source)
+    owner, _, name = function.rpartition(".")
+    scope = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner) if owner else tree
+    definition = next(n for n in ast.walk(scope) if isinstance(n, ast.FunctionDef) and n.name == name)
+    body = definition.body
+    first = body[1] if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+        else body[0]
+    lines = source.splitlines(keepends=True)
+    indent = " " * first.col_offset
+    lines.insert(first.lineno - 1, f"{indent}while True:  # a hang\n{indent}    pass\n")
+    return "".join(lines)
+
+
 # ----------------------------------------------------------------------------
 # A class as Gradescope's "Export Submissions" lays it out: what grader/test_grader.py (a part) and
 # benchmarks/bench_class.py (all of it) grade locally and, in the bundle, one upload at a time

@@ -282,9 +282,11 @@ def helper_note(helpers: Sequence[str]) -> str:
 
 
 def results(reason: str, seconds: float, max_score: Optional[float] = None) -> dict:
-    """Gradescope's results.json for an upload that cannot be graded: 0, and what to fix; max_score: the points
-    the grade would have been out of, for a batch's row (Gradescope takes the assignment's own)."""
-    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text",
-            "output": f"not graded: {reason}",
-            "tests": [{"name": "upload", "score": 0, "max_score": 0, "output": reason, "visibility": "visible"}],
+    """Gradescope's results.json for an upload that cannot be graded: 0, and what to fix (first, as every top-level
+    output opens: report.summary); max_score: the points the grade would have been out of, for a batch's row
+    (Gradescope takes the assignment's own)."""
+    return {"score": 0, "execution_time": round(seconds, 3), "output_format": "text", "stdout_visibility": "hidden",
+            "output": f"score: 0 (not graded)\nfix first: {reason}",
+            "tests": [{"name": "upload", "score": 0, "max_score": 0, "status": "failed", "output": reason,
+                       "visibility": "visible"}],
             "extra_data": Ending(NOT_GRADED, one_line(reason), max_score=max_score).as_json()}

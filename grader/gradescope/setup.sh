@@ -5,7 +5,8 @@
 # that grade.py chooses for it). Then numpy for the image's python3: the course's version
 # (settings.json's "numpy") where pip finds a wheel for this Python, else the nearest newer
 # release that has one (numpy 1.23.0's wheels stop at Python 3.10; 1.23.5's at 3.11; 3.12 needs
-# 1.26, 3.13 needs 2.1). Nothing is built from source.
+# 1.26, 3.13 needs 2.1). Nothing is built from source. It warns when the image's Python is not the one
+# the bundle was built for (settings.json's "python", which grade.py --make-autograder checked numpy against).
 # SETUP_PYTHON stands in for python3, so that it can be tried elsewhere.
 set -u
 python="${SETUP_PYTHON:-python3}"
@@ -43,6 +44,14 @@ for version in "$course" 1.23.5 1.24.4 1.26.4 2.1.3 2.2.6 2.3.5; do
   fi
 done
 python_version=$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+# The Python the bundle was built for (grade.py --make-autograder --image-python; the handout's 3.9 by default).
+built_for=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("python", "3.9"))' \
+  "$here/settings.json" 2>/dev/null || echo 3.9)
+case "$python_version" in
+  "$built_for".*) ;;
+  *) echo "setup.sh: warning: this image runs Python $python_version, but the bundle was built for Python $built_for" \
+       "(--image-python): submissions are graded under $python_version";;
+esac
 if [ -z "$installed" ]; then
   echo "setup.sh: no numpy release from $course on has a wheel for Python $python_version here"
   exit 1
