@@ -415,7 +415,9 @@ class Grading:
             return False, lines, False
         if run.problem:
             return False, [f"{run.problem}{report.quote(run.stderr)}"], False
-        got, reference = reading.outputs, runs.expected_outputs(config, self.data)
+        with self.runner.budget.observing():  # this project's work, timed: how busy the machine is (Budget.stretch)
+            reference = runs.expected_outputs(config, self.data)
+        got = reading.outputs
         found = runs.differences(got, reference, self.tol)
         worst = found[2][1].worst
         lines = format_lines(reading, {output: d.same for output, (_, d) in zip(runs.OUTPUT_NAMES, found)})

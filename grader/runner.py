@@ -20,7 +20,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from grader import trees
 from neuralnet import BLAS_THREAD_VARIABLES
@@ -72,6 +72,15 @@ class Budget:
     import: every run imports the file) stops them all instead. Once the whole grade's time is spent, every
     run left is not run. The clock starts when the budget is made, and again at restart() (once the
     runner's user is this grade's own).
+
+    The whole grade's time follows the machine: a grade that gets half a CPU (other work beside it, or a
+    quota) would otherwise reach the end of its time with half its checks done, and a grade on a busy machine
+    would name fewer causes than the same grade on a quiet one. So grade.py times its own work in the same
+    grade (this project's outputs, computed in its process: observe()), and the whole grade's time is
+    stretched by the ratio of that work's wall time to its CPU time (1 on a quiet machine, about 2 with half
+    a CPU), at most MAX_STRETCH times and never past STRETCHED_CEILING seconds unless --total-timeout is
+    more. Each run's own --timeout is not stretched: it is the course's, and a run that needs all of it is
+    slow on any machine.
     """
     DEFAULT_TIMEOUT = 60.0  # seconds per run
     QUICK_TOTAL, FULL_TOTAL = 50.0, 150.0  # seconds for a whole grade, with --quick and without
@@ -79,6 +88,9 @@ class Budget:
     # CPU) and PACE times what this project takes for its configuration, and each call of the handout's
     # functions CALL s (this project's take milliseconds); never more than half (a quarter) of --timeout.
     STARTUP, PACE, CALL = 3.0, 10.0, 5.0
+    MAX_STRETCH = 4.0  # the whole grade's time is never stretched more than this for a busy machine
+    STRETCHED_CEILING = 480.0  # seconds: with grade.py's own work, a stretched grade stays within Gradescope's 10 min
+    MIN_OBSERVED = 0.2  # CPU seconds of observed work before a stretch is trusted (shorter timings are noise)
 
     def __init__(self, per_run: float, total: float):
         self.per_run, self.total = per_run, total
@@ -91,9 +103,39 @@ class Budget:
         return min(10 * per_run, cls.QUICK_TOTAL if quick else cls.FULL_TOTAL)
 
     def restart(self) -> None:
-        self.deadline = time.monotonic() + self.total
+        self.started = time.monotonic()
         self.stopped = ""  # why no run is started any more ('' while they are)
         self.granted = self.per_run  # the time the last run was given, before the deadline cut it
+        self.observed_wall = self.observed_cpu = 0.0  # grade.py's own work in this grade (observe())
+
+    def observe(self, wall: float, cpu: float) -> None:
+        """Work of grade.py's own, in this grade, took `wall` seconds and `cpu` seconds of its thread's CPU."""
+        self.observed_wall += max(wall, 0.0)
+        self.observed_cpu += max(cpu, 0.0)
+
+    @contextlib.contextmanager
+    def observing(self) -> Iterator[None]:
+        """Times the work in the with block for observe() (its thread's CPU time: the runner's watch threads
+        spend theirs meanwhile)."""
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            yield
+        finally:
+            self.observe(time.perf_counter() - wall, time.thread_time() - cpu)
+
+    @property
+    def stretch(self) -> float:
+        """How many times --total-timeout this grade has: wall over CPU time of the work observed, in
+        [1, MAX_STRETCH]; 1 until MIN_OBSERVED CPU seconds of it."""
+        if self.observed_cpu < self.MIN_OBSERVED:
+            return 1.0
+        return min(max(self.observed_wall / self.observed_cpu, 1.0), self.MAX_STRETCH)
+
+    @property
+    def deadline(self) -> float:
+        """When the whole grade's time ends (time.monotonic()): --total-timeout, stretched for a busy machine."""
+        stretched = min(self.total * self.stretch, max(self.total, self.STRETCHED_CEILING))
+        return self.started + stretched
 
     def spent(self) -> bool:
         return self.deadline - time.monotonic() <= 0
@@ -123,12 +165,18 @@ class Budget:
         self.granted = self.per_run if limit is None else min(self.per_run, limit)
         return min(self.granted, self.deadline - time.monotonic()), ""
 
+    def described_total(self) -> str:
+        """'50 s', or '50 s, stretched to 85 s for a busy machine'."""
+        given = self.deadline - self.started
+        return f"{self.total:g} s" if given <= self.total else \
+            f"{self.total:g} s, stretched to {given:.0f} s for a busy machine"
+
     def timed_out(self, timeout: float, what: str) -> str:
         """A run given `timeout` seconds took them all: what happened. The deadline cutting it stops every run
         after it; a run that took its own time says how long it had (its cause is for the caller to tell)."""
         if timeout < self.granted:
             self.stopped = "time budget spent"
-            return f"timed out: the time budget ({self.total:g} s) was spent"
+            return f"timed out: the time budget ({self.described_total()}) was spent"
         return f"timed out after {round(timeout, 1):g} s"
 
 
