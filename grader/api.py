@@ -901,7 +901,7 @@ class ProbeRuns:
 
     def ended_in(self, index: int, run: RunResult, progress: Progress) -> str:
         """Why the probe a run ended in fails: its call did not return in the run's time, or the run ended."""
-        if run.status is None and run.problem.startswith("timed out after"):
+        if run.out_of_time():
             calls = progress.calls.get(self.slot_of(index), [])
             since = calls[-1][2] if calls else progress.started.get(self.slot_of(index), 0.0)
             return self.did_not_return(index, progress, max(self.runner.budget.granted - since, 0.0))
@@ -911,7 +911,7 @@ class ProbeRuns:
 
     def import_failed(self, left: Sequence[int], run: RunResult) -> None:
         """Every check left fails: the import did not finish (or no run could start)."""
-        if run.status is None and run.problem.startswith("timed out after"):
+        if run.out_of_time():
             why = f"timed out: importing the submission did not finish within {self.runner.budget.granted:g} s"
             self.runner.budget.hung(why.split(": ", 1)[1], self.check_of(left[0]), stop=True)
         elif run.status != 0:

@@ -161,7 +161,7 @@ class Grading:
             return run
         if limit is not None:
             self.shortened[config] = limit
-        elif run.status is None and run.problem.startswith("timed out after"):
+        elif run.out_of_time():
             budget.hung(f"the run {config.describe()} did not finish within {budget.granted:g} s",
                         config.check_name() if config in runs.CONFIGS else "")
         self.pace.record(config, time.monotonic() - started, run)
@@ -294,14 +294,16 @@ class Grading:
         """A run that exited non-zero or was ended by time: why, from its traceback and the source, or how slow it
         is (only where nothing else explains a run the time ended); an explanation given in full for an earlier
         configuration is referred back to."""
-        if run.status is None and config in self.shortened and run.problem.startswith("timed out after"):
+        if config in self.shortened and run.out_of_time():
             return self.hung_too(name, config, run, weight)
         hang = self.runner.budget.hang
-        if run.status is None and hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
+        ended_by_its_time = run.status is None or run.out_of_time()  # (its CPU time is its time too)
+        if ended_by_its_time and hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
             return failed(name, [why_run_failed(run)], weight, report.run_ending(run))
-        if run.status is None:  # not run, or stopped: by time, or by a limit
+        if ended_by_its_time:  # not run, or stopped: by time, or by a limit
             # (a file that hangs at its import never reaches its main, on any machine: nothing to say of it here)
-            ended_by_time = run.problem.startswith(("timed out", "not run")) and "importing" not in run.problem
+            ended_by_time = (run.out_of_time() or run.problem.startswith(("timed out", "not run"))) and \
+                "importing" not in run.problem
             causes = self.crashes.lines(self.crashes.from_source()) if ended_by_time else []
             if causes:
                 return self.said_once(name, why_run_failed(run), causes, weight, report.run_ending(run))

@@ -543,7 +543,7 @@ class Pace:
     def record(self, config: Config, seconds: float, run: RunResult) -> None:
         if run.status == 0 and not run.problem and config.epochs > 0:
             self.theirs[config] = seconds
-        elif run.status is None and run.problem.startswith("timed out"):
+        elif run.out_of_time() or (run.status is None and run.problem.startswith("timed out")):
             self.timed_out[config] = seconds
 
     def reference_seconds(self, config: Config) -> float:
@@ -560,7 +560,7 @@ class Pace:
 
     def explain(self, config: Config, run: RunResult, check: str) -> List[str]:
         """For a run the time budget ended (timed out, or not run): how slow the submission is against this project."""
-        if run.status is not None or not re.match(r"(timed out|not run)", run.problem):
+        if not run.out_of_time() and (run.status is not None or not re.match(r"(timed out|not run)", run.problem)):
             return []
         ours = self.reference_seconds(config)
         lines = []

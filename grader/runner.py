@@ -195,6 +195,13 @@ class RunResult(NamedTuple):
     outputs: Dict[str, Optional[bytes]]  # the files asked for, None where missing or not a regular file
     kinds: Dict[str, str] = {}  # for a file asked for that is there but not a regular file: what it is
 
+    def out_of_time(self) -> bool:
+        """Ended by its own time: stopped at its --timeout, or killed at its CPU-time limit, which a loop on one
+        thread reaches at the same moment (the limit is --timeout, rounded up), so that which comes first is
+        chance: both are the same hang."""
+        return (self.status is None and self.problem.startswith("timed out after")) or \
+            self.problem.startswith("hit the CPU-time limit")
+
 
 def read_regular_file(path: str, limit: int = OUTPUT_LIMIT) -> Optional[bytes]:
     """A file's bytes, never through a symbolic link and never past `limit`; None if it is not a regular file."""

@@ -473,6 +473,16 @@ class TestHangsInProcess(unittest.TestCase):
         short = runner.Budget(6, 50)
         self.assertEqual((short.shortened(0.5), short.shortened(call=True)), (3, 1.5))
 
+    def test_a_run_out_of_its_time_by_the_clock_or_by_its_cpu_limit(self):
+        self.assertTrue(runner.RunResult(None, "", "timed out after 6 s", {}).out_of_time())
+        self.assertTrue(runner.RunResult(-24, "", "hit the CPU-time limit (6 s)", {}).out_of_time())  # SIGXCPU
+        self.assertTrue(runner.RunResult(-9, "", "hit the CPU-time limit (6 s)", {}).out_of_time())
+        for other in (runner.RunResult(None, "", "not run: time budget spent", {}),
+                      runner.RunResult(None, "", "timed out: the time budget (50 s) was spent", {}),
+                      runner.RunResult(-9, "", "hit the memory limit (4 GiB of address space)", {}),
+                      runner.RunResult(1, "ValueError", "", {})):
+            self.assertFalse(other.out_of_time(), other)
+
     def test_the_whole_grades_time_follows_the_machine_and_each_runs_does_not(self):
         budget = runner.Budget(60, 150)
         quiet = budget.deadline - budget.started
