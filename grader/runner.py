@@ -132,10 +132,14 @@ class Budget:
         return min(max(self.observed_wall / self.observed_cpu, 1.0), self.MAX_STRETCH)
 
     @property
+    def whole(self) -> float:
+        """The whole grade's seconds: --total-timeout, stretched for a busy machine."""
+        return min(self.total * self.stretch, max(self.total, self.STRETCHED_CEILING))
+
+    @property
     def deadline(self) -> float:
-        """When the whole grade's time ends (time.monotonic()): --total-timeout, stretched for a busy machine."""
-        stretched = min(self.total * self.stretch, max(self.total, self.STRETCHED_CEILING))
-        return self.started + stretched
+        """When the whole grade's time ends (time.monotonic())."""
+        return self.started + self.whole
 
     def spent(self) -> bool:
         return self.deadline - time.monotonic() <= 0
@@ -167,9 +171,8 @@ class Budget:
 
     def described_total(self) -> str:
         """'50 s', or '50 s, stretched to 85 s for a busy machine'."""
-        given = self.deadline - self.started
-        return f"{self.total:g} s" if given <= self.total else \
-            f"{self.total:g} s, stretched to {given:.0f} s for a busy machine"
+        return f"{self.total:g} s" if self.whole <= self.total else \
+            f"{self.total:g} s, stretched to {self.whole:.0f} s for a busy machine"
 
     def timed_out(self, timeout: float, what: str) -> str:
         """A run given `timeout` seconds took them all: what happened. The deadline cutting it stops every run
