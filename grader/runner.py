@@ -169,6 +169,10 @@ class Budget:
         self.granted = self.per_run if limit is None else min(self.per_run, limit)
         return min(self.granted, self.deadline - time.monotonic()), ""
 
+    def ran_past_total(self) -> bool:
+        """Whether the grade has run past --total-timeout itself: only its stretch let it go on."""
+        return self.whole > self.total and time.monotonic() - self.started > self.total
+
     def described_total(self) -> str:
         """'50 s', or '50 s, stretched to 85 s for a busy machine'."""
         return f"{self.total:g} s" if self.whole <= self.total else \
