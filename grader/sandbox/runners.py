@@ -176,7 +176,7 @@ class LimitedRunner(Runner):
         self.processes.end(process)
         for _ in range(1000):
             left = self._user_processes()
-            orphans = children_of(os.getpid(), self.holder.pid if self.holder else None) if self.subreaper else []
+            orphans = children_of(os.getpid(), self._helpers()) if self.subreaper else []
             if not left and not orphans:
                 return
             if left:
@@ -193,6 +193,10 @@ class LimitedRunner(Runner):
 
     def _user_processes(self) -> List[int]:
         return []
+
+    def _helpers(self) -> List[int]:
+        """grade.py's own children that outlive runs (never a run's orphans): the mount namespace's holder."""
+        return [self.holder.pid] if self.holder else []
 
     def _kill_as_user(self) -> None:
         pass
@@ -470,6 +474,10 @@ class Sandbox(LimitedRunner):
             remove_owned(self.uid, self._scratch())
             remove_ipc(self.uid)
 
+    def _helpers(self) -> List[int]:
+        """The holder, and the reader (AsUser): it must outlive every run, or nothing held open is seen."""
+        return super()._helpers() + ([self.reader.pid] if self.reader else [])
+
     def _kill_as_user(self) -> None:
         """kill(-1) from a child that has become the user: every process of the user at once."""
         pid = os.fork()
@@ -484,13 +492,14 @@ class Sandbox(LimitedRunner):
         os.waitpid(pid, 0)
 
     def _user_processes(self) -> List[int]:
-        """The user's live processes (not zombies)."""
+        """The user's live processes (not zombies), but the reader, whose effective uid is the user's."""
         if self.uid is None:
             return []
         found = []
+        helpers = self._helpers()
         for pid in owned_by(self.uid):
             with contextlib.suppress(OSError):
-                if state(pid) != "Z":
+                if state(pid) != "Z" and int(pid) not in helpers:
                     found.append(int(pid))
         return found
 

@@ -14,7 +14,7 @@ import contextlib
 import ctypes
 import os
 import signal
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -40,11 +40,11 @@ def mount(source: Optional[str], target: str, fstype: Optional[str], flags: int,
     call("mount", encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data))
 
 
-def children_of(pid: int, leave_out: Optional[int] = None) -> List[int]:
-    """The processes whose parent is pid, read from /proc ([] where there is no /proc)."""
+def children_of(pid: int, leave_out: Sequence[int] = ()) -> List[int]:
+    """The processes whose parent is pid, but those of `leave_out`, read from /proc ([] where there is no /proc)."""
     found = []
     for entry in listing("/proc"):
-        if entry.isdigit() and int(entry) != leave_out:
+        if entry.isdigit() and int(entry) not in leave_out:
             with contextlib.suppress(OSError, ValueError, IndexError):
                 if int(_stat_fields(entry)[1]) == pid:
                     found.append(int(entry))
