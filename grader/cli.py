@@ -296,11 +296,10 @@ class Grading:
         configuration is referred back to."""
         if config in self.shortened and run.out_of_time():
             return self.hung_too(name, config, run, weight)
-        hang = self.runner.budget.hang
-        ended_by_its_time = run.status is None or run.out_of_time()  # (its CPU time is its time too)
-        if ended_by_its_time and hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
-            return failed(name, [why_run_failed(run)], weight, report.run_ending(run))
-        if ended_by_its_time:  # not run, or stopped: by time, or by a limit
+        if run.status is None or run.out_of_time():  # not run, or stopped: by time (CPU time too), or by a limit
+            hang = self.runner.budget.hang
+            if hang and not hang.cause.startswith("the run "):  # the cause is known: no pace
+                return failed(name, [why_run_failed(run)], weight, report.run_ending(run))
             # (a file that hangs at its import never reaches its main, on any machine: nothing to say of it here)
             ended_by_time = (run.out_of_time() or run.problem.startswith(("timed out", "not run"))) and \
                 "importing" not in run.problem
